@@ -1,0 +1,1 @@
+"""Tsunagari: the platform-neutral core that runs the connection rituals."""
