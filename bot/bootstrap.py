@@ -94,6 +94,7 @@ def build(
             sweep_seconds=settings.sweep_seconds,
             poll_seconds=settings.leader_poll_seconds,
             stuck_seconds=settings.stuck_timer_seconds,
+            in_flight=settings.timers_in_flight,
         )
     )
     timers.alarm = alarm

@@ -38,6 +38,16 @@ MIGRATION_LOCK_NAME = "tsunagari:migrations"
 MIGRATION_LOCK_KEY = lock_key(MIGRATION_LOCK_NAME)  # = -1610248266406817692
 
 QUERY_TIMEOUT = 10.0  # seconds; a lock connection that does not answer within this is treated as lost
+# A process that dies closes its socket and PostgreSQL releases the lock at once. A leader cut off by the
+# network (its socket never closed) is noticed by the server's TCP keepalives instead: after about
+# 10 + 3 * 5 = 25 s rather than the operating system's default of two hours. The cut-off leader itself
+# steps down sooner, when its own `SELECT 1` fails or times out (QUERY_TIMEOUT).
+LOCK_SESSION_SETTINGS = {
+    "application_name": "tsunagari-leader",
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+}
 
 Callback = Callable[[], Awaitable[None]]
 
@@ -93,9 +103,10 @@ class Leadership:
                 await self._task
             self._task = None
         async with self._lock:
-            if self.is_leader:
+            was_leader = self.is_leader
+            if was_leader:
                 await self._depose("this process is stopping", level=logging.INFO)
-            await self._disconnect(release=True)
+            await self._disconnect(release=was_leader and self.postgres)
 
     async def _run(self) -> None:
         while True:
@@ -137,7 +148,7 @@ class Leadership:
         self._connection = await asyncpg.connect(
             asyncpg_dsn(self.url),
             timeout=QUERY_TIMEOUT,
-            server_settings={"application_name": "tsunagari-leader"},
+            server_settings=LOCK_SESSION_SETTINGS,
         )
 
     async def _disconnect(self, *, release: bool) -> None:

@@ -1,9 +1,10 @@
 """Durable timers: the `timer` table is the truth, APScheduler is only the alarm clock that wakes us.
 
 Firing claims a row with `UPDATE … WHERE id = :id AND status = 'pending'`, so a late alarm, a restart or a
-second process can never run it twice. A row whose handler was running when the process died stays
-`running`: it is delivered at most once, never twice. On start-up every pending row is armed again and
-the ones that fell due while the bot was down are fired at once (APScheduler 3 would drop them).
+second process can never run it twice. A row whose handler was running when its process died stays
+`running` until a leader marks it `failed`: it is delivered at most once, never twice. On start-up (or on
+becoming leader) the rows that fell due while nobody was ringing are fired at once (APScheduler 3 would
+drop them) and the rest are armed as they come due.
 
 With several processes on one PostgreSQL database only the leader (bot/leader.py) runs a SchedulerAlarm:
 it polls every `poll_seconds` for pending rows that fall due soon (whoever inserted them), arms them and
@@ -33,8 +34,9 @@ log = logging.getLogger(__name__)
 
 RunTimer = Callable[[Timer], Awaitable[None]]
 
-# At most this many timers are claimed and not yet finished in one process at any instant: a row is claimed
-# only once a slot is free, so the rows a crash can lose (claimed, never finished) are at most this many.
+# By default at most this many timers are claimed and not yet finished in one process at any instant: a row
+# is claimed only once a slot is free, so the rows a crash can lose (claimed, never finished) are at most
+# this many (TSUNAGARI_TIMERS_IN_FLIGHT).
 IN_FLIGHT = 8
 
 
@@ -176,8 +178,9 @@ class Timers:
 
 
 class SchedulerAlarm:
-    """APScheduler 3 as an alarm clock: one date job per pending row, a poll for rows that other processes
-    inserted (which also sweeps what is due), and a periodic sweep as a last net.
+    """APScheduler 3 as an alarm clock: one date job per pending row due soon, armed by a poll (every
+    `poll_seconds`, whoever inserted the row) or at once when this process schedules it; the poll also
+    sweeps what is due, and a periodic sweep is a last net.
 
     It rings only while started (this process is the leader); `arm` does nothing otherwise.
     """
@@ -277,16 +280,14 @@ class SchedulerAlarm:
         return armed
 
     async def catch_up(self) -> None:
-        """On becoming leader: give up on rows a dead process left running, arm every pending row, fire
-        what fell due while nobody was ringing."""
+        """On becoming leader: give up on rows a dead process left running, fire what fell due while
+        nobody was ringing, arm what falls due soon. Rows due later are armed by the poll as they come
+        within two polls of their time, so taking over costs the same with ten or a million pending rows."""
         await self.timers.fail_abandoned(timedelta(seconds=self.stuck_seconds))
-        now = self.timers.clock.now()
-        for timer in await self.timers.pending():
-            if timer.due_at > now:
-                self.arm(timer.id, timer.due_at)
         fired = await self._sweep()
         if fired:
             log.info("fired %d timers that fell due while no process was ringing", fired)
+        await self.poll()
 
     async def _sweep(self) -> int:
         """Timers.sweep, but `in_flight` at a time (oldest first), and none claimed once stopped."""
