@@ -206,9 +206,11 @@ class SchedulerAlarm:
         self._wake = asyncio.Event()
         self._ringing: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(in_flight)
+        self._busy: set[int] = set()  # ids waiting for a slot or firing in this process
 
     def start(self) -> None:
-        """Start ringing: arm every pending row, fire what is due, then poll (runs in the background)."""
+        """Start ringing (this process leads): in the background, fire what is due, arm what falls due
+        soon, then poll."""
         if not self.scheduler.running:
             self.scheduler.start()
         self.active = True
@@ -293,15 +295,27 @@ class SchedulerAlarm:
         """Timers.sweep, but `in_flight` at a time (oldest first), and none claimed once stopped."""
         fired = 0
         while self.active and (ids := await self.timers.due_ids()):
-            progress = sum(await asyncio.gather(*(self._fire(timer_id) for timer_id in ids)))
+            results = await asyncio.gather(
+                *(self._fire(timer_id) for timer_id in ids), return_exceptions=True
+            )
+            for timer_id, result in zip(ids, results, strict=True):
+                if isinstance(result, Exception):
+                    log.error("timer %s could not be fired", timer_id, exc_info=result)
+            progress = sum(result is True for result in results)
             fired += progress
             if progress == 0:  # another process took them all: let it
                 break
         return fired
 
     async def _fire(self, timer_id: int) -> bool:
-        async with self._slots:
-            return self.active and await self.timers.fire(timer_id)
+        if timer_id in self._busy:  # its alarm and a sweep both found it: one attempt is enough
+            return False
+        self._busy.add(timer_id)
+        try:
+            async with self._slots:
+                return self.active and await self.timers.fire(timer_id)
+        finally:
+            self._busy.discard(timer_id)
 
     async def _poll_forever(self) -> None:
         stuck_every = max(self.poll_seconds, min(60.0, self.stuck_seconds / 4))
