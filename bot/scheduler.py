@@ -67,11 +67,11 @@ class Timers:
                 update(Timer)
                 .where(Timer.id == timer_id, Timer.status == "pending", Timer.due_at <= now)
                 .values(status="running", fired_at=now)
+                .returning(Timer)
             )
+            timer = result.scalars().first()
             await session.commit()
-            if result.rowcount != 1:
-                return None
-            return await session.get(Timer, timer_id)
+            return timer
 
     async def fire(self, timer_id: int) -> bool:
         """Claim and run one timer; False if it was not due, already taken, or cancelled."""
