@@ -43,7 +43,7 @@ QUERY_TIMEOUT = 10.0  # seconds; a lock connection that does not answer within t
 # 10 + 3 * 5 = 25 s rather than the operating system's default of two hours. The cut-off leader itself
 # steps down sooner, when its own `SELECT 1` fails or times out (QUERY_TIMEOUT).
 LOCK_SESSION_SETTINGS = {
-    "application_name": "tsunagari-leader",
+    "application_name": "tsunagari-leadership",
     "tcp_keepalives_idle": "10",
     "tcp_keepalives_interval": "5",
     "tcp_keepalives_count": "3",
