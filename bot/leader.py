@@ -169,6 +169,9 @@ class Leadership:
             await self.on_elected()
         except Exception:
             log.exception("leadership: starting the alarms failed")
+            if self.postgres:  # a leader that rings nothing must not keep the lock: let another try
+                await self._depose("starting the alarms failed")
+                await self._disconnect(release=True)
 
     async def _depose(self, why: str, *, level: int = logging.WARNING) -> None:
         self.is_leader = False

@@ -223,3 +223,23 @@ async def test_rows_a_dead_process_left_running_are_marked_failed_not_fired_agai
             await app.close()
     assert shown == []
     assert caplog.text.count("marked failed, not fired again") == 2
+
+
+@needs_postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_process_that_cannot_start_its_alarms_lets_another_lead(database_url: str) -> None:
+    broken, healthy = Candidate(database_url), Candidate(database_url)
+
+    async def fail() -> None:
+        broken.log.append("elected")
+        raise RuntimeError("no alarms today")
+
+    broken.leadership.on_elected = fail
+    await broken.leadership.start()
+    try:
+        assert broken.log == ["elected", "deposed"] and not broken.leadership.is_leader
+        await healthy.leadership.start()
+        await eventually(lambda: healthy.leadership.is_leader, 5)
+    finally:
+        await broken.leadership.close()
+        await healthy.leadership.close()
