@@ -1,0 +1,74 @@
+"""How a board ends: closed by hand or with its event, and what forgetting a person removes from it;
+plus its words, which exist in English and Japanese with the same keys."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from bot.i18n import Catalog, placeholders
+from bot.rituals.barriers.cards import CATEGORIES
+from bot.rituals.barriers.models import BarrierBoard, BarrierCard, BarrierVote
+from tests.support import Chat
+
+CATALOG = Catalog.load()
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+KEYS = sorted(key for key in CATALOG.keys("en") if key.startswith("barriers."))
+
+
+async def _rows(chat: Chat, model: type) -> list:
+    async with chat.app.store.session() as session:
+        return list((await session.exec(select(model))).all())
+
+
+def test_every_barrier_sentence_exists_in_both_languages_with_the_same_placeholders() -> None:
+    assert KEYS
+    assert sorted(key for key in CATALOG.keys("ja") if key.startswith("barriers.")) == KEYS
+    for key in KEYS:
+        english, japanese = CATALOG.raw("en", key), CATALOG.raw("ja", key)
+        assert placeholders(english) == placeholders(japanese), key
+        if re.search(r"[A-Za-z]{3,}", re.sub(r"`[^`]*`|\{[^}]*\}", "", english)):
+            assert JAPANESE.search(japanese), f"{key} looks untranslated"
+    for category in CATEGORIES:
+        assert f"barriers.category.{category}" in KEYS and f"barriers.category_hint.{category}" in KEYS
+    for lang in ("en", "ja"):
+        labels = [CATALOG.raw(lang, f"barriers.category.{c}") for c in CATEGORIES]
+        assert len(set(labels)) == len(labels)
+        assert len(CATALOG.raw(lang, "barriers.form.title")) <= 24, "Slack's limit for a form title"
+
+
+@pytest.mark.db
+async def test_ending_the_event_closes_its_board_and_destroys_the_key(chat: Chat) -> None:
+    await chat.say("alice", 'event start "Yorimichi" --lang en')
+    await chat.say("bob", "join")
+    await chat.say("alice", "barriers open")
+    await chat.say("bob", 'barriers share "never read"')
+    seen = await chat.say("alice", "event end")
+    assert any("closed before the reveal, so nobody read its cards (1)" in line for line in seen)
+    [board] = await _rows(chat, BarrierBoard)
+    assert board.status == "closed" and board.secret is None
+    assert await _rows(chat, BarrierCard) == []
+
+
+@pytest.mark.db
+async def test_forgetting_a_person_removes_their_unrevealed_cards_and_their_votes(chat: Chat) -> None:
+    await chat.say("alice", 'event start "Yorimichi" --lang en')
+    for name in ("bob", "carol"):
+        await chat.say(name, "join")
+    await chat.say("alice", "barriers open --min 2")
+    await chat.say("bob", 'barriers share "bob wrote this"')
+    await chat.say("carol", 'barriers share "carol wrote this"')
+    await chat.say("carol", "forget-me confirm")
+    assert [card.text for card in await _rows(chat, BarrierCard)] == ["bob wrote this"]
+    await chat.say("carol", "join")
+    await chat.say("carol", 'barriers share "carol again"')
+    await chat.say("alice", "barriers reveal")
+    await chat.say("carol", "barriers metoo 1")
+    await chat.say("bob", "barriers metoo 1")
+    assert len(await _rows(chat, BarrierVote)) == 2
+    await chat.say("carol", "forget-me confirm")
+    assert len(await _rows(chat, BarrierVote)) == 1, "only carol's vote goes; the card and bob's vote stay"
+    seen = await chat.wait(minutes=1)
+    assert any("Me too: 1" in line for line in seen)
