@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from sqlalchemy import text as sql
 
 from adapters.console.adapter import TENANT
 from bot.rituals.barriers import crypto
@@ -69,6 +70,20 @@ async def _no_author_beside_a_card(chat: Chat) -> None:
             assert not [who for who in IDENTITIES if who.encode() in page], "a page holds a card and a name"
 
 
+async def _no_transaction_id_dates_a_card(chat: Chat) -> None:
+    """PostgreSQL stamps each row with the transaction that wrote it (xmin). A share's transaction also
+    wrote the request's row, with its time; the refresh rewrites every card in one transaction, so no card
+    keeps its own."""
+    if sqlite_path(chat) is not None:
+        return
+    async with chat.app.store.engine.connect() as connection:
+        cards = {row[0] for row in await connection.execute(sql("SELECT xmin::text FROM barrier_card"))}
+        requests = {
+            row[0] for row in await connection.execute(sql("SELECT xmin::text FROM processed_request"))
+        }
+    assert len(cards) == 1 and not cards & requests
+
+
 @pytest.mark.db
 async def test_nobody_can_link_a_card_to_its_author_in_the_database_the_logs_or_the_export(
     chat: Chat, caplog: pytest.LogCaptureFixture
@@ -99,6 +114,7 @@ async def test_nobody_can_link_a_card_to_its_author_in_the_database_the_logs_or_
     await act(chat, *AUTHORS[2], f"barriers withdraw {mine.split('| ', 1)[1].split('.')[0]}")
     await chat.wait(minutes=1)
     await _no_author_beside_a_card(chat)
+    await _no_transaction_id_dates_a_card(chat)
 
     # Before close the board's secret still recognises authors (so the check below has teeth) ...
     tables = await dump(chat)

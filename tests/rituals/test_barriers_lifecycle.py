@@ -72,3 +72,26 @@ async def test_forgetting_a_person_removes_their_unrevealed_cards_and_their_vote
     assert len(await _rows(chat, BarrierVote)) == 1, "only carol's vote goes; the card and bob's vote stay"
     seen = await chat.wait(minutes=1)
     assert any("Me too: 1" in line for line in seen)
+
+
+@pytest.mark.db
+async def test_export_is_for_facilitators_after_the_reveal_and_holds_words_categories_and_counts(
+    chat: Chat,
+) -> None:
+    await chat.say("alice", 'event start "Yorimichi" --lang en')
+    await chat.say("bob", "join")
+    await chat.say("alice", "barriers open --min 2")
+    await chat.say("bob", 'barriers share "first worry" --category trust')
+    await chat.say("bob", 'barriers share "second worry" --category trust')
+    assert any("once they are revealed" in line for line in await chat.say("alice", "barriers export"))
+    await chat.say("alice", "barriers reveal")
+    await chat.say("bob", "barriers metoo 1")
+    assert any("Only a facilitator" in line for line in await chat.say("bob", "barriers export"))
+    await chat.say("alice", "barriers close")
+    # A later board closed unread does not hide the earlier revealed one from the export.
+    await chat.say("alice", "barriers open")
+    await chat.say("alice", "barriers close")
+    seen = await chat.say("alice", "barriers export")
+    assert any("(me too: 1)" in line and "[Trust deficit]" in line for line in seen), seen
+    assert sum("worry" in line for line in seen) == 2
+    assert not any("bob" in line.split("| ", 1)[1] for line in seen)

@@ -412,17 +412,17 @@ async def hide(ctx: Ctx, args: Parsed) -> None:
 @router.command("barriers export", role=Role.FACILITATOR, help_key="barriers.help.export")
 async def export(ctx: Ctx, args: Parsed) -> None:
     """The newest revealed board of this event, live or closed: words, categories and shown counts only."""
-    board = (
-        await ctx.session.exec(
-            select(BarrierBoard)
-            .where(BarrierBoard.event_id == ctx.event.id, BarrierBoard.status != "open")
-            .order_by(col(BarrierBoard.id).desc())
-        )
-    ).first()
-    cards = await _cards(ctx, board) if board is not None else []
-    if not cards or any(card.number is None for card in cards):
-        raise UserError("barriers.error.no_export")
-    ctx.reply_message(export_message(ctx.t, cards))
+    boards = await ctx.session.exec(
+        select(BarrierBoard)
+        .where(BarrierBoard.event_id == ctx.event.id, BarrierBoard.status != "open")
+        .order_by(col(BarrierBoard.id).desc())
+    )
+    for board in boards.all():
+        cards = await _cards(ctx, board)
+        if cards:  # a board closed before its reveal has none: look further back
+            ctx.reply_message(export_message(ctx.t, cards))
+            return
+    raise UserError("barriers.error.no_export")
 
 
 # -- closing: the key is destroyed ------------------------------------------------------------------------
