@@ -135,6 +135,8 @@ async def test_nobody_can_link_a_card_to_its_author_in_the_database_the_logs_or_
     await _no_author_beside_a_card(chat)
     tables = await dump(chat)
     assert all(row["author"] is None for row in tables["barrier_card"]), "authors are forgotten at reveal"
+    if sqlite_path(chat) is not None:  # ... and so is every older copy of a page that held their tags
+        assert not [tag for tag in tags if tag in raw_files(sqlite_path(chat))]
     vote_tags = {bytes(row["voter"]) for row in tables["barrier_vote"]}
     assert len(vote_tags) == 9
 

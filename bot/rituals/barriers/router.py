@@ -337,6 +337,8 @@ async def reveal(ctx: Ctx, args: Parsed) -> None:
     board.status = "revealed"
     board.shown_count = len(cards)
     await ctx.session.flush()  # a refresh already armed stays: it will show the first "me too" counts
+    # The author tags are gone from the rows; truncate the write-ahead log so no older page keeps them.
+    await ctx.schedule("barriers.scrub", ctx.now, {"try": 0})
     t = words(ctx.core.catalog, ctx.event.lang)
     ctx.update(board_ref(board), board_message(t, board))
     ctx.post(Message(t("barriers.reveal.header", prompt=board.prompt, count=board.shown_count)))
