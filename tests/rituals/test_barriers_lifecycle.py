@@ -3,6 +3,7 @@ plus its words, which exist in English and Japanese with the same keys."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from sqlmodel import select
 from bot.i18n import Catalog, placeholders
 from bot.rituals.barriers.cards import CATEGORIES
 from bot.rituals.barriers.models import BarrierBoard, BarrierCard, BarrierVote
+from tests.rituals.barriers_support import act
 from tests.support import Chat
 
 CATALOG = Catalog.load()
@@ -95,3 +97,37 @@ async def test_export_is_for_facilitators_after_the_reveal_and_holds_words_categ
     assert any("(me too: 1)" in line and "[Trust deficit]" in line for line in seen), seen
     assert sum("worry" in line for line in seen) == 2
     assert not any("bob" in line.split("| ", 1)[1] for line in seen)
+
+
+@pytest.mark.db
+async def test_eight_people_sharing_at_the_same_moment_each_get_their_card_in_once(chat: Chat) -> None:
+    names = [f"person{i}" for i in range(8)]
+    await chat.say("alice", 'event start "Yorimichi" --lang en')
+    for name in names:
+        await chat.say(name, "join")
+    await chat.say("alice", "barriers open")
+    answers = await asyncio.gather(
+        *(act(chat, name, name, f'barriers share "worry of {name}"') for name in names)
+    )
+    assert all(any("Your card is in" in line for line in seen) for seen in answers)
+    assert len(await _rows(chat, BarrierCard)) == 8
+    seen = await chat.wait(minutes=1)
+    assert any("Cards in: 8" in line for line in seen)
+
+
+@pytest.mark.db
+async def test_the_board_and_its_buttons_still_work_after_a_restart(chat: Chat) -> None:
+    await chat.say("alice", 'event start "Yorimichi" --lang en')
+    await chat.say("bob", "join")
+    await chat.say("alice", "barriers open --min 2")
+    await chat.say("bob", 'barriers share "before the restart"')
+    await chat.restart()
+    await chat.click("bob", "Share anonymously")
+    seen = await chat.submit("bob", "Share anonymously", text="after the restart", category="taboo")
+    assert any("Your card is in (Taboo and stigma)" in line for line in seen)
+    seen = await chat.click("bob", "My cards")
+    assert sum("the restart" in line for line in seen) == 2, "the secret in the board row still knows bob"
+    await chat.say("alice", "barriers reveal")
+    await chat.restart()
+    assert any("Counted" in line for line in await chat.click("bob", "Me too #1"))
+    assert any("already" in line for line in await chat.click("bob", "Me too #1"))
