@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.rituals.barriers.router import next_refresh
+from bot.rituals.barriers.refresh import next_refresh
 from tests.support import Chat
 
 

@@ -1,11 +1,8 @@
 """The barrier board: participants share what makes connection hard, anonymously; the facilitator reveals
 the cards together, shuffled, once enough are in; "me too" counts are anonymous; closing destroys the key.
 
-Batching: nothing public changes at the moment someone shares, withdraws or says "me too". A change
-marks the board dirty and arms one refresh on a fixed one-minute grid counted from the board's opening
-(the first grid point after the change). Every change in that minute is shown together, at a time that
-depends on the grid and not on when anyone typed, and a refresh that would show the same numbers shows
-nothing. So an update says "something changed in the last minute", never "Bob just pressed Share".
+Public numbers change in batches (refresh.py); people are recognised only through keyed tags whose key
+dies with the board (crypto.py); what a card may say is in cards.py, and how it looks in messages.py.
 
 Logging: this module logs nothing; the core logs command names and ids only. Card words appear only in
 the card row, in the reveal and in the author's own private replies.
@@ -13,18 +10,25 @@ the card row, in the reveal and in the author's own private replies.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, delete, select, update
+from sqlmodel import col, delete, select
 
 from bot.actions import Message
 from bot.commands import Arg, Opt, Parsed, Role
 from bot.errors import UserError
 from bot.rituals.barriers import crypto
+from bot.rituals.barriers.boards import (
+    board_by_id,
+    card_by_number,
+    cards_of,
+    event_of,
+    live_board,
+    own_cards,
+    require_board,
+    vote_counts,
+)
 from bot.rituals.barriers.cards import CATEGORIES, clean_text, parse_category
 from bot.rituals.barriers.messages import (
     board_message,
@@ -38,6 +42,7 @@ from bot.rituals.barriers.messages import (
     words,
 )
 from bot.rituals.barriers.models import BarrierBoard, BarrierCard, BarrierVote
+from bot.rituals.barriers.refresh import REFRESH, changed, show_changes
 from bot.rituals.barriers.scrub import checkpoint
 from bot.router import Ctx, Router
 from bot.store.db import insert_ignore
@@ -45,86 +50,8 @@ from bot.store.models import Event, Member, Timer
 
 router = Router("barriers")
 
-REFRESH = timedelta(minutes=1)
 MIN_CARDS = 3
 SCRUB_TRIES = 10
-
-
-# -- finding things ---------------------------------------------------------------------------------------
-async def _live_board(ctx: Ctx, event: Event | None = None) -> BarrierBoard | None:
-    event = event or ctx.event
-    if event is None:
-        return None
-    statement = select(BarrierBoard).where(BarrierBoard.event_id == event.id, BarrierBoard.status != "closed")
-    return (await ctx.session.exec(statement.with_for_update())).first()
-
-
-async def _require_board(ctx: Ctx) -> BarrierBoard:
-    board = await _live_board(ctx)
-    if board is None:
-        raise UserError("barriers.error.no_board")
-    return board
-
-
-async def _board_by_id(ctx: Ctx, raw: str | None) -> BarrierBoard:
-    board = None
-    if raw and raw.isdigit():
-        board = (
-            await ctx.session.exec(select(BarrierBoard).where(BarrierBoard.id == int(raw)).with_for_update())
-        ).first()
-    if board is None or board.tenant_id != ctx.tenant or board.status == "closed":
-        raise UserError("core.error.stale_button")
-    return board
-
-
-async def _event_of(ctx: Ctx, board: BarrierBoard) -> Event:
-    if ctx.event is not None and ctx.event.id == board.event_id:
-        return ctx.event
-    return await ctx.session.get(Event, board.event_id)
-
-
-async def _cards(ctx: Ctx, board: BarrierBoard) -> list[BarrierCard]:
-    """A board's cards in the order of their random ids: the only order a card has before the reveal."""
-    rows = await ctx.session.exec(
-        select(BarrierCard).where(BarrierCard.board_id == board.id).order_by(col(BarrierCard.id))
-    )
-    return list(rows.all())
-
-
-async def _card_by_number(ctx: Ctx, board: BarrierBoard, raw: str) -> BarrierCard:
-    if not raw.lstrip("#").isdigit():
-        raise UserError("barriers.error.bad_number", value=raw[:20])
-    number = int(raw.lstrip("#"))
-    card = (
-        await ctx.session.exec(
-            select(BarrierCard).where(BarrierCard.board_id == board.id, BarrierCard.number == number)
-        )
-    ).first()
-    if card is None:
-        raise UserError("barriers.error.no_such_card", number=number, count=board.shown_count)
-    return card
-
-
-# -- batching ---------------------------------------------------------------------------------------------
-def next_refresh(opened_at: datetime, now: datetime) -> datetime:
-    """The first point of the board's one-minute grid strictly after `now`."""
-    ticks = (now - opened_at) // REFRESH + 1
-    return opened_at + ticks * REFRESH
-
-
-async def _changed(ctx: Ctx, board: BarrierBoard) -> None:
-    """Something public will change: arm one refresh at the next grid point, unless one is waiting."""
-    if board.flush_at is not None and board.flush_at > ctx.now:
-        return
-    due = next_refresh(board.opened_at, ctx.now)
-    board.flush_at = due
-    # The payload names the board only: no timer carries card words or anyone's identity.
-    await ctx.schedule(
-        "barriers.refresh",
-        due,
-        {"board": board.id},
-        key=f"barriers:refresh:{board.id}:{int(due.timestamp())}:{secrets.token_hex(4)}",
-    )
 
 
 @router.timer("barriers.refresh")
@@ -133,44 +60,7 @@ async def refresh(ctx: Ctx, timer: Timer) -> None:
     if board is None or board.status == "closed":
         return
     board.flush_at = None
-    await _show_changes(ctx, board)
-
-
-async def _show_changes(ctx: Ctx, board: BarrierBoard) -> None:
-    event = await _event_of(ctx, board)
-    t = words(ctx.core.catalog, event.lang)
-    # Rewrite every card of the board in this one transaction: on PostgreSQL each row's xmin (the id of
-    # the transaction that wrote it) would otherwise date it and tie it to that request's other rows.
-    await ctx.session.exec(
-        update(BarrierCard).where(BarrierCard.board_id == board.id).values(hidden=BarrierCard.hidden)
-    )
-    if board.status == "open":
-        count = len(await _cards(ctx, board))
-        if count != board.shown_count:
-            board.shown_count = count
-            ctx.update(board_ref(board), board_message(t, board))
-        return
-    cards = await _cards(ctx, board)
-    votes = await _vote_counts(ctx, cards)
-    dirty = set()
-    for card in cards:
-        if card.metoo != votes.get(card.id, 0):
-            card.metoo = votes.get(card.id, 0)
-            dirty.add(card.category)
-    for category, members in grouped(cards):
-        if category in dirty:
-            ctx.update(category_ref(board, category), category_message(t, category, members, voting=True))
-
-
-async def _vote_counts(ctx: Ctx, cards: list[BarrierCard]) -> dict[str, int]:
-    if not cards:
-        return {}
-    rows = await ctx.session.exec(
-        select(BarrierVote.card_id, func.count())
-        .where(col(BarrierVote.card_id).in_([card.id for card in cards]))
-        .group_by(BarrierVote.card_id)
-    )
-    return {card_id: count for card_id, count in rows.all()}
+    await show_changes(ctx, board)
 
 
 # -- opening and sharing ----------------------------------------------------------------------------------
@@ -182,7 +72,7 @@ async def _vote_counts(ctx: Ctx, cards: list[BarrierCard]) -> dict[str, int]:
     help_key="barriers.help.open",
 )
 async def open_board(ctx: Ctx, args: Parsed) -> None:
-    if await _live_board(ctx) is not None:
+    if await live_board(ctx) is not None:
         raise UserError("barriers.error.already_open")
     event = ctx.event
     board = BarrierBoard(
@@ -211,14 +101,14 @@ async def open_board(ctx: Ctx, args: Parsed) -> None:
     help_key="barriers.help.share",
 )
 async def share(ctx: Ctx, args: Parsed) -> None:
-    board = await _require_board(ctx)
+    board = await require_board(ctx)
     await _add_card(ctx, board, args["text"], args["category"])
 
 
 @router.button("barriers:form")
 async def open_share_form(ctx: Ctx, rest: list[str]) -> None:
-    board = await _board_by_id(ctx, rest[0] if rest else None)
-    await ctx.require_participant(await _event_of(ctx, board))
+    board = await board_by_id(ctx, rest[0] if rest else None)
+    await ctx.require_participant(await event_of(ctx, board))
     if board.status != "open":
         raise UserError("barriers.error.sharing_closed")
     ctx.open_form(share_form(ctx.t, board))
@@ -226,8 +116,8 @@ async def open_share_form(ctx: Ctx, rest: list[str]) -> None:
 
 @router.form("barriers:share")
 async def submit_share_form(ctx: Ctx, rest: list[str], values: Mapping[str, str]) -> None:
-    board = await _board_by_id(ctx, rest[0] if rest else None)
-    await ctx.require_participant(await _event_of(ctx, board))
+    board = await board_by_id(ctx, rest[0] if rest else None)
+    await ctx.require_participant(await event_of(ctx, board))
     await _add_card(ctx, board, values.get("text", ""), values.get("category"))
 
 
@@ -247,23 +137,11 @@ async def _add_card(ctx: Ctx, board: BarrierBoard, raw_text: str, raw_category: 
     )
     ctx.session.add(card)
     await ctx.session.flush()
-    await _changed(ctx, board)
+    await changed(ctx, board)
     ctx.reply("barriers.shared", category=ctx.t(f"barriers.category.{category}"))
 
 
 # -- withdrawing one's own card ---------------------------------------------------------------------------
-async def _mine(ctx: Ctx, board: BarrierBoard, member: Member | None = None) -> list[BarrierCard]:
-    """The caller's own cards: the ones whose author tag their id reproduces under the board's secret."""
-    user = (member or ctx.member).user_id
-    if board.secret is None:
-        return []
-    return [
-        card
-        for card in await _cards(ctx, board)
-        if crypto.same_tag(card.author, crypto.author_tag(board.secret, card.id, ctx.tenant, user))
-    ]
-
-
 @router.command(
     "barriers withdraw",
     args=[Arg("index", "word", metavar="N")],
@@ -271,10 +149,10 @@ async def _mine(ctx: Ctx, board: BarrierBoard, member: Member | None = None) -> 
     help_key="barriers.help.withdraw",
 )
 async def withdraw(ctx: Ctx, args: Parsed) -> None:
-    board = await _require_board(ctx)
+    board = await require_board(ctx)
     if board.status != "open":
         raise UserError("barriers.error.withdraw_closed")
-    mine = await _mine(ctx, board)
+    mine = await own_cards(ctx, board)
     raw = args["index"]
     if raw is None:
         ctx.reply_message(mine_message(ctx.t, mine))
@@ -288,10 +166,10 @@ async def withdraw(ctx: Ctx, args: Parsed) -> None:
 
 @router.button("barriers:mine")
 async def list_mine(ctx: Ctx, rest: list[str]) -> None:
-    board = await _board_by_id(ctx, rest[0] if rest else None)
+    board = await board_by_id(ctx, rest[0] if rest else None)
     if board.status != "open":
         raise UserError("barriers.error.withdraw_closed")
-    ctx.reply_message(mine_message(ctx.t, await _mine(ctx, board)))
+    ctx.reply_message(mine_message(ctx.t, await own_cards(ctx, board)))
 
 
 @router.button("barriers:withdraw")
@@ -299,10 +177,10 @@ async def withdraw_button(ctx: Ctx, rest: list[str]) -> None:
     card = await ctx.session.get(BarrierCard, rest[0]) if rest else None
     if card is None or card.tenant_id != ctx.tenant:
         raise UserError("core.error.stale_button")
-    board = await _board_by_id(ctx, str(card.board_id))
+    board = await board_by_id(ctx, str(card.board_id))
     if board.status != "open":
         raise UserError("barriers.error.withdraw_closed")
-    if card.id not in {mine.id for mine in await _mine(ctx, board)}:
+    if card.id not in {mine.id for mine in await own_cards(ctx, board)}:
         raise UserError("core.error.stale_button")
     await _withdraw(ctx, board, card)
 
@@ -311,17 +189,17 @@ async def _withdraw(ctx: Ctx, board: BarrierBoard, card: BarrierCard) -> None:
     # With secure_delete on (bot/store/db.py) SQLite zeroes the deleted row in its page.
     await ctx.session.exec(delete(BarrierVote).where(BarrierVote.card_id == card.id))
     await ctx.session.exec(delete(BarrierCard).where(BarrierCard.id == card.id))
-    await _changed(ctx, board)
+    await changed(ctx, board)
     ctx.reply("barriers.withdrawn")
 
 
 # -- the reveal -------------------------------------------------------------------------------------------
 @router.command("barriers reveal", role=Role.FACILITATOR, help_key="barriers.help.reveal")
 async def reveal(ctx: Ctx, args: Parsed) -> None:
-    board = await _require_board(ctx)
+    board = await require_board(ctx)
     if board.status == "revealed":
         raise UserError("barriers.error.already_revealed", count=board.shown_count)
-    cards = await _cards(ctx, board)
+    cards = await cards_of(ctx, board)
     if len(cards) < board.min_cards:
         # The refusal quotes the board's batched count, never the live one: asking again and again must
         # not tell the facilitator the moment each card arrives.
@@ -353,7 +231,7 @@ async def metoo_button(ctx: Ctx, rest: list[str]) -> None:
     card = await ctx.session.get(BarrierCard, rest[0]) if rest else None
     if card is None or card.tenant_id != ctx.tenant:
         raise UserError("core.error.stale_button")
-    board = await _board_by_id(ctx, str(card.board_id))
+    board = await board_by_id(ctx, str(card.board_id))
     await _metoo(ctx, board, card)
 
 
@@ -364,14 +242,14 @@ async def metoo_button(ctx: Ctx, rest: list[str]) -> None:
     help_key="barriers.help.metoo",
 )
 async def metoo_command(ctx: Ctx, args: Parsed) -> None:
-    board = await _require_board(ctx)
+    board = await require_board(ctx)
     if board.status != "revealed":
         raise UserError("barriers.error.not_revealed")
-    await _metoo(ctx, board, await _card_by_number(ctx, board, args["number"]))
+    await _metoo(ctx, board, await card_by_number(ctx, board, args["number"]))
 
 
 async def _metoo(ctx: Ctx, board: BarrierBoard, card: BarrierCard) -> None:
-    await ctx.require_participant(await _event_of(ctx, board))
+    await ctx.require_participant(await event_of(ctx, board))
     if board.status != "revealed":
         raise UserError("barriers.error.not_revealed")
     if card.hidden:
@@ -383,7 +261,7 @@ async def _metoo(ctx: Ctx, board: BarrierBoard, card: BarrierCard) -> None:
     if not added:
         ctx.reply("barriers.metoo_already", number=card.number)
         return
-    await _changed(ctx, board)
+    await changed(ctx, board)
     ctx.reply("barriers.metoo_counted", number=card.number)
 
 
@@ -395,16 +273,16 @@ async def _metoo(ctx: Ctx, board: BarrierBoard, card: BarrierCard) -> None:
     help_key="barriers.help.hide",
 )
 async def hide(ctx: Ctx, args: Parsed) -> None:
-    board = await _require_board(ctx)
+    board = await require_board(ctx)
     if board.status != "revealed":
         raise UserError("barriers.error.not_revealed")
-    card = await _card_by_number(ctx, board, args["number"])
+    card = await card_by_number(ctx, board, args["number"])
     if card.hidden:
         ctx.reply("barriers.already_hidden", number=card.number)
         return
     card.hidden = True
     await ctx.session.flush()
-    members = [c for c in await _cards(ctx, board) if c.category == card.category]
+    members = [c for c in await cards_of(ctx, board) if c.category == card.category]
     t = words(ctx.core.catalog, ctx.event.lang)
     ctx.update(category_ref(board, card.category), category_message(t, card.category, members, voting=True))
     ctx.reply("barriers.hidden", number=card.number)
@@ -420,7 +298,7 @@ async def export(ctx: Ctx, args: Parsed) -> None:
         .order_by(col(BarrierBoard.id).desc())
     )
     for board in boards.all():
-        cards = await _cards(ctx, board)
+        cards = await cards_of(ctx, board)
         if cards:  # a board closed before its reveal has none: look further back
             ctx.reply_message(export_message(ctx.t, cards))
             return
@@ -430,20 +308,20 @@ async def export(ctx: Ctx, args: Parsed) -> None:
 # -- closing: the key is destroyed ------------------------------------------------------------------------
 @router.command("barriers close", role=Role.FACILITATOR, help_key="barriers.help.close")
 async def close(ctx: Ctx, args: Parsed) -> None:
-    await _close(ctx, await _require_board(ctx))
+    await _close(ctx, await require_board(ctx))
 
 
 @router.on("event_ended")
 async def close_with_event(ctx: Ctx, event: Event, plan: str) -> None:
-    board = await _live_board(ctx, event)
+    board = await live_board(ctx, event)
     if board is not None:
         await _close(ctx, board)
 
 
 async def _close(ctx: Ctx, board: BarrierBoard) -> None:
-    event = await _event_of(ctx, board)
+    event = await event_of(ctx, board)
     t = words(ctx.core.catalog, event.lang)
-    cards = await _cards(ctx, board)
+    cards = await cards_of(ctx, board)
     card_ids = [card.id for card in cards]
     if board.status == "open":
         # Never revealed: people shared on the promise of being shown together, so nobody reads them.
@@ -452,7 +330,7 @@ async def _close(ctx: Ctx, board: BarrierBoard) -> None:
             await ctx.session.exec(delete(BarrierCard).where(BarrierCard.board_id == board.id))
         summary = t("barriers.closed.unrevealed", count=len(cards))
     else:
-        votes = await _vote_counts(ctx, cards)
+        votes = await vote_counts(ctx, cards)
         for card in cards:
             card.metoo = votes.get(card.id, 0)  # the final counts, folded in before the votes go
             card.author = None
@@ -492,17 +370,17 @@ async def forget(ctx: Ctx, member: Member) -> None:
         )
     ).all()
     for board in boards:
-        changed = False
+        dropped = False
         if board.status == "open":
-            for card in await _mine(ctx, board, member):
+            for card in await own_cards(ctx, board, member):
                 await ctx.session.exec(delete(BarrierCard).where(BarrierCard.id == card.id))
-                changed = True
+                dropped = True
         else:
-            for card in await _cards(ctx, board):
+            for card in await cards_of(ctx, board):
                 voter = crypto.voter_tag(board.secret, card.id, ctx.tenant, member.user_id)
                 result = await ctx.session.exec(
                     delete(BarrierVote).where(BarrierVote.card_id == card.id, BarrierVote.voter == voter)
                 )
-                changed = changed or bool(result.rowcount)
-        if changed:
-            await _changed(ctx, board)
+                dropped = dropped or bool(result.rowcount)
+        if dropped:
+            await changed(ctx, board)
