@@ -8,6 +8,7 @@ a key, recomputes anyone's tag.
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -147,6 +148,11 @@ async def test_nobody_can_link_a_card_to_its_author_in_the_database_the_logs_or_
 
     # After close: no secret, no tags, and nothing stored recomputes anyone's tag.
     tables = await dump(chat)
+    timers = [row for row in tables["timer"] if row["kind"].startswith("barriers.")]
+    assert timers, "the refreshes and the scrub ran as timers"
+    for row in timers:  # a timer names a board (or a retry count), never a card, a person or words
+        payload = row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
+        assert set(payload) <= {"board", "try"} and row["member_id"] is None
     assert [row["secret"] for row in tables["barrier_board"]] == [None]
     assert tables["barrier_vote"] == []
     assert all(row["author"] is None for row in tables["barrier_card"])
