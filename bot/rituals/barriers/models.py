@@ -68,4 +68,5 @@ class BarrierVote(SQLModel, table=True):
     __tablename__ = "barrier_vote"
     __table_args__ = {"sqlite_with_rowid": False}
     card_id: str = Field(foreign_key="barrier_card.id", primary_key=True, max_length=24)
+    tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=120)
     voter: bytes = Field(sa_column=Column(LargeBinary(), primary_key=True))

@@ -256,7 +256,10 @@ async def _metoo(ctx: Ctx, board: BarrierBoard, card: BarrierCard) -> None:
         raise UserError("barriers.error.hidden", number=card.number)
     voter = crypto.voter_tag(board.secret, card.id, ctx.tenant, ctx.member.user_id)
     added = await insert_ignore(
-        ctx.session, BarrierVote, {"card_id": card.id, "voter": voter}, ["card_id", "voter"]
+        ctx.session,
+        BarrierVote,
+        {"card_id": card.id, "tenant_id": ctx.tenant, "voter": voter},
+        ["card_id", "voter"],
     )
     if not added:
         ctx.reply("barriers.metoo_already", number=card.number)
