@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.console.adapter import TENANT
 from bot.errors import UserError
+from bot.events import ButtonPressed, Caller
 from bot.i18n import Catalog
 from bot.markup import MENTION
 from bot.rituals.barriers.cards import CATEGORIES, MAX_TEXT, clean_text, parse_category
@@ -100,3 +102,22 @@ async def test_bad_input_in_a_workshop_gets_a_clear_localised_answer_and_saves_n
     seen = await chat.say("kenji", "barriers reveal")
     assert any("ファシリテーターだけが実行できます" in line for line in seen)
     assert any("already revealed" in line for line in await chat.say("alice", "barriers reveal"))
+
+
+@pytest.mark.db
+async def test_a_stale_me_too_button_on_a_hidden_card_does_nothing_and_says_so(chat: Chat) -> None:
+    """Bob's client still shows "Me too #1" after the facilitator hid card #1; pressing it changes nothing."""
+    await chat.say("alice", 'event start "Yorimichi" --lang en')
+    await chat.say("bob", "join")
+    await chat.say("alice", "barriers open --min 2")
+    await chat.say("bob", 'barriers share "one" --category fear')
+    await chat.say("bob", 'barriers share "two" --category fear')
+    await chat.say("alice", "barriers reveal")
+    shown, stale = chat.runner.world.find_button("bob", "Me too #1")
+    await chat.say("alice", "barriers hide 1")
+    assert chat.runner.world.find_button("bob", "Me too #1") is None, "the board itself drops the button"
+    event = ButtonPressed(Caller(TENANT, "bob", shown.channel, None, "bob"), stale, "stale-press")
+    seen = [action.message.text for action in await chat.app.core.handle(event)]
+    assert seen == ["Card #1 was hidden by a facilitator, so “me too” on it does nothing. Nothing changed."]
+    later = await chat.wait(minutes=2)
+    assert not any("Me too: 1" in line for line in later)
