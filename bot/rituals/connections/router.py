@@ -137,6 +137,8 @@ async def set_button(ctx: Ctx, rest: list[str]) -> None:
     other = await ctx.session.get(Member, _other_id(row, ctx.member.id))
     if other is None:
         raise UserError("core.error.stale_button")
+    if row.event_id is not None:  # pressed in a DM, which has no event: answer as the nudge spoke
+        ctx.locale = ctx.locale_of(ctx.member, await ctx.session.get(Event, row.event_id))
     _move(ctx, row, other, rest[1])
 
 

@@ -134,6 +134,7 @@ async def _own_nudge(ctx: Ctx, rest: list[str]) -> tuple[Nudge, Event]:
     event = await ctx.session.get(Event, nudge.event_id)
     if event is None:
         raise UserError("core.error.stale_button")
+    ctx.locale = ctx.locale_of(ctx.member, event)  # a DM has no event of its own: answer as the nudge spoke
     return nudge, event
 
 
@@ -274,6 +275,7 @@ async def _proposal(ctx: Ctx, rest: list[str]) -> tuple[Nudge, Event, Member]:
     event = await ctx.session.get(Event, nudge.event_id)
     if proposed is None or proposer is None or event is None:
         raise UserError("core.error.stale_button")
+    ctx.locale = ctx.locale_of(ctx.member, event)
     answered = (
         await ctx.session.exec(
             select(NudgeAction.id).where(
@@ -298,12 +300,13 @@ async def accept_button(ctx: Ctx, rest: list[str]) -> None:
     hint = "nudges.warm.oneonone_hint" if "oneonone" in ctx.core.specs else "nudges.warm.meet_hint"
     lang = locale_for(proposer, event, ctx.core.settings.default_lang)
     text = ctx.t_in(
-        lang, "nudges.warm.accepted", proposer=mention(proposer.user_id), partner=mention(ctx.member.user_id)
+        lang,
+        "nudges.warm.accepted",
+        proposer=mention(proposer.user_id),
+        partner=mention(ctx.member.user_id),
+        hint=ctx.t_in(lang, hint, name=mention(ctx.member.user_id)),
     )
-    ctx.dm(
-        [proposer.user_id, ctx.member.user_id],
-        Message(text + " " + ctx.t_in(lang, hint, name=mention(ctx.member.user_id))),
-    )
+    ctx.dm([proposer.user_id, ctx.member.user_id], Message(text))
 
 
 @router.button("nudges:decline")
