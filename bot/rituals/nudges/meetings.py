@@ -20,16 +20,15 @@ def _made_at(event: Event):  # noqa: ANN202 - a SQL condition
     return or_(Connection.event_id == event.id, and_(*window))
 
 
-async def connections_at(session: AsyncSession, event: Event) -> list[Connection]:
-    rows = list(
-        (
-            await session.exec(
-                select(Connection)
-                .where(Connection.tenant_id == event.tenant_id, _made_at(event))
-                .order_by(col(Connection.created_at), col(Connection.id))
-            )
-        ).all()
-    )
+async def connections_at(
+    session: AsyncSession, event: Event, members: set[int] | None = None
+) -> list[Connection]:
+    """The links made at `event` (only those touching `members`, when given)."""
+    query = select(Connection).where(Connection.tenant_id == event.tenant_id, _made_at(event))
+    if members is not None:
+        ids = sorted(members)
+        query = query.where(or_(col(Connection.member_a_id).in_(ids), col(Connection.member_b_id).in_(ids)))
+    rows = list((await session.exec(query.order_by(col(Connection.created_at), col(Connection.id)))).all())
     if all(row.event_id == event.id for row in rows):
         return rows
     # A link renewed during the event counts only if both were in it (another channel may run at once).

@@ -78,12 +78,14 @@ async def plan_event(ctx: Ctx, event: Event, plan: str, *, plans: Plans | None =
             rows.append(row)
     ctx.session.add_all(rows)
     await ctx.session.flush()
+    # One flush for all the alarms (an event of thousands ends in one transaction, not thousands).
+    timers = {row.id: new_wake(row, ctx.now) for row in rows if row.status == "pending"}
+    ctx.session.add_all(timers.values())
+    await ctx.session.flush()
     for row in rows:
-        if row.status == "pending":
-            timer = await ctx.schedule(
-                TIMER_KIND, row.due_at, {"nudge": row.id}, key=wake_key(row), member_id=row.member_id
-            )
-            row.timer_id = timer.id
+        if row.id in timers:
+            row.timer_id = timers[row.id].id
+    ctx.new_timers.extend(timers.values())  # armed once the transaction commits, as ctx.schedule does
     return counts
 
 

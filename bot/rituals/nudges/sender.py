@@ -191,14 +191,13 @@ class NudgeSender:
                     await session.exec(select(Event).where(col(Event.id).in_({n.event_id for n in claimed})))
                 ).all()
             }
-            met = {
-                event_id: by_member(await connections_at(session, event))
-                for event_id, event in events.items()
-            }
+            met = {}
             wanted = {n.member_id for n in claimed}
-            for links in met.values():
-                for member_id in wanted & set(links):
-                    wanted.update(other for _, other in links[member_id])
+            for event_id, event in events.items():
+                mine = {n.member_id for n in claimed if n.event_id == event_id}
+                met[event_id] = by_member(await connections_at(session, event, mine))
+                for member_id in mine:
+                    wanted.update(other for _, other in met[event_id].get(member_id, []))
             members = await members_by_id(session, wanted)
         out: list[Ready | Settle] = []
         for nudge in claimed:
