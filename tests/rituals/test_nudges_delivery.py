@@ -272,3 +272,46 @@ async def test_facilitators_see_counts_never_names(chat: Chat) -> None:
         stages = await ledger.stage_counts(session, tenant=TENANT, event_id=event_id)
     assert counts.count("thanks", "sent") == 6 and counts.actions == {"thanked": 1}
     assert stages == {"link": 3, "connection": 0, "engagement": 0, "relationship": 0}
+
+
+class Departed:
+    """A platform on which some people have left the workspace."""
+
+    def __init__(self, inner: ConsoleAdapter, gone: set[str]) -> None:
+        self.inner, self.gone, self.tries = inner, gone, Counter()
+
+    async def send(self, tenant, actions, *, origin=None):  # noqa: ANN001, ANN201
+        out = []
+        for action in actions:
+            user = action.users[0] if isinstance(action, DirectMessage) else None
+            if user in self.gone:
+                self.tries[user] += 1
+                out.append(Delivery(action, "unknown_user"))
+            else:
+                out.extend(await self.inner.send(tenant, [action], origin=origin))
+        return out
+
+
+async def test_a_member_who_left_the_workspace_is_tried_once_and_recorded(chat: Chat) -> None:
+    await crowd(chat, 4)
+    departed = Departed(chat.runner.adapter, {"p002"})
+    chat.app.dispatcher.register(TENANT, departed)
+    await chat.wait(days=31)
+    assert departed.tries == Counter({"p002": 1})
+    assert len(thank_yous(chat)) == 3
+
+
+async def test_stop_then_on_brings_back_what_is_still_ahead(chat: Chat) -> None:
+    await crowd(chat, 2)
+    await chat.wait(hours=4)
+    lines = await chat.click("p000", "Stop these")
+    assert lines == [
+        "[13:00] p000 only | Done: no more nudges from me. `/tsunagari nudges on` brings them back."
+    ]
+    lines = await chat.say("p000", "/tsunagari nudges status")
+    assert "Nudges are off." in lines[0] and "Nothing is waiting for you." in lines[1]
+    await chat.say("p000", "/tsunagari nudges on")
+    lines = await chat.say("p000", "/tsunagari nudges status")
+    assert "2 waiting. Next: the keep-warm chat for Big Night, on 2026-01-22 09:00 (UTC)." in lines[1]
+    await chat.wait(days=8)
+    assert any(s.place == "DM p000" and "It's been a week" in s.message.text for s in chat.runner.world.shown)

@@ -47,13 +47,18 @@ def nudge_message(
     nudge: Nudge,
     event: Event,
     met: list[tuple[Connection, Member]],
+    *,
+    days_ago: int = 0,
 ) -> Message:
     met = met[:MAX_PEOPLE]
     others = [member for _, member in met]
     people = people_list(catalog, lang, others)
     name = bold(event.name)
     if nudge.step == "thanks":
-        text = catalog.text(lang, "nudges.thanks.text", people=people, event=name)
+        key = {0: "nudges.thanks.text", 1: "nudges.thanks.text_yesterday"}.get(
+            days_ago, "nudges.thanks.text_earlier"
+        )
+        text = catalog.text(lang, key, people=people, event=name)
         buttons = [
             Button(
                 catalog.text(lang, "nudges.thanks.button", name=name_of(m)),

@@ -67,6 +67,7 @@ async def nudges_command(ctx: Ctx, args: Parsed) -> None:
     member = ctx.member
     if mode == "on":
         member.nudges_enabled = True
+        await _resume(ctx, member)
         ctx.reply("nudges.on")
     elif mode == "off":
         await _stop(ctx, member)
@@ -90,6 +91,24 @@ async def _stop(ctx: Ctx, member: Member) -> int:
             .values(status="cancelled")
         )
         ctx.cancelled_timers.extend(timer_ids)
+    return len(rows)
+
+
+async def _resume(ctx: Ctx, member: Member) -> int:
+    """Nudges stopped earlier whose moment is still ahead come back (a past one stays stopped)."""
+    rows = (
+        await ctx.session.exec(
+            select(Nudge).where(
+                Nudge.member_id == member.id,
+                Nudge.status == "stopped",
+                col(Nudge.due_at) > ctx.now,
+                col(Nudge.expires_at) > ctx.now,
+            )
+        )
+    ).all()
+    for row in rows:
+        row.reason = None
+        await reschedule(ctx, row, row.due_at)
     return len(rows)
 
 

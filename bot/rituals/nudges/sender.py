@@ -83,13 +83,31 @@ class NudgeSender:
         self.batch, self.concurrency = batch, concurrency
         self.buckets = buckets or {}  # platform -> bucket; adapters that pace themselves need none
         self.plans = plans or load_plans()
-        self._lock = asyncio.Lock()
+        self._running = False
+        self._again = False
 
     # -- the pipeline ---------------------------------------------------------------------------------
     async def drain(self) -> DrainReport:
-        """Deliver every nudge due now. Concurrent drains in one process queue up behind each other."""
-        async with self._lock:
-            return await self._drain()
+        """Deliver every nudge due now.
+
+        Thousands of alarms can ring at one moment; while a drain runs in this process, another only
+        asks it to look once more before it stops (it claims by due time, so it finds their rows).
+        """
+        if self._running:
+            self._again = True
+            return DrainReport()
+        self._running = True
+        total = DrainReport()
+        try:
+            while True:
+                self._again = False
+                report = await self._drain()
+                total.counts.update(report.counts)
+                total.rate_limited += report.rate_limited
+                if not self._again:
+                    return total
+        finally:
+            self._running = False
 
     async def _drain(self) -> DrainReport:
         report = DrainReport()
@@ -212,7 +230,9 @@ class NudgeSender:
                 out.append(Settle(nudge.id, nudge.member_id, "skipped", "nobody_to_name"))
                 continue
             lang = locale_for(member, event, self.core.settings.default_lang)
-            message = nudge_message(self.core.catalog, lang, nudge, event, people)
+            zone = zone_of(member.tz, event.tz)
+            days = (now.astimezone(zone).date() - (event.ended_at or now).astimezone(zone).date()).days
+            message = nudge_message(self.core.catalog, lang, nudge, event, people, days_ago=days)
             out.append(Ready(nudge, DirectMessage((member.user_id,), message, near=event.channel_id)))
         return out
 
