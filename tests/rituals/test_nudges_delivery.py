@@ -315,3 +315,20 @@ async def test_stop_then_on_brings_back_what_is_still_ahead(chat: Chat) -> None:
     assert "2 waiting. Next: the keep-warm chat for Big Night, on 2026-01-22 09:00 (UTC)." in lines[1]
     await chat.wait(days=8)
     assert any(s.place == "DM p000" and "It's been a week" in s.message.text for s in chat.runner.world.shown)
+
+
+async def test_a_thank_you_note_that_cannot_arrive_is_not_recorded_and_the_sender_is_told(chat: Chat) -> None:
+    await crowd(chat, 2)
+    await chat.wait(hours=4)
+    chat.runner.refused.add("p001")  # p001 turned DMs off after getting their own nudge
+    await chat.click("p000", "Thank p001")
+    lines = await chat.submit("p000", "A thank-you note", note="Thanks!")
+    assert lines == [
+        "[13:00] p000 only | I couldn't deliver that to @p001: they don't accept direct messages from me. "
+        "Nothing was recorded, so you can try again later."
+    ]
+    chat.runner.refused.discard("p001")
+    lines = await chat.submit("p000", "A thank-you note", note="Thanks!")
+    assert (
+        "[13:00] DM p001 | > Thanks!" in lines and lines[-1] == "[13:00] p000 only | Sent to @p001. Nice one."
+    )

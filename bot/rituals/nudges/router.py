@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from sqlmodel import col, delete, or_, select, update
 
-from bot.actions import Button, Form, Input, Message
+from bot.actions import Button, DirectMessage, Form, Input, Message
 from bot.commands import Arg, Parsed
 from bot.errors import UserError
 from bot.markup import bold, clock_time, mention
@@ -233,8 +233,16 @@ async def thank_form(ctx: Ctx, rest: list[str], values: Mapping[str, str]) -> No
     header = ctx.t_in(
         lang, "nudges.thanks.delivered", sender=mention(ctx.member.user_id), event=bold(event.name)
     )
-    ctx.dm([other.user_id], Message(header + "\n> " + note.replace("\n", "\n> ")))
+    await _deliver(ctx, other, Message(header + "\n> " + note.replace("\n", "\n> ")))
     ctx.reply("nudges.thanks.sent", name=mention(other.user_id))
+
+
+async def _deliver(ctx: Ctx, other: Member, message: Message) -> None:
+    """A note from one person to another goes out now, so the sender learns if it could not arrive
+    (and nothing is recorded: they may try again once the other allows DMs)."""
+    deliveries = await ctx.send_now([DirectMessage((other.user_id,), message)])
+    if not deliveries or deliveries[0].status != "ok":
+        raise UserError("nudges.undelivered", name=mention(other.user_id))
 
 
 async def _once(ctx: Ctx, nudge: Nudge, other: Member, verb: str) -> bool:
@@ -257,8 +265,9 @@ async def propose_button(ctx: Ctx, rest: list[str]) -> None:
         ctx.reply("nudges.warm.already_proposed", name=mention(other.user_id))
         return
     lang = locale_for(other, event, ctx.core.settings.default_lang)
-    ctx.dm(
-        [other.user_id],
+    await _deliver(
+        ctx,
+        other,
         Message(
             ctx.t_in(
                 lang, "nudges.warm.proposal", sender=mention(ctx.member.user_id), event=bold(event.name)
