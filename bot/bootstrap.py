@@ -39,11 +39,15 @@ class App:
     leadership: Leadership | None = None
 
     async def start(self, *, migrate: bool = True) -> None:
-        """Migrate, then ring the alarms if this process leads (and fire what fell due while nobody did),
-        then start the adapters. On a virtual clock the timers just catch up: time moves by command."""
+        """Migrate, start the adapters, then ring the alarms if this process leads (firing what fell due
+        while nobody did). Adapters come first: what fell due during the downtime is delivered through them.
+        On a virtual clock the timers just catch up: time moves by command.
+        """
         if migrate:
             async with migration_lock(self.store.url):
                 await self.store.upgrade()
+        for adapter in self.adapters:
+            await adapter.start()
         if self.alarm is None:
             await self.timers.start()
         else:
@@ -54,8 +58,6 @@ class App:
                 retry_seconds=self.settings.leader_poll_seconds,
             )
             await self.leadership.start()
-        for adapter in self.adapters:
-            await adapter.start()
 
     async def _lead(self) -> None:
         self.alarm.start()
@@ -64,10 +66,11 @@ class App:
         await self.alarm.stop()
 
     async def close(self) -> None:
+        if self.leadership is not None:
+            # The timers in flight finish (through the adapters, still up), then the lock is handed on.
+            await self.leadership.close()
         for adapter in reversed(self.adapters):
             await adapter.stop()
-        if self.leadership is not None:
-            await self.leadership.close()  # lets the timers in flight finish, then hands the lock on
         if self.alarm is not None:
             self.alarm.shutdown()
         await self.store.close()
