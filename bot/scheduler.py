@@ -62,16 +62,23 @@ class Timers:
 
     async def claim(self, timer_id: int) -> Timer | None:
         now = self.clock.now()
+        claim = (
+            update(Timer)
+            .where(Timer.id == timer_id, Timer.status == "pending", Timer.due_at <= now)
+            .values(status="running", fired_at=now)
+        )
         async with self.store.session() as session:
-            result = await session.exec(
-                update(Timer)
-                .where(Timer.id == timer_id, Timer.status == "pending", Timer.due_at <= now)
-                .values(status="running", fired_at=now)
-                .returning(Timer)
-            )
-            timer = result.scalars().first()
+            if not self._returning:  # SQLite before 3.35: a second round trip
+                result = await session.exec(claim)
+                await session.commit()
+                return await session.get(Timer, timer_id) if result.rowcount == 1 else None
+            timer = (await session.exec(claim.returning(Timer))).scalars().first()
             await session.commit()
             return timer
+
+    @property
+    def _returning(self) -> bool:
+        return bool(self.store.engine.dialect.update_returning)
 
     async def fire(self, timer_id: int) -> bool:
         """Claim and run one timer; False if it was not due, already taken, or cancelled."""
@@ -128,14 +135,26 @@ class Timers:
         at-most-once is the promise for a row in flight at a crash.
         """
         cutoff = self.clock.now() - older_than
+        stuck = (Timer.status == "running", col(Timer.fired_at) < cutoff)
         async with self.store.session() as session:
-            result = await session.exec(
-                update(Timer)
-                .where(Timer.status == "running", col(Timer.fired_at) < cutoff)
-                .values(status="failed")
-                .returning(Timer.id, Timer.kind, Timer.fired_at)
-            )
-            abandoned = list(result.all())
+            if self._returning:
+                result = await session.exec(
+                    update(Timer)
+                    .where(*stuck)
+                    .values(status="failed")
+                    .returning(Timer.id, Timer.kind, Timer.fired_at)
+                )
+                abandoned = list(result.all())
+            else:  # SQLite before 3.35: one by one, so only what this call changed is reported
+                abandoned = []
+                for row in (
+                    await session.exec(select(Timer.id, Timer.kind, Timer.fired_at).where(*stuck))
+                ).all():
+                    result = await session.exec(
+                        update(Timer).where(Timer.id == row[0], *stuck).values(status="failed")
+                    )
+                    if result.rowcount == 1:
+                        abandoned.append(row)
             await session.commit()
         for timer_id, kind, claimed_at in abandoned:
             log.warning(

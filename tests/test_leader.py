@@ -243,3 +243,24 @@ async def test_a_process_that_cannot_start_its_alarms_lets_another_lead(database
     finally:
         await broken.leadership.close()
         await healthy.leadership.close()
+
+
+async def test_without_update_returning_claims_and_abandoned_rows_still_work(tmp_path) -> None:  # noqa: ANN001
+    """SQLite before 3.35 has no UPDATE … RETURNING: the timers take a second round trip instead."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    now = datetime.now(UTC)
+    await add_rows(url, now - timedelta(seconds=1), 2)
+    await add_rows(url, now - timedelta(hours=1), 1, status="running", fired_at=now - timedelta(minutes=20))
+    shown: list[str] = []
+    app = real_app(url, shown)
+    app.store.engine.dialect.update_returning = False
+    try:
+        assert await app.timers.fail_abandoned(timedelta(minutes=10)) == [3]
+        assert await app.timers.fail_abandoned(timedelta(minutes=10)) == []
+        assert await app.timers.sweep() == 2
+        assert await app.timers.sweep() == 0
+        assert (await statuses(app)) == Counter(done=2, failed=1)
+        assert len(shown) == 2
+    finally:
+        app.alarm.shutdown()
+        await app.store.close()
