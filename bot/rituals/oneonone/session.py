@@ -284,7 +284,10 @@ async def record(
             raise UserError("core.error.too_long", field=item.label, max=ANSWER_MAX, length=len(value))
         if item.choices and value not in item.choices:
             raise UserError(
-                "core.error.bad_choice", option=item.label, value=value[:40], choices=", ".join(item.choices)
+                "oneonone.error.bad_choice",
+                field=item.label,
+                value=value[:40],
+                choices=", ".join(item.choices),
             )
         cleaned[item.name] = value
     existing = {
