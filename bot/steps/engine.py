@@ -275,10 +275,11 @@ def timer_routes(router: Router, ritual: str, presenter: Presenter) -> None:
     @router.timer(f"{ritual}.warn")
     async def on_warn(ctx: Ctx, timer: Timer) -> None:
         run = await _live_run_for(ctx, timer)
-        if run is not None:
-            step = await current_step(ctx, run)
-            if step is not None:
-                await presenter.warned(ctx, run, step)
+        if run is None or (run.ends_at is not None and ctx.now >= run.ends_at):
+            return  # after a downtime, "30 seconds left" once the time is up would mislead
+        step = await current_step(ctx, run)
+        if step is not None:
+            await presenter.warned(ctx, run, step)
 
     @router.timer(f"{ritual}.end")
     async def on_end(ctx: Ctx, timer: Timer) -> None:
