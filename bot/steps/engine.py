@@ -147,6 +147,8 @@ async def advance(ctx: Ctx, run: StepRun, presenter: Presenter, *, outcome: str)
 
 async def pause(ctx: Ctx, run: StepRun) -> int:
     """Stop the clock; returns the seconds the active step keeps for later."""
+    if run.status != "running" or run.ends_at is None:
+        raise ValueError("only a running, timed step can be paused")
     left = time_left(run, ctx.now) or 0
     await _claim(ctx, run)
     await ctx.cancel_timers(_key_prefix(run))
@@ -159,6 +161,8 @@ async def pause(ctx: Ctx, run: StepRun) -> int:
 
 async def resume(ctx: Ctx, run: StepRun) -> datetime:
     """Start the clock again with the time the step had left; returns its new end."""
+    if run.status != "paused":
+        raise ValueError("only a paused run can be resumed")
     await _claim(ctx, run)
     run.status, run.resumed_at = "running", ctx.now
     run.ends_at = ctx.now + timedelta(seconds=run.remaining or 0)
@@ -169,6 +173,8 @@ async def resume(ctx: Ctx, run: StepRun) -> datetime:
 
 async def extend(ctx: Ctx, run: StepRun, seconds: int) -> None:
     """Give the active step more time, running or paused."""
+    if run.status == "running" and run.ends_at is None:
+        raise ValueError("a step that waits for answers has no time to extend")
     await _claim(ctx, run)
     step = await current_step(ctx, run)
     if step is not None and step.seconds is not None:

@@ -355,3 +355,49 @@ async def test_forgetting_the_speaker_passes_the_floor_on_and_leaves_no_row_nami
         assert (await session.exec(select(Member).where(Member.user_id == "zoe"))).first() is None
     lines = await chat.wait(minutes=10)
     assert said(lines, "someone who has left: 1 min, then left")
+
+
+async def test_extending_a_paused_turn_adds_to_the_time_it_keeps(chat: Chat) -> None:
+    await workshop(chat, "bob", "carol")
+    await chat.say("alice", "/tsunagari turns --order given --minutes 2")
+    await chat.wait(seconds=90)
+    await chat.say("alice", "/tsunagari turns pause")
+    lines = await chat.say("alice", "/tsunagari turns extend 1")
+    assert said(lines, "#main | 1 min more for @bob, who will have 1 min 30 s when the round resumes.")
+    await chat.wait(minutes=20)
+    lines = await chat.say("alice", "/tsunagari turns resume")
+    assert said(lines, "[09:21] #main | Resumed: @bob has the floor until 09:23 (1 min 30 s left).")
+    lines = await chat.wait(seconds=90)
+    assert said(lines, "[09:22] #main | @bob, 30 seconds left.")
+    assert said(lines, "[09:23] #main | Time's up, @bob. Thank you!")
+    [run] = await rounds(chat)
+    first = (await steps(chat, run))[0]
+    assert (first.seconds, first.spoken, first.status) == (180, 180, "timeup")
+
+
+async def test_of_two_transitions_racing_on_one_round_only_the_first_goes_through(chat: Chat) -> None:
+    """The compare-and-set on `seq`: a transaction that read the round before another moved it changes
+    nothing and says so, whatever the two were (here: a hand-off against a pause)."""
+    from bot.router import Ctx
+    from bot.steps import engine
+    from bot.steps.engine import Moved
+
+    await workshop(chat, "bob", "carol")
+    await chat.say("alice", "/tsunagari turns --order given")
+    core = chat.app.core
+    async with core.store.session() as late, core.store.session() as early:
+        now = chat.app.clock.now()
+        stale = (await late.exec(select(StepRun))).one()  # read before the other moves
+        fresh = (await early.exec(select(StepRun))).one()
+        await engine.pause(Ctx(core, early, "console", None, None, None, "en", now), fresh)
+        await early.commit()
+        with pytest.raises(Moved):
+            await engine.advance(
+                Ctx(core, late, "console", None, None, None, "en", now),
+                stale,
+                engine.Presenter,
+                outcome="next",
+            )
+        await late.rollback()
+    [run] = await rounds(chat)
+    assert (run.status, run.current, run.remaining) == ("paused", 0, 180)
