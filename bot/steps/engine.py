@@ -208,6 +208,13 @@ async def drop_member(
     """Someone left: their steps still to come are marked `outcome`, and if they have the floor it passes
     on. `anonymous` (forget-me) unlinks their steps first, so the hand-off does not name them.
     Returns (whether they had the floor, how many of their steps were still to come)."""
+    theirs = await ctx.session.exec(
+        select(Step.id).where(
+            Step.run_id == run.id, Step.member_id == member_id, col(Step.status).in_(("pending", "active"))
+        )
+    )
+    if theirs.first() is None:
+        return False, 0  # nothing of theirs to come: no need to lock the run
     await hold(ctx, run)
     if run.status not in LIVE:
         return False, 0
