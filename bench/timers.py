@@ -3,8 +3,8 @@ running bot (SystemClock, APScheduler as the alarm, durable timer rows), with 2-
 
     python -m bench.timers [--speakers 10] [--seconds 2] [--database URL]
 
-For each hand-off it prints how late, after the turn's planned end, the timer was claimed and the next
-speaker's announcement reached the adapter; then the median and the worst. The target is under 100 ms.
+For each hand-off it prints how late, after the turn's planned end, the timer's handler started and the
+next speaker's announcement reached the adapter; then the median and the worst. The target is under 100 ms.
 """
 
 from __future__ import annotations
@@ -112,16 +112,15 @@ async def run(speakers: int, seconds: int, database_url: str) -> list[tuple[int,
 
 def report(rows: list[tuple[int, float, float]], speakers: int, seconds: int, database: str) -> None:
     print(f"turns of {seconds} s, {speakers} speakers, on {database}; real clock, APScheduler alarm")
-    print(f"{'hand-off':>8} | {'claimed late (ms)':>17} | {'announced late (ms)':>19}")
-    print(f"{'-' * 8}-+-{'-' * 17}-+-{'-' * 19}")
-    for n, claimed, delivered in rows:
-        print(f"{n:>8} | {claimed:>17.1f} | {delivered:>19.1f}")
-    late = [delivered for _, _, delivered in rows]
-    print(
-        f"{'median':>8} | {statistics.median(r[1] for r in rows):>17.1f} | {statistics.median(late):>19.1f}"
-    )
-    print(f"{'worst':>8} | {max(r[1] for r in rows):>17.1f} | {max(late):>19.1f}")
-    verdict = "met" if max(late) < TARGET_MS else "MISSED"
+    print(f"{'hand-off':>8} | {'timer ran late (ms)':>19} | {'announced late (ms)':>19}")
+    print(f"{'-' * 8}-+-{'-' * 19}-+-{'-' * 19}")
+    for n, ran, announced in rows:
+        print(f"{n:>8} | {ran:>19.1f} | {announced:>19.1f}")
+    ran, late = [r[1] for r in rows], [r[2] for r in rows]
+    print(f"{'median':>8} | {statistics.median(ran):>19.1f} | {statistics.median(late):>19.1f}")
+    print(f"{'worst':>8} | {max(ran):>19.1f} | {max(late):>19.1f}")
+    print(f"hand-offs announced: {len(rows)} of {speakers} (the last one is to the summary)")
+    verdict = "met" if max(late) < TARGET_MS and len(rows) == speakers else "MISSED"
     print(f"target: every hand-off announced under {TARGET_MS} ms late: {verdict}")
 
 
