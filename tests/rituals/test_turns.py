@@ -378,6 +378,7 @@ async def test_extending_a_paused_turn_adds_to_the_time_it_keeps(chat: Chat) -> 
 async def test_of_two_transitions_racing_on_one_round_only_the_first_goes_through(chat: Chat) -> None:
     """The compare-and-set on `seq`: a transaction that read the round before another moved it changes
     nothing and says so, whatever the two were (here: a hand-off against a pause)."""
+    from bot.rituals.turns.announce import ANNOUNCER
     from bot.router import Ctx
     from bot.steps import engine
     from bot.steps.engine import Moved
@@ -395,7 +396,7 @@ async def test_of_two_transitions_racing_on_one_round_only_the_first_goes_throug
             await engine.advance(
                 Ctx(core, late, "console", None, None, None, "en", now),
                 stale,
-                engine.Presenter,
+                ANNOUNCER,
                 outcome="next",
             )
         await late.rollback()

@@ -16,7 +16,7 @@ from bot.steps.words import length
 from bot.store.models import Member
 
 from .models import OneOnOne, OneOnOneAnswer
-from .templates import Template, fill, find
+from .templates import StepSpec, Template, fill, find
 
 EXTEND_SECONDS = 60
 
@@ -156,7 +156,7 @@ class Guide:
         return speaker, " ".join(others)
 
     @staticmethod
-    def buttons(ctx: Ctx, run: StepRun, step: Step, spec) -> tuple[Button, ...]:  # noqa: ANN001
+    def buttons(ctx: Ctx, run: StepRun, step: Step, spec: StepSpec | None) -> tuple[Button, ...]:
         ident = f"{run.id}:{step.position}"
         if step.kind == "collect":
             label = spec.button if spec and spec.button else ctx.t_in(run.lang, "oneonone.button.answer")

@@ -89,7 +89,7 @@ async def skip_command(ctx: Ctx, args: Parsed) -> None:
     if step.member_id == member.id:
         await finish_turn(ctx, run, step, outcome="skipped")
         return
-    had_floor, dropped = await engine.drop_member(ctx, run, member.id, ANNOUNCER, outcome="skipped")
+    _, dropped = await engine.drop_member(ctx, run, member.id, ANNOUNCER, outcome="skipped")
     if not dropped:
         raise UserError("turns.error.not_waiting", user=mention(member.user_id))
     ctx.post(
