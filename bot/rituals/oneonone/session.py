@@ -35,7 +35,7 @@ MIN_SECONDS, MAX_SECONDS = 30, 30 * 60
 # -- starting -----------------------------------------------------------------------------------------------
 @router.command(
     "oneonone",
-    args=[Arg("partner", "user", required=True)],
+    args=[Arg("partner", "user", required=True, metavar="@partner")],
     options=[
         Opt("template", "str", max_length=40, metavar="NAME"),
         Opt("minutes", "duration", min=MIN_SECONDS, max=MAX_SECONDS, metavar="3"),
