@@ -272,3 +272,19 @@ def test_a_broken_template_says_what_to_fix(data: object, problem: str) -> None:
     with pytest.raises(templates.TemplateError) as caught:
         templates.parse("mine", data)
     assert problem in str(caught.value)
+
+
+@pytest.mark.db
+async def test_the_follow_up_goes_only_to_those_who_still_accept_follow_up_dms(chat: Chat) -> None:
+    await chat.say("alice", '/tsunagari event start "Yorimichi" --lang en')
+    await chat.say("bob", "/tsunagari join")
+    await chat.say("alice", "/tsunagari oneonone @bob --template checkin --minutes 30s")
+    for person in ("alice", "bob"):
+        await chat.click(person, "Fill in the check-in")
+        await chat.submit(person, "Weekly check-in", mood="4", action=f"{person}'s next step")
+    await chat.wait(minutes=1)
+    await chat.say("bob", "/tsunagari nudges off")
+    lines = await chat.wait(days=7, minutes=1)
+    assert said(lines, "DM alice | It's been 7 days since your one-on-one. How did your actions go?")
+    assert said(lines, "@alice · One thing you'll do next week: alice's next step")
+    assert not said(lines, "DM bob") and not said(lines, "DM alice+bob")

@@ -343,15 +343,19 @@ async def still_to_answer(ctx: Ctx, session: OneOnOne, spec: StepSpec) -> list[M
 # -- afterwards ---------------------------------------------------------------------------------------------
 @router.timer("oneonone.followup")
 async def followup(ctx: Ctx, timer: Timer) -> None:
-    """A short "how did your actions go?" to both. The nudges ritual may take this over; until then, this."""
+    """A short "how did your actions go?" to whichever of the two still accept follow-up DMs (`nudges off`
+    opts out of this too). The nudges ritual may take this over, with quiet hours; until then, this."""
     session = await ctx.session.get(OneOnOne, int(timer.payload.get("oneonone", 0)))
     if session is None or session.tenant_id != timer.tenant_id:
+        return
+    willing = [m for m in await pair(ctx, session) if m.nudges_enabled]
+    if not willing:
         return
     run = await ctx.session.get(StepRun, session.run_id)
     template = template_of(ctx, run, session)
     actions = await answer_fields(ctx, session, template, field="action")
     text = ctx.t_in(run.lang, "oneonone.followup", days=session.followup_days or 0)
-    await tell(ctx, run, session, Message(text, fields=actions))
+    ctx.dm([m.user_id for m in willing], Message(text, fields=actions), near=run.channel_id)
 
 
 @router.on("member_forgotten")
