@@ -402,3 +402,34 @@ async def test_of_two_transitions_racing_on_one_round_only_the_first_goes_throug
         await late.rollback()
     [run] = await rounds(chat)
     assert (run.status, run.current, run.remaining) == ("paused", 0, 180)
+
+
+def lifetime(url: str, when: datetime, mode: str) -> list[str]:
+    """One bot process from start to exit; what it showed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.rituals.turns_lifetime", url, when.isoformat(), mode],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+async def test_a_round_carries_on_in_a_second_process_with_the_same_speaker_and_time(
+    database_url: str,
+) -> None:
+    first = lifetime(database_url, T0, "start")
+    assert count(first, "[09:00] #main | @bob has the floor until 09:03 (3 min).") == 1
+    # The first process is gone; the second starts 30 seconds later, mid-turn.
+    second = lifetime(database_url, T0 + timedelta(seconds=90), "resume")
+    assert not said(second, "[09:01] #main"), "start-up repeated an announcement"
+    assert said(second, "alice only | @bob has the floor until 09:03 (1 min 30 s left).")
+    assert count(second, "[09:02] #main | @bob, 30 seconds left.") == 1
+    assert count(second, "[09:03] #main | Time's up, @bob. Thank you!") == 1
+    assert count(second, "[09:03] #main | @carol has the floor until 09:06 (3 min).") == 1
