@@ -1,0 +1,147 @@
+"""Groupings for any number of people: a greedy start, then swaps and moves between groups while they help.
+
+Everything works on a weight matrix padded with one extra all-zero row and column (index n), so a
+group with an empty seat can be a fixed-width row of member indices whose gaps point at n.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.rituals.pairing.objective import MAX_PENALTY, Objective
+
+MAX_PASSES = 12
+"""Swap passes over everyone; in practice the search settles after two to four."""
+
+
+def group_sizes(count: int, size: int) -> list[int]:
+    """How many people go in each group: `size`, with a few of size-1 or size+1 when it doesn't divide.
+
+    Never a group of one unless there is only one person. Pairs with an odd count get one trio.
+    """
+    if count <= 0:
+        return []
+    best: list[int] | None = None
+    for groups in sorted({max(count // size, 1), max(-(-count // size), 1)}):
+        small, extra = divmod(count, groups)
+        sizes = [small + 1] * extra + [small] * (groups - extra)
+        if all(size - 1 <= s <= size + 1 and s >= 2 for s in sizes):
+            off = sum(s != size for s in sizes)
+            if best is None or off < sum(s != size for s in best):
+                best = sizes
+    if best is None:
+        # Too few people for the size asked: keep them together rather than leave anyone alone.
+        return [count]
+    return sorted(best, key=lambda s: (s != size, -s))
+
+
+def padded_matrix(objective: Objective, block_rows: int = 512) -> np.ndarray:
+    """The objective's weight matrix with an extra zero row and column, built a block at a time."""
+    n = len(objective)
+    weights = np.zeros((n + 1, n + 1), dtype=np.int64)
+    for start in range(0, n, block_rows):
+        stop = min(start + block_rows, n)
+        weights[start:stop, :n] = objective.matrix(slice(start, stop))
+    return weights
+
+
+def placement_order(objective: Objective, weights: np.ndarray) -> np.ndarray:
+    """People with the fewest good partners (common language, never met) first; ties in seeded order."""
+    n = len(objective)
+    scales = objective.scales
+    good = scales.language + MAX_PENALTY * scales.penalty
+    choices = (weights[:n, :n] >= good).sum(axis=1)
+    shuffle = np.random.default_rng(objective.seed).permutation(n)
+    return np.lexsort((shuffle, choices))
+
+
+def greedy_groups(weights: np.ndarray, sizes: list[int], order: np.ndarray) -> list[list[int]]:
+    """Fill groups one at a time: the next person in `order` starts a group, then the best fit joins."""
+    n = weights.shape[0] - 1
+    free = np.ones(n, dtype=bool)
+    cursor = 0
+    groups: list[list[int]] = []
+    for size in sizes:
+        while not free[order[cursor]]:
+            cursor += 1
+        first = int(order[cursor])
+        members = [first]
+        free[first] = False
+        fit = weights[first, :n].copy()
+        while len(members) < size:
+            candidate = int(np.argmax(np.where(free, fit, -1)))
+            members.append(candidate)
+            free[candidate] = False
+            fit += weights[candidate, :n]
+        groups.append(members)
+    return groups
+
+
+def improve(weights: np.ndarray, groups: list[list[int]], order: np.ndarray) -> list[list[int]]:
+    """Local search: swap two people between groups, or move one to a group one smaller, while it gains.
+
+    A swap between two pairs is the classic 2-opt move; a move lets the one trio of an odd count
+    travel to wherever it costs least. Each step takes the best move for one person, vectorised over
+    everyone else.
+    """
+    n = weights.shape[0] - 1
+    if len(groups) < 2:
+        return groups
+    width = max(len(g) for g in groups)
+    members = np.full((len(groups), width), n, dtype=np.int64)
+    for g, group in enumerate(groups):
+        members[g, : len(group)] = group
+    sizes = np.array([len(g) for g in groups])
+    group_of = np.empty(n, dtype=np.int64)
+    for g, group in enumerate(groups):
+        group_of[group] = g
+    current = np.array([weights[i, members[group_of[i]]].sum() for i in range(n)], dtype=np.int64)
+    uneven = len(set(sizes.tolist())) > 1
+    for _ in range(MAX_PASSES):
+        changed = False
+        for i in order:
+            i = int(i)
+            home = int(group_of[i])
+            with_group = weights[i, members].sum(axis=1)
+            gain = with_group[group_of] - 2 * weights[i, :n] + weights[members[home]].sum(axis=0)[:n]
+            gain -= current[i] + current
+            gain[group_of == home] = np.iinfo(np.int64).min
+            j = int(np.argmax(gain))
+            best_swap = int(gain[j])
+            best_move, target = 0, -1
+            if uneven:
+                fits = np.flatnonzero(sizes == sizes[home] - 1)
+                if fits.size:
+                    move_gain = with_group[fits] - current[i]
+                    k = int(np.argmax(move_gain))
+                    best_move, target = int(move_gain[k]), int(fits[k])
+            if best_swap <= 0 and best_move <= 0:
+                continue
+            changed = True
+            if best_swap >= best_move:
+                there = int(group_of[j])
+                members[home][members[home] == i] = j
+                members[there][members[there] == j] = i
+                group_of[i], group_of[j] = there, home
+                touched = (home, there)
+            else:
+                members[home][members[home] == i] = n
+                members[target][np.flatnonzero(members[target] == n)[0]] = i
+                sizes[home] -= 1
+                sizes[target] += 1
+                group_of[i] = target
+                touched = (home, target)
+            for g in touched:
+                for m in members[g][members[g] < n]:
+                    current[m] = weights[m, members[g]].sum()
+        if not changed:
+            break
+    return [[int(m) for m in row if m < n] for row in members]
+
+
+def heuristic_groups(objective: Objective, sizes: list[int]) -> list[list[int]]:
+    """A near-optimal grouping of everyone into groups of `sizes`, as participant indices."""
+    weights = padded_matrix(objective)
+    order = placement_order(objective, weights)
+    groups = greedy_groups(weights, sizes, order)
+    return improve(weights, groups, order)
