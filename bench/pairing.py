@@ -90,7 +90,7 @@ def exact(objective) -> tuple[float, list[tuple[str, str]]]:
 
 def pairing_table(sizes: tuple[int, ...]) -> None:
     print(
-        f"{'N':>5} {'ours s':>8} {'nx s':>8} {'weight/opt':>11} {'bridges/opt':>12} "
+        f"{'N':>5} {'ours s':>8} {'nx s':>8} {'weight/opt':>12} {'bridges/opt':>12} "
         f"{'repeats':>9} {'no lang':>9} {'bridging':>9}"
     )
     last_exact: tuple[int, float] | None = None
@@ -109,11 +109,11 @@ def pairing_table(sizes: tuple[int, ...]) -> None:
             seconds, pairs = exact(objective)
             best = summary(objective, pairs)
             last_exact = (n, seconds)
-            nx_time, ratio = f"{seconds:.3f}", f"{weight / best[0]:.6f}"
+            nx_time, ratio = f"{seconds:.3f}", f"{weight / best[0]:.9f}"
             bridge_ratio = f"{bridges / best[1]:.4f}" if best[1] else "-"
             opt_repeats, opt_mismatches = best[2], best[3]
         print(
-            f"{n:>5} {ours:>8.3f} {nx_time:>8} {ratio:>11} {bridge_ratio:>12} "
+            f"{n:>5} {ours:>8.3f} {nx_time:>8} {ratio:>12} {bridge_ratio:>12} "
             f"{f'{repeats}/{opt_repeats}':>9} {f'{mismatches}/{opt_mismatches}':>9} "
             f"{bridging / pair_total:>9.1%}"
         )
@@ -130,7 +130,9 @@ def rounds_without_repeat(rounds) -> int:
 
 
 def rounds_table(sizes: tuple[int, ...]) -> None:
-    print(f"\n{'fixed group':>11} {'languages':>10} {'rounds without repeat':>22} {'target':>7} {'seconds':>8}")
+    print(
+        f"\n{'fixed group':>11} {'languages':>10} {'rounds without repeat':>22} {'target':>7} {'seconds':>8}"
+    )
     for n in sizes:
         for mixed in (False, True):
             people, _ = workshop(n, seed=1000 + n, mixed_languages=mixed)

@@ -18,8 +18,7 @@ def circle_rounds(seating: list[int]) -> list[list[tuple[int, int]]]:
     fixed, turning = seating[0], seating[1:]
     ring = m - 1
     return [
-        [(fixed, turning[r])]
-        + [(turning[(r + k) % ring], turning[(r - k) % ring]) for k in range(1, m // 2)]
+        [(fixed, turning[r])] + [(turning[(r + k) % ring], turning[(r - k) % ring]) for k in range(1, m // 2)]
         for r in range(ring)
     ]
 

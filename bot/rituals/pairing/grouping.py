@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from bot.rituals.pairing.chains import improve_by_chains
 from bot.rituals.pairing.objective import MAX_PENALTY, Objective
 
 MAX_PASSES = 12
 """Swap passes over everyone; in practice the search settles after two to four."""
+
+CHAIN_ROUNDS = 4
+"""Alternations of chain search and swap search; each round is a pass of each."""
 
 
 def group_sizes(count: int, size: int) -> list[int]:
@@ -77,12 +81,15 @@ def greedy_groups(weights: np.ndarray, sizes: list[int], order: np.ndarray) -> l
     return groups
 
 
-def improve(weights: np.ndarray, groups: list[list[int]], order: np.ndarray) -> list[list[int]]:
+def improve(
+    weights: np.ndarray, groups: list[list[int]], order: np.ndarray, best_partner: np.ndarray
+) -> list[list[int]]:
     """Local search: swap two people between groups, or move one to a group one smaller, while it gains.
 
     A swap between two pairs is the classic 2-opt move; a move lets the one trio of an odd count
     travel to wherever it costs least. Each step takes the best move for one person, vectorised over
-    everyone else.
+    everyone else. Someone already with partners as good as their best possible (`best_partner`, the
+    largest weight in their row) is skipped: no move of theirs can gain that their partner's can't.
     """
     n = weights.shape[0] - 1
     if len(groups) < 2:
@@ -95,13 +102,15 @@ def improve(weights: np.ndarray, groups: list[list[int]], order: np.ndarray) -> 
     group_of = np.empty(n, dtype=np.int64)
     for g, group in enumerate(groups):
         group_of[group] = g
-    current = np.array([weights[i, members[group_of[i]]].sum() for i in range(n)], dtype=np.int64)
+    current = weights[np.arange(n)[:, None], members[group_of]].sum(axis=1)
     uneven = len(set(sizes.tolist())) > 1
     for _ in range(MAX_PASSES):
         changed = False
         for i in order:
             i = int(i)
             home = int(group_of[i])
+            if current[i] >= (sizes[home] - 1) * best_partner[i]:
+                continue
             with_group = weights[i, members].sum(axis=1)
             gain = with_group[group_of] - 2 * weights[i, :n] + weights[members[home]].sum(axis=0)[:n]
             gain -= current[i] + current
@@ -143,5 +152,10 @@ def heuristic_groups(objective: Objective, sizes: list[int]) -> list[list[int]]:
     """A near-optimal grouping of everyone into groups of `sizes`, as participant indices."""
     weights = padded_matrix(objective)
     order = placement_order(objective, weights)
-    groups = greedy_groups(weights, sizes, order)
-    return improve(weights, groups, order)
+    best_partner = weights.max(axis=1)[:-1]
+    groups = improve(weights, greedy_groups(weights, sizes, order), order, best_partner)
+    for _ in range(CHAIN_ROUNDS):
+        if not improve_by_chains(weights, groups, order, best_partner):
+            break
+        groups = improve(weights, groups, order, best_partner)
+    return groups

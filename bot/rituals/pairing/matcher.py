@@ -136,9 +136,7 @@ def _arrange(objective: Objective, sizes: list[int]) -> list[list[int]]:
 
 def describe(objective: Objective, groups: Iterable[Iterable[int]]) -> Matching:
     """The result type for index groups under `objective`: keys, bridges, interests, weights."""
-    described = sorted(
-        (_describe_group(objective, sorted(group)) for group in groups), key=lambda g: g.keys
-    )
+    described = sorted((_describe_group(objective, sorted(group)) for group in groups), key=lambda g: g.keys)
     return Matching(
         groups=tuple(described),
         seed=objective.seed,
@@ -196,9 +194,7 @@ def plan_rounds(
     if size == 2 and len(base) >= 4 and _plan_key(base, plans[0])[:2] != (0, 0):
         plans.append(_circle_plan(base, plans[0][0], rounds))
     best = min(plans, key=lambda plan: _plan_key(base, plan))
-    return tuple(
-        describe(_round_objective(base, history, best[:r]), groups) for r, groups in enumerate(best)
-    )
+    return tuple(describe(_round_objective(base, history, best[:r]), groups) for r, groups in enumerate(best))
 
 
 def _round_objective(base: Objective, history: tuple[PastMeeting, ...], earlier: list) -> Objective:
@@ -300,7 +296,9 @@ def _seat_byes(
             def cost(group: list[int], x: int = x, r: int = r) -> tuple[int, int, int]:
                 links = [(min(x, m), max(x, m)) for m in group]
                 again = sum(link in met for link in links)
-                soonest = min(when.get(link, r) - r if when.get(link, r) > r else len(schedule) for link in links)
+                soonest = min(
+                    when.get(link, r) - r if when.get(link, r) > r else len(schedule) for link in links
+                )
                 return again, -soonest, -int(weights[x, group].sum())
 
             min(groups, key=cost).append(x)
