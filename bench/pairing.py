@@ -52,13 +52,17 @@ def workshop(n: int, seed: int, mixed_languages: bool = True) -> tuple[list[Part
                 interests=frozenset(rng.sample(INTERESTS, 2)),
             )
         )
+    colleagues: dict[str | None, list[Participant]] = {}
+    for person in people:
+        colleagues.setdefault(person.org, []).append(person)
     history = []
     for person in people:
-        # Colleagues have mostly met; everyone has met a few strangers at earlier events.
-        for _ in range(3):
-            other = rng.choice(people)
+        # Colleagues have often met, some many times; everyone has met a few strangers at earlier events.
+        team = colleagues[person.org]
+        met = rng.sample(team, min(5, len(team))) + [rng.choice(people) for _ in range(3)]
+        for other in met:
             if other.key != person.key:
-                history.append(PastMeeting(person.key, other.key, rng.randint(1, 3), rng.randint(1, 30)))
+                history.append(PastMeeting(person.key, other.key, rng.randint(1, 6), rng.randint(1, 30)))
     return people, history
 
 

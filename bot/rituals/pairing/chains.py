@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-CHAIN_DEPTH = 6
+CHAIN_DEPTH = 12
 """Longest chain tried; each link is one vectorised step over everyone."""
 
 

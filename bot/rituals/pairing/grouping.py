@@ -14,6 +14,10 @@ from bot.rituals.pairing.objective import MAX_PENALTY, Objective
 MAX_PASSES = 12
 """Swap passes over everyone; in practice the search settles after two to four."""
 
+MAX_STARTS = 6
+START_BUDGET = 200_000
+"""Extra starts while people² stays under this: six up to ~180 people, one from ~450."""
+
 CHAIN_ROUNDS = 4
 """Alternations of chain search and swap search; each round is a pass of each."""
 
@@ -149,10 +153,34 @@ def improve(
 
 
 def heuristic_groups(objective: Objective, sizes: list[int]) -> list[list[int]]:
-    """A near-optimal grouping of everyone into groups of `sizes`, as participant indices."""
+    """A near-optimal grouping of everyone into groups of `sizes`, as participant indices.
+
+    Small groups get several starts (a different placement order each) and keep the best: local
+    search is cheap there, and a second start is what rescues the odd repeat a single one leaves.
+    """
     weights = padded_matrix(objective)
     order = placement_order(objective, weights)
     best_partner = weights.max(axis=1)[:-1]
+    starts = max(1, min(MAX_STARTS, START_BUDGET // len(objective) ** 2))
+    rng = np.random.default_rng(objective.seed)
+    best: tuple[int, list[list[int]]] | None = None
+    for start in range(starts):
+        if start:
+            # Keep the most constrained people early; shuffle within the rest.
+            order = np.concatenate([order[: len(order) // 4], rng.permutation(order[len(order) // 4 :])])
+        groups = _search(weights, sizes, order, best_partner)
+        if starts == 1:
+            return groups
+        total = sum(int(weights[np.ix_(g, g)].sum()) for g in groups)
+        if best is None or total > best[0]:
+            best = (total, groups)
+    assert best is not None
+    return best[1]
+
+
+def _search(
+    weights: np.ndarray, sizes: list[int], order: np.ndarray, best_partner: np.ndarray
+) -> list[list[int]]:
     groups = improve(weights, greedy_groups(weights, sizes, order), order, best_partner)
     for _ in range(CHAIN_ROUNDS):
         if not improve_by_chains(weights, groups, order, best_partner):
