@@ -1,0 +1,123 @@
+"""Outbound actions and the platform-neutral message model the core answers with.
+
+Text uses a small markup that every adapter translates (see bot/markup.py): `**bold**`, `<@user>` for a
+mention and `<t:UNIX:t>` / `<t:UNIX:R>` for a time shown in the reader's own zone. Nothing here knows a
+platform's limits: adapters split or truncate what their platform cannot carry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ButtonStyle = Literal["primary", "danger"] | None
+InputKind = Literal["text", "paragraph", "select"]
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action_id: str  # namespaced, at most 100 characters: "<ritual>:<verb>:<record id>[:<more>]"
+    style: ButtonStyle = None
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    name: str
+    label: str
+    kind: InputKind = "text"
+    choices: tuple[Choice, ...] = ()
+    required: bool = True
+    max_length: int | None = None
+    initial: str | None = None
+    placeholder: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    form_id: str  # namespaced like an action id: "barriers:share:7"
+    title: str  # short: Slack allows 24 characters, Discord 45
+    inputs: tuple[Input, ...]
+    submit_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    text: str
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A message everyone in the channel sees. `ref` names it so that it can be updated later."""
+
+    channel: str
+    message: Message
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DirectMessage:
+    """A private message: one user is a DM, several are a group DM (or a private thread beside `near`).
+
+    `near` is the event's channel: where a platform makes private threads, and where a refused DM falls
+    back to a mention.
+    """
+
+    users: tuple[str, ...]
+    message: Message
+    ref: str | None = None
+    near: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message only `user` sees (ephemeral), in `channel` when there is one."""
+
+    user: str
+    channel: str | None
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """Replace the content of a message posted earlier with the same `ref`."""
+
+    ref: str
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class OpenForm:
+    """Open a form for `user`; only possible in answer to that user's own button press or command."""
+
+    user: str
+    form: Form
+
+
+Action = Post | DirectMessage | Reply | Update | OpenForm
+
+DeliveryStatus = Literal["ok", "dm_refused", "unknown_user", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What became of one action, as an adapter reports it back (nudges record refusals from this)."""
+
+    action: Action
+    status: DeliveryStatus = "ok"
+    detail: str | None = None
