@@ -7,5 +7,6 @@ from bot.router import Router
 
 def all_routers() -> list[Router]:
     from bot.rituals import event, people
+    from bot.rituals.pairing import ritual as pairing
 
-    return [event.router, people.router]
+    return [event.router, people.router, pairing.router]
