@@ -12,6 +12,8 @@ from bot.actions import Message
 from bot.markup import mention
 from bot.rituals.pairing.matcher import Group
 
+NAMED_LANGUAGES = ("en", "ja")
+
 Words = Callable[..., Any]
 """`words(key, **params)` in the reader's language: ctx.t_in bound to a locale, or catalog.raw for lists."""
 
@@ -24,6 +26,11 @@ def listing(words: Words, items: Sequence[str]) -> str:
         return items[0]
     head = words("pairs.list.separator").join(items[:-1])
     return words("pairs.list.pair", first=head, second=items[-1])
+
+
+def language_name(words: Words, code: str) -> str:
+    """ "English" for en; a code without a name in prompts/*/pairs.yaml is shown as typed."""
+    return words(f"pairs.language.{code}") if code in NAMED_LANGUAGES else code
 
 
 def bridges_phrase(words: Words, group: Group) -> str:
@@ -45,8 +52,13 @@ def group_lines(words: Words, users: Mapping[str, str], groups: Sequence[Group])
     """One line per group for the channel or a preview: who, and what bridges them."""
     lines = []
     for group in groups:
-        bridges = bridges_phrase(words, group) or words("pairs.no_bridge")
-        lines.append("• " + words("pairs.group_line", members=members_phrase(users, group), bridges=bridges))
+        members = members_phrase(users, group)
+        if group.bridged:
+            lines.append(
+                "• " + words("pairs.group_line", members=members, bridges=bridges_phrase(words, group))
+            )
+        else:
+            lines.append("• " + words("pairs.group_line_plain", members=members))
     return "\n".join(lines)
 
 
@@ -77,7 +89,8 @@ def introduction(
     if not group.shares_language:
         lines.append(words("pairs.intro.no_language"))
     elif group.common_languages:
-        lines.append(words("pairs.intro.languages", languages=", ".join(group.common_languages)))
+        names = [language_name(words, code) for code in group.common_languages]
+        lines.append(words("pairs.intro.languages", languages=listing(words, names)))
     if group.repeats:
         lines.append(words("pairs.intro.met_before"))
     lines.append(words("pairs.intro.prompt_intro"))
