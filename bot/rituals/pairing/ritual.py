@@ -70,8 +70,8 @@ async def _send(ctx: Ctx, event: Event, row: PairingRound) -> None:
             await ledger.record_link(
                 ctx.session,
                 tenant=ctx.tenant,
-                a=int(a),
-                b=int(b),
+                a=roster.members[a].id,
+                b=roster.members[b].id,
                 origin="pairs",
                 now=ctx.now,
                 origin_id=row.id,

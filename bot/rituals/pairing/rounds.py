@@ -32,7 +32,11 @@ from bot.store.models import Participant as ParticipantRow
 
 @dataclass
 class Roster:
-    """The people present in an event, keyed for the matcher by member id (as text)."""
+    """The people present in an event, keyed for the matcher by platform user id.
+
+    User ids, not database ids: they are the same on every backend and after a restore, so a seed
+    replays the same round anywhere (database sequences skip numbers differently).
+    """
 
     people: dict[str, Participant]
     members: dict[str, Member]
@@ -42,11 +46,6 @@ class Roster:
     @property
     def users(self) -> dict[str, str]:
         return {key: member.user_id for key, member in self.members.items()}
-
-
-def member_key(member_id: int) -> str:
-    """The matcher's key for a member: zero-padded, so groups list people in the order they joined."""
-    return f"{member_id:09d}"
 
 
 def round_seed(event_id: int, number: int, rerolls: int) -> int:
@@ -73,7 +72,7 @@ async def load_roster(ctx: Ctx, event: Event) -> Roster:
     ).all()
     people, members, profiles = {}, {}, {}
     for row, member in rows:
-        key = member_key(member.id)
+        key = member.user_id
         members[key] = member
         people[key] = Participant(
             key=key,
@@ -86,9 +85,10 @@ async def load_roster(ctx: Ctx, event: Event) -> Roster:
         )
         profiles[key] = ", ".join(v for v in (row.organisation, row.region, row.generation, row.role) if v)
     met = await ledger.history(ctx.session, tenant=ctx.tenant, member_ids=[m.id for m in members.values()])
+    user_of = {member.id: key for key, member in members.items()}
     history = [
         PastMeeting(
-            member_key(a), member_key(b), times=link.times_met, ago=max(0, (ctx.now - link.last_met_at).days)
+            user_of[a], user_of[b], times=link.times_met, ago=max(0, (ctx.now - link.last_met_at).days)
         )
         for (a, b), link in met.items()
     ]
@@ -128,6 +128,7 @@ async def store_plan(
     ctx: Ctx,
     event: Event,
     plan: tuple[Matching, ...],
+    roster: Roster,
     *,
     first: int,
     size: int,
@@ -150,17 +151,18 @@ async def store_plan(
         )
         ctx.session.add(row)
         await ctx.session.flush()
-        await seat_round(ctx, row, matching)
+        await seat_round(ctx, row, matching, roster)
         rows.append(row)
     return rows
 
 
-async def seat_round(ctx: Ctx, row: PairingRound, matching: Matching) -> None:
+async def seat_round(ctx: Ctx, row: PairingRound, matching: Matching, roster: Roster) -> None:
     await ctx.session.exec(delete(PairingSeat).where(PairingSeat.round_id == row.id))
     for group_no, group in enumerate(matching.groups):
         for key in group.keys:
+            member_id = roster.members[key].id
             ctx.session.add(
-                PairingSeat(tenant_id=ctx.tenant, round_id=row.id, group_no=group_no, member_id=int(key))
+                PairingSeat(tenant_id=ctx.tenant, round_id=row.id, group_no=group_no, member_id=member_id)
             )
     await ctx.session.flush()
 
@@ -192,7 +194,7 @@ async def plan_and_store(
         seed=round_seed(event.id, first, rerolls),
     )
     return await store_plan(
-        ctx, event, plan, first=first, size=size, bridge=bridge, rerolls=rerolls, preview=preview
+        ctx, event, plan, roster, first=first, size=size, bridge=bridge, rerolls=rerolls, preview=preview
     )
 
 
@@ -202,10 +204,16 @@ async def seated_pairs(ctx: Ctx, row: PairingRound) -> list[tuple[str, str]]:
 
 
 async def _seated_groups(ctx: Ctx, row: PairingRound) -> dict[int, list[str]]:
-    seats = (await ctx.session.exec(select(PairingSeat).where(PairingSeat.round_id == row.id))).all()
+    seats = (
+        await ctx.session.exec(
+            select(PairingSeat.group_no, Member.user_id)
+            .join(Member, col(Member.id) == PairingSeat.member_id)
+            .where(PairingSeat.round_id == row.id)
+        )
+    ).all()
     groups: dict[int, list[str]] = {}
-    for seat in seats:
-        groups.setdefault(seat.group_no, []).append(member_key(seat.member_id))
+    for group_no, user_id in seats:
+        groups.setdefault(group_no, []).append(user_id)
     return groups
 
 
@@ -222,7 +230,7 @@ async def stored_matching(ctx: Ctx, row: PairingRound, roster: Roster) -> Matchi
             size=row.size,
             seed=row.seed,
         )
-        await seat_round(ctx, row, fresh)
+        await seat_round(ctx, row, fresh, roster)
         return fresh
     objective = build_objective(
         list(roster.people.values()),
