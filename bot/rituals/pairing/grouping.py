@@ -15,8 +15,8 @@ MAX_PASSES = 12
 """Swap passes over everyone; in practice the search settles after two to four."""
 
 MAX_STARTS = 6
-START_BUDGET = 200_000
-"""Extra starts while people² stays under this: six up to ~180 people, one from ~450."""
+START_BUDGET = 2_000_000
+"""Starts × people² stays under this: six starts up to ~570 people, two at 1,000, one from ~1,400."""
 
 CHAIN_ROUNDS = 4
 """Alternations of chain search and swap search; each round is a pass of each."""
