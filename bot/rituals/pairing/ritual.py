@@ -112,9 +112,9 @@ async def _preview(ctx: Ctx, event: Event, row: PairingRound, planned: int) -> N
 @router.command(
     "pairs",
     options=[
-        Opt("size", "int", min=2, max=4),
+        Opt("size", "int", min=2, max=4, metavar="2|3|4"),
         Opt("bridge", "csv", choices=BRIDGE_ATTRIBUTES, metavar="org,region,generation,role"),
-        Opt("rounds", "int", min=1, max=MAX_ROUNDS),
+        Opt("rounds", "int", min=1, max=MAX_ROUNDS, metavar="N"),
         Opt("preview", "flag"),
     ],
     role=Role.FACILITATOR,

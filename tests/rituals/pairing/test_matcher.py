@@ -325,3 +325,16 @@ def test_random_groups_place_everyone_once_with_no_avoidable_repeat_or_language_
     assert (matching.weight - sharing * scales.language) // scales.penalty == fewest_penalty
     if len(people) <= 12:
         assert matching.weight == best
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workshops(), st.sampled_from([3, 4]))
+def test_random_breakout_groups_place_everyone_once_in_sensible_sizes(workshop, size):
+    people, history, seed = workshop
+    matching = match(people, history=history, size=size, seed=seed)
+    assert placed(matching) == sorted(p.key for p in people)
+    sizes = group_sizes(len(people), size)
+    assert sorted(len(g) for g in keys(matching)) == sorted(sizes)
+    if len(people) <= 8:
+        objective = build_objective(people, history=history, size=size, seed=seed)
+        assert matching.weight == best_grouping_weight(objective, sizes)
