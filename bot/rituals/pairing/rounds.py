@@ -221,22 +221,19 @@ async def stored_matching(ctx: Ctx, row: PairingRound, roster: Roster) -> Matchi
     """The stored round, described afresh (bridges, interests, repeats) for its introductions."""
     groups = await _seated_groups(ctx, row)
     seated = {key for keys in groups.values() for key in keys}
+    people = list(roster.people.values())
+    options = {"bridge": row.bridge.split(","), "history": roster.history, "size": row.size, "seed": row.seed}
     if seated != set(roster.people):
         # Someone left or stepped away since this round was planned: match it again as it stands now.
-        fresh = match(
-            list(roster.people.values()),
-            bridge=row.bridge.split(","),
-            history=roster.history,
-            size=row.size,
-            seed=row.seed,
-        )
+        fresh = match(people, **options)
         await seat_round(ctx, row, fresh, roster)
         return fresh
-    objective = build_objective(
-        list(roster.people.values()),
-        bridge=row.bridge.split(","),
-        history=roster.history,
-        size=row.size,
-        seed=row.seed,
-    )
-    return describe(objective, [[objective.index[k] for k in keys] for keys in groups.values()])
+    objective = build_objective(people, **options)
+    stored = describe(objective, [[objective.index[k] for k in keys] for keys in groups.values()])
+    if stored.repeats:
+        # An earlier round was matched again after it was planned, and met pairs this one still holds.
+        fresh = match(people, **options)
+        if fresh.weight > stored.weight:
+            await seat_round(ctx, row, fresh, roster)
+            return fresh
+    return stored

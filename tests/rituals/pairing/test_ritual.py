@@ -117,3 +117,16 @@ async def test_forgetting_someone_removes_their_seats(chat: Chat) -> None:
     await chat.say("bob", "/tsunagari forget-me confirm")
     rounds = await sent_rounds(chat)
     assert "bob" not in [name for g in rounds[0] for name in g]
+
+
+async def test_planned_rounds_stay_free_of_repeats_when_someone_steps_away_between_them(chat: Chat) -> None:
+    await workshop(chat)
+    await chat.say("alice", "/tsunagari pairs --rounds 3")
+    await chat.say("jun", "/tsunagari away")
+    await chat.say("alice", "/tsunagari pairs next")
+    await chat.say("jun", "/tsunagari back")
+    await chat.say("alice", "/tsunagari pairs next")
+    rounds = await sent_rounds(chat)
+    assert [sum(len(g) for g in groups) for groups in rounds] == [9, 8, 9]
+    pairs = [pair for groups in rounds for g in groups for pair in combinations(g, 2)]
+    assert len(pairs) == len(set(pairs)), "a pair met twice"
