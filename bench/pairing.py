@@ -134,9 +134,19 @@ def rounds_without_repeat(rounds) -> int:
     return len(rounds)
 
 
+def language_bound(people: list[Participant]) -> int:
+    """Rounds in which everyone can have a new partner they share a language with: at most the fewest
+    such partners anyone has."""
+    return min(
+        sum(1 for other in people if other is not person and person.languages & other.languages)
+        for person in people
+    )
+
+
 def rounds_table(sizes: tuple[int, ...]) -> None:
     print(
-        f"\n{'fixed group':>11} {'languages':>10} {'rounds without repeat':>22} {'target':>7} {'seconds':>8}"
+        f"\n{'fixed group':>11} {'languages':>10} {'rounds without repeat':>22} {'target':>7} "
+        f"{'language bound':>15} {'seconds':>8}"
     )
     for n in sizes:
         for mixed in (False, True):
@@ -145,7 +155,10 @@ def rounds_table(sizes: tuple[int, ...]) -> None:
             rounds = plan_rounds(people, rounds=n - 1, seed=7)
             seconds = time.perf_counter() - started
             label = "ja/en mix" if mixed else "shared"
-            print(f"{n:>11} {label:>10} {rounds_without_repeat(rounds):>22} {n - 1:>7} {seconds:>8.2f}")
+            print(
+                f"{n:>11} {label:>10} {rounds_without_repeat(rounds):>22} {n - 1:>7} "
+                f"{language_bound(people):>15} {seconds:>8.2f}"
+            )
 
 
 def main() -> None:
