@@ -190,9 +190,18 @@ def plan_rounds(
     if rounds < 1:
         return ()
     base = build_objective(participants, bridge=bridge, history=history, size=size, seed=seed)
-    plans = [_sequential_plan(base, history, rounds, size)]
-    if size == 2 and len(base) >= 4 and _plan_key(base, plans[0])[:2] != (0, 0):
-        plans.append(_circle_plan(base, plans[0][0], rounds))
+    sizes = group_sizes(len(base), size)
+    first = _arrange(_round_objective(base, history, []), sizes)
+    plans = []
+    if size == 2 and len(base) >= 4 and rounds > 1:
+        plans.append(_circle_plan(base, first, rounds))
+    # The greedy plan stops as soon as it is sure to lose: repeats and mismatches only ever grow.
+    good_enough = _plan_key(base, plans[0])[:2] if plans else None
+    plan = [first]
+    while len(plan) < rounds and (good_enough is None or _plan_key(base, plan)[:2] <= good_enough):
+        plan.append(_arrange(_round_objective(base, history, plan), sizes))
+    if good_enough is None or _plan_key(base, plan)[:2] <= good_enough:
+        plans.append(plan)
     best = min(plans, key=lambda plan: _plan_key(base, plan))
     return tuple(describe(_round_objective(base, history, best[:r]), groups) for r, groups in enumerate(best))
 
@@ -214,16 +223,6 @@ def _round_objective(base: Objective, history: tuple[PastMeeting, ...], earlier:
     return Objective(
         base.participants, bridge=base.bridge, history=meetings, pair_count=base.pair_count, seed=base.seed
     )
-
-
-def _sequential_plan(
-    base: Objective, history: tuple[PastMeeting, ...], rounds: int, size: int
-) -> list[list[list[int]]]:
-    sizes = group_sizes(len(base), size)
-    plan: list[list[list[int]]] = []
-    for _ in range(rounds):
-        plan.append(_arrange(_round_objective(base, history, plan), sizes))
-    return plan
 
 
 def _plan_key(base: Objective, plan: list[list[list[int]]]) -> tuple[int, int, int]:
