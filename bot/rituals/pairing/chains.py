@@ -96,3 +96,45 @@ def _rewire(a: int, b: int, chain: list[tuple[int, int]]) -> list[tuple[int, int
         current = displaced
     pairs.append((current, b))
     return pairs
+
+
+def relocate_trio(weights: np.ndarray, groups: list[list[int]], block_rows: int = 512) -> bool:
+    """Move the one trio of an odd count anywhere in one step, in place; True if that gained.
+
+    Someone x leaves their pair (x, y) to make a trio with another pair, and a member of the old trio
+    takes x's place beside y. Swaps and single moves cannot do this: each half alone loses, so
+    without it a trio can stay where it strands someone without a common language.
+    """
+    trios = [g for g, group in enumerate(groups) if len(group) == 3]
+    pairs = [g for g, group in enumerate(groups) if len(group) == 2]
+    if len(trios) != 1 or len(trios) + len(pairs) != len(groups) or not pairs:
+        return False
+    trio = groups[trios[0]]
+    first = np.array([groups[g][0] for g in pairs])
+    second = np.array([groups[g][1] for g in pairs])
+    leaving = np.concatenate([first, second])
+    partner = np.concatenate([second, first])
+    home = np.concatenate([np.arange(len(pairs))] * 2)
+    best_gain, best_move = 0, None
+    for k in range(3):
+        member, stay = trio[k], [trio[(k + 1) % 3], trio[(k + 2) % 3]]
+        released = int(weights[member, stay].sum())
+        for start in range(0, len(leaving), block_rows):
+            x = leaving[start : start + block_rows]
+            y = partner[start : start + block_rows]
+            joined = weights[np.ix_(x, first)] + weights[np.ix_(x, second)]
+            joined[np.arange(len(x)), home[start : start + block_rows]] = np.iinfo(np.int64).min // 4
+            gain = joined.max(axis=1) - weights[x, y] + weights[member, y] - released
+            row = int(np.argmax(gain))
+            if int(gain[row]) > best_gain:
+                target = pairs[int(np.argmax(joined[row]))]
+                best_gain, best_move = int(gain[row]), (k, int(x[row]), int(y[row]), target)
+    if best_move is None:
+        return False
+    k, x, y, target = best_move
+    member, stay = trio[k], [trio[(k + 1) % 3], trio[(k + 2) % 3]]
+    old_pair = next(g for g in pairs if x in groups[g])
+    groups[trios[0]] = stay
+    groups[old_pair] = [member, y]
+    groups[target] = [*groups[target], x]
+    return True

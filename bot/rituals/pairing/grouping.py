@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.rituals.pairing.chains import improve_by_chains
+from bot.rituals.pairing.chains import improve_by_chains, relocate_trio
 from bot.rituals.pairing.objective import MAX_PENALTY, Objective
 
 MAX_PASSES = 12
@@ -183,7 +183,9 @@ def _search(
 ) -> list[list[int]]:
     groups = improve(weights, greedy_groups(weights, sizes, order), order, best_partner)
     for _ in range(CHAIN_ROUNDS):
-        if not improve_by_chains(weights, groups, order, best_partner):
+        changed = improve_by_chains(weights, groups, order, best_partner)
+        changed = relocate_trio(weights, groups) or changed
+        if not changed:
             break
         groups = improve(weights, groups, order, best_partner)
     return groups

@@ -108,6 +108,14 @@ def test_odd_count_makes_one_trio(count):
     assert placed(matching) == sorted(p.key for p in people)
 
 
+def test_odd_count_puts_the_trio_where_everyone_keeps_a_common_language():
+    # Thirteen people, too many to solve exactly: only a trio of the three English speakers works.
+    people = [person(f"ja{i:02d}", "ja") for i in range(10)] + [person(f"en{i}", "en") for i in range(3)]
+    matching = match(people, seed=0)
+    assert ("en0", "en1", "en2") in keys(matching)
+    assert all(group.shares_language for group in matching.groups)
+
+
 def test_trio_is_chosen_to_add_the_least_repeat_penalty():
     people = [person(k) for k in "abcde"]
     # Everyone has met except a-b, a-c and b-c, so only the trio a+b+c adds no repeat.
