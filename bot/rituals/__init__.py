@@ -6,7 +6,7 @@ from bot.router import Router
 
 
 def all_routers() -> list[Router]:
-    from bot.rituals import event, people
+    from bot.rituals import barriers, connections, event, nudges, people
     from bot.rituals.pairing import ritual as pairing
 
-    return [event.router, people.router, pairing.router]
+    return [event.router, people.router, barriers.router, connections.router, nudges.router, pairing.router]
