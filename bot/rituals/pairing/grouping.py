@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from bot.rituals.pairing.chains import improve_by_chains, relocate_trio
-from bot.rituals.pairing.objective import MAX_PENALTY, Objective
+from bot.rituals.pairing.objective import MAX_PENALTY, Objective, Scales
+from bot.rituals.pairing.repair import repair_trio
 
 MAX_PASSES = 12
 """Swap passes over everyone; in practice the search settles after two to four."""
@@ -168,7 +169,7 @@ def heuristic_groups(objective: Objective, sizes: list[int]) -> list[list[int]]:
         if start:
             # Keep the most constrained people early; shuffle within the rest.
             order = np.concatenate([order[: len(order) // 4], rng.permutation(order[len(order) // 4 :])])
-        groups = _search(weights, sizes, order, best_partner)
+        groups = _search(weights, sizes, order, best_partner, objective.scales)
         if starts == 1:
             return groups
         total = sum(int(weights[np.ix_(g, g)].sum()) for g in groups)
@@ -179,12 +180,13 @@ def heuristic_groups(objective: Objective, sizes: list[int]) -> list[list[int]]:
 
 
 def _search(
-    weights: np.ndarray, sizes: list[int], order: np.ndarray, best_partner: np.ndarray
+    weights: np.ndarray, sizes: list[int], order: np.ndarray, best_partner: np.ndarray, scales: Scales
 ) -> list[list[int]]:
     groups = improve(weights, greedy_groups(weights, sizes, order), order, best_partner)
     for _ in range(CHAIN_ROUNDS):
         changed = improve_by_chains(weights, groups, order, best_partner)
         changed = relocate_trio(weights, groups) or changed
+        changed = repair_trio(weights, groups, scales) or changed
         if not changed:
             break
         groups = improve(weights, groups, order, best_partner)

@@ -116,6 +116,24 @@ def test_odd_count_puts_the_trio_where_everyone_keeps_a_common_language():
     assert all(group.shares_language for group in matching.groups)
 
 
+def test_the_trio_moves_several_steps_when_that_is_what_keeps_a_common_language():
+    # Found by hypothesis: only a Korean trio works, and reaching it re-pairs several people at once.
+    languages = "ja ja,en ja en ko ja ja ko en ko ja en en".split()
+    generations = "20s 20s 20s - 20s 40s 40s - 20s 20s 20s 20s 40s".split()
+    people = [
+        Participant(
+            f"p{i:02d}",
+            frozenset(lang.split(",")),
+            org="B" if i in (7, 12) else "A",
+            generation=None if generation == "-" else generation,
+        )
+        for i, (lang, generation) in enumerate(zip(languages, generations, strict=True))
+    ]
+    matching = match(people, seed=2)
+    assert ("p04", "p07", "p09") in keys(matching)
+    assert all(group.shares_language for group in matching.groups)
+
+
 def test_trio_is_chosen_to_add_the_least_repeat_penalty():
     people = [person(k) for k in "abcde"]
     # Everyone has met except a-b, a-c and b-c, so only the trio a+b+c adds no repeat.
