@@ -184,10 +184,14 @@ def _search(
 ) -> list[list[int]]:
     groups = improve(weights, greedy_groups(weights, sizes, order), order, best_partner)
     for _ in range(CHAIN_ROUNDS):
-        changed = improve_by_chains(weights, groups, order, best_partner)
-        changed = relocate_trio(weights, groups) or changed
-        changed = repair_trio(weights, groups, scales) or changed
-        if not changed:
+        if not improve_by_chains(weights, groups, order, best_partner):
             break
         groups = improve(weights, groups, order, best_partner)
+    # The trio moves scan everyone against every pair, so they wait until the cheaper moves settle.
+    for _ in range(CHAIN_ROUNDS):
+        if not (relocate_trio(weights, groups) or repair_trio(weights, groups, scales)):
+            break
+        groups = improve(weights, groups, order, best_partner)
+        if improve_by_chains(weights, groups, order, best_partner):
+            groups = improve(weights, groups, order, best_partner)
     return groups

@@ -21,6 +21,13 @@ def repair_trio(weights: np.ndarray, groups: list[list[int]], scales: Scales) ->
     trios = [g for g, group in enumerate(groups) if len(group) == 3]
     if len(trios) != 1 or any(len(group) not in (2, 3) for group in groups):
         return False
+    inside = np.array(
+        [weights[a, b] for group in groups for i, a in enumerate(group) for b in group[i + 1 :]]
+    )
+    if (inside >= scales.language).all() and (
+        (inside % scales.language) // scales.penalty == MAX_PENALTY
+    ).all():
+        return False  # every pair already shares a language and is new: nothing for a path to remove
     block = weights[:n, :n]
     shares = block >= scales.language
     fresh = (block % scales.language) // scales.penalty == MAX_PENALTY
