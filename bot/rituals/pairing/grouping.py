@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from bot.rituals.pairing.chains import improve_by_chains, relocate_trio
+from bot.rituals.pairing.cycles import group_total, rotate_groups, shake
 from bot.rituals.pairing.objective import MAX_PENALTY, Objective, Scales
 from bot.rituals.pairing.repair import repair_trio
 
@@ -18,6 +19,10 @@ MAX_PASSES = 12
 MAX_STARTS = 6
 START_BUDGET = 2_000_000
 """Starts × people² stays under this: six starts up to ~570 people, two at 1,000, one from ~1,400."""
+
+MAX_KICKS = 40
+KICK_BUDGET = 200_000
+"""Kicks for breakout groups while kicks × people² stays under this: 40 up to ~70 people, none past ~450."""
 
 CHAIN_ROUNDS = 4
 """Alternations of chain search and swap search; each round is a pass of each."""
@@ -170,13 +175,22 @@ def heuristic_groups(objective: Objective, sizes: list[int]) -> list[list[int]]:
             # Keep the most constrained people early; shuffle within the rest.
             order = np.concatenate([order[: len(order) // 4], rng.permutation(order[len(order) // 4 :])])
         groups = _search(weights, sizes, order, best_partner, objective.scales)
-        if starts == 1:
-            return groups
-        total = sum(int(weights[np.ix_(g, g)].sum()) for g in groups)
+        total = group_total(weights, groups) if starts > 1 else 0
         if best is None or total > best[0]:
             best = (total, groups)
     assert best is not None
-    return best[1]
+    groups = best[1]
+    kicks = min(MAX_KICKS, KICK_BUDGET // len(objective) ** 2)
+    if max(sizes) > 2 and kicks:
+
+        def settle(trial: list[list[int]]) -> list[list[int]]:
+            trial = improve(weights, trial, order, best_partner)
+            if rotate_groups(weights, trial):
+                trial = improve(weights, trial, order, best_partner)
+            return trial
+
+        groups = shake(weights, groups, settle, rng, kicks)
+    return groups
 
 
 def _search(
@@ -184,7 +198,7 @@ def _search(
 ) -> list[list[int]]:
     groups = improve(weights, greedy_groups(weights, sizes, order), order, best_partner)
     for _ in range(CHAIN_ROUNDS):
-        if not improve_by_chains(weights, groups, order, best_partner):
+        if not (improve_by_chains(weights, groups, order, best_partner) or rotate_groups(weights, groups)):
             break
         groups = improve(weights, groups, order, best_partner)
     # The trio moves scan everyone against every pair, so they wait until the cheaper moves settle.
