@@ -364,3 +364,28 @@ def test_random_breakout_groups_place_everyone_once_in_sensible_sizes(workshop, 
     if len(people) <= 8:
         objective = build_objective(people, history=history, size=size, seed=seed)
         assert matching.weight == best_grouping_weight(objective, sizes)
+
+
+@st.composite
+def planted_breakouts(draw):
+    """Groups that all share a language by construction, some people with a second language that tempts
+    the search elsewhere, and organisations that reward mixing the planted groups up."""
+    size = draw(st.sampled_from([3, 4]))
+    count = draw(st.integers(min_value=4, max_value=7))
+    people = []
+    for g in range(count):
+        for m in range(size):
+            extra = draw(st.sets(st.sampled_from([f"l{x}" for x in range(count)]), max_size=1))
+            people.append(
+                Participant(f"g{g}m{m}", frozenset({f"l{g}"} | extra), org=draw(st.sampled_from("ABCD")))
+            )
+    return draw(st.permutations(people)), size, draw(st.integers(0, 2**31))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(planted_breakouts())
+def test_breakout_groups_leave_nobody_without_a_common_language_when_a_split_allows_it(planted):
+    people, size, seed = planted
+    matching = match(people, size=size, seed=seed)
+    assert placed(matching) == sorted(p.key for p in people)
+    assert all(group.shares_language for group in matching.groups)
