@@ -6,7 +6,16 @@ from bot.router import Router
 
 
 def all_routers() -> list[Router]:
-    from bot.rituals import barriers, connections, event, nudges, people
+    from bot.rituals import barriers, connections, event, nudges, oneonone, people, turns
     from bot.rituals.pairing import ritual as pairing
 
-    return [event.router, people.router, barriers.router, connections.router, nudges.router, pairing.router]
+    return [
+        event.router,
+        people.router,
+        barriers.router,
+        connections.router,
+        nudges.router,
+        turns.router,
+        oneonone.router,
+        pairing.router,
+    ]
