@@ -49,11 +49,20 @@ def caller(
     )
 
 
+# The core's tokenizer groups words between double quotes and reads these as double quotes too, with no
+# escape; a quote inside a value would end it early. Typed on Discord, the value is already one option, so
+# its quote marks become look-alikes the tokenizer leaves alone.
+_CORE_QUOTES = str.maketrans(
+    {'"': "″", "“": "‶", "”": "″", "„": "‶", "＂": "″", "「": "｢", "」": "｣", "『": "〖", "』": "〗"}
+)
+
+
 def quote(word: str) -> str:
-    """One argument as the core's shell-like parser reads it back: quoted when it has spaces or quotes."""
-    if word and not any(ch.isspace() or ch in "\"'\\" for ch in word):
+    """One argument as the core's tokenizer reads it back as one token: quoted when it has spaces."""
+    word = word.translate(_CORE_QUOTES)
+    if word and not any(ch.isspace() for ch in word):
         return word
-    return '"' + word.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f'"{word}"'
 
 
 def _walk(data: Mapping[str, Any]) -> tuple[tuple[str, ...], list[Mapping[str, Any]]]:

@@ -1,0 +1,60 @@
+"""`tsunagari discord sync [--guild ID]` and `tsunagari discord invite-url`, as functions bot/cli.py calls.
+
+Commands are synced on deploy, not on every start: a guild sync shows at once in that guild, a global
+sync can take an hour and Discord limits how often it may be done.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from adapters.discord.client import make_bot
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("bot", "applications.commands")
+
+
+def permissions() -> discord.Permissions:
+    """Exactly what the bot uses: post and embed, private threads for pairs, mute for voice rounds."""
+    return discord.Permissions(
+        view_channel=True,
+        send_messages=True,
+        send_messages_in_threads=True,
+        create_private_threads=True,
+        embed_links=True,
+        read_message_history=True,
+        mute_members=True,
+    )
+
+
+def invite_url(application_id: int) -> str:
+    """The link that adds the bot to a server with its slash commands and only the permissions it needs."""
+    return discord.utils.oauth_url(application_id, permissions=permissions(), scopes=SCOPES)
+
+
+async def sync_commands(bot: commands.Bot, guild_id: int | None = None) -> list[str]:
+    """Push the `/tsunagari` group (set up by the bot's setup_hook) to Discord; returns what was synced."""
+    guild = discord.Object(id=guild_id) if guild_id else None
+    if guild is not None:
+        bot.tree.copy_global_to(guild=guild)
+    synced = await bot.tree.sync(guild=guild)
+    return [command.name for command in synced]
+
+
+async def sync(settings: Any, text: Any, guild_id: int | None = None) -> list[str]:
+    """Log in over HTTP only (no gateway), sync, log out. `text` is `catalog.text` for the descriptions."""
+
+    async def no_interactions(interaction: discord.Interaction) -> None:  # the sync bot never connects
+        return None
+
+    bot = make_bot(text=text, handler=no_interactions, application_id=settings.discord_application_id)
+    try:
+        await bot.login(settings.discord_token.get_secret_value())  # runs setup_hook: the group is added
+        return await sync_commands(bot, guild_id)
+    finally:
+        await bot.close()
