@@ -20,6 +20,7 @@ import discord
 
 from adapters.discord import render, translate, views
 from adapters.discord.client import make_bot
+from adapters.discord.surface import by_path, surface
 from bot.actions import Action, Delivery, DirectMessage, Message, OpenForm, Post, Reply, Update
 from bot.events import InboundEvent
 from bot.markup import plain
@@ -47,9 +48,12 @@ class DiscordAdapter:
     ) -> None:
         self.core, self.store, self.settings = core, store, settings
         self.response_budget = response_budget
+        self.surface = surface(core.specs.values())
+        self._paths = by_path(self.surface)
         self.bot = make_bot(
-            text=self.text,
+            words=core.catalog,
             handler=self.answer,
+            surface=self.surface,
             application_id=getattr(settings, "discord_application_id", None),
             sharded=bool(getattr(settings, "discord_sharded", False)),
         )
@@ -81,7 +85,7 @@ class DiscordAdapter:
     async def answer(self, interaction: discord.Interaction) -> None:
         """One interaction, start to finish: translate, let the core work, answer within 3 s, deliver."""
         fallback = self._dm_guilds.get(interaction.channel_id or 0)
-        event = translate.from_interaction(interaction, fallback_guild=fallback)
+        event = translate.from_interaction(interaction, self._paths, fallback_guild=fallback)
         if event is None:
             await interaction.response.send_message(
                 self.text(_lang(interaction.locale), "discord.not_in_server"), ephemeral=True

@@ -13,6 +13,7 @@ import discord
 from discord.ext import commands
 
 from adapters.discord.client import make_bot
+from adapters.discord.surface import surface
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,18 @@ async def sync_commands(bot: commands.Bot, guild_id: int | None = None) -> list[
     return [command.name for command in synced]
 
 
-async def sync(settings: Any, text: Any, guild_id: int | None = None) -> list[str]:
-    """Log in over HTTP only (no gateway), sync, log out. `text` is `catalog.text` for the descriptions."""
+async def sync(settings: Any, core: Any, guild_id: int | None = None) -> list[str]:
+    """Log in over HTTP only (no gateway), sync, log out; the surface and words come from the core."""
 
     async def no_interactions(interaction: discord.Interaction) -> None:  # the sync bot never connects
         return None
 
-    bot = make_bot(text=text, handler=no_interactions, application_id=settings.discord_application_id)
+    bot = make_bot(
+        words=core.catalog,
+        handler=no_interactions,
+        surface=surface(core.specs.values()),
+        application_id=settings.discord_application_id,
+    )
     try:
         await bot.login(settings.discord_token.get_secret_value())  # runs setup_hook: the group is added
         return await sync_commands(bot, guild_id)

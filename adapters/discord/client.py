@@ -14,7 +14,8 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from adapters.discord.commands import CatalogTranslator, Text, build_group
+from adapters.discord.commands import CatalogTranslator, Words, build_group
+from adapters.discord.surface import Subcommand
 from adapters.discord.views import CoreButton
 
 log = logging.getLogger(__name__)
@@ -33,17 +34,21 @@ def intents(*, voice: bool = True) -> discord.Intents:
 class _Tsunagari:
     """What both bot classes add: the command group, the persistent button, and interaction routing."""
 
-    _text: Text
+    _words: Words
     _handler: InteractionHandler
+    _surface: tuple[Subcommand, ...]
 
-    def _setup_tsunagari(self, text: Text, handler: InteractionHandler) -> None:
-        self._text = text
+    def _setup_tsunagari(
+        self, words: Words, handler: InteractionHandler, surface: tuple[Subcommand, ...]
+    ) -> None:
+        self._words = words
         self._handler = handler
+        self._surface = surface
 
     async def setup_hook(self) -> None:
         bot: Any = self
-        bot.tree.add_command(build_group(self._text, self.on_core_command))
-        await bot.tree.set_translator(CatalogTranslator(self._text))
+        bot.tree.add_command(build_group(self._words, self.on_core_command, self._surface))
+        await bot.tree.set_translator(CatalogTranslator(self._words))
         bot.add_dynamic_items(CoreButton)
 
     async def on_core_command(self, interaction: discord.Interaction) -> None:
@@ -58,43 +63,53 @@ class _Tsunagari:
             await self._handler(interaction)
 
 
+def _bot_options(words: Words, options: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "command_prefix": commands.when_mentioned,
+        "help_command": None,
+        "intents": options.pop("intents", None) or intents(),
+        **options,
+    }
+
+
 class TsunagariBot(_Tsunagari, commands.Bot):
     def __init__(
-        self, *, text: Text, handler: InteractionHandler, application_id: int | None, **options: Any
-    ):
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            help_command=None,
-            intents=options.pop("intents", None) or intents(),
-            application_id=application_id,
-            **options,
-        )
-        self._setup_tsunagari(text, handler)
+        self,
+        *,
+        words: Words,
+        handler: InteractionHandler,
+        surface: tuple[Subcommand, ...],
+        application_id: int | None,
+        **options: Any,
+    ) -> None:
+        super().__init__(application_id=application_id, **_bot_options(words, options))
+        self._setup_tsunagari(words, handler, surface)
 
 
 class ShardedTsunagariBot(_Tsunagari, commands.AutoShardedBot):
     """For a bot in thousands of guilds: Discord requires a shard per 2,500."""
 
     def __init__(
-        self, *, text: Text, handler: InteractionHandler, application_id: int | None, **options: Any
-    ):
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            help_command=None,
-            intents=options.pop("intents", None) or intents(),
-            application_id=application_id,
-            **options,
-        )
-        self._setup_tsunagari(text, handler)
+        self,
+        *,
+        words: Words,
+        handler: InteractionHandler,
+        surface: tuple[Subcommand, ...],
+        application_id: int | None,
+        **options: Any,
+    ) -> None:
+        super().__init__(application_id=application_id, **_bot_options(words, options))
+        self._setup_tsunagari(words, handler, surface)
 
 
 def make_bot(
     *,
-    text: Text,
+    words: Words,
     handler: InteractionHandler,
+    surface: tuple[Subcommand, ...],
     application_id: int | None,
     sharded: bool = False,
     **options: Any,
 ) -> commands.Bot:
     cls = ShardedTsunagariBot if sharded else TsunagariBot
-    return cls(text=text, handler=handler, application_id=application_id, **options)
+    return cls(words=words, handler=handler, surface=surface, application_id=application_id, **options)

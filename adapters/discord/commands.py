@@ -2,40 +2,42 @@
 
 Every subcommand shares one callback: the options are read back from the raw interaction by
 adapters/discord/translate.py, so the declared parameters only tell Discord what to show. Descriptions
-are English by default and Japanese through a `Translator` when the commands are synced.
+are English by default and Japanese through a `Translator` when the commands are synced; a command with
+no Discord description of its own uses the core's help line.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 
-from adapters.discord.surface import SURFACE, Option, Subcommand
+from adapters.discord.surface import Option, Subcommand
 
-Text = Callable[[str, str], str]  # (locale, key) -> words, e.g. core.catalog.text
 CommandHandler = Callable[[discord.Interaction], Awaitable[None]]
 
 DESCRIPTION_MAX = 100
+STRING_MAX = 6000
 ROOT = "tsunagari"
-_TYPES: dict[str, Any] = {"text": str, "mentions": str, "integer": int, "flag": bool, "user": discord.User}
-
-# Discord's locales for our two languages.
-LOCALES = {discord.Locale.japanese: "ja"}
+LOCALES = {discord.Locale.japanese: "ja"}  # Discord's locales for the languages we speak besides English
 
 
-def _key(kind: str, name: str) -> str:
-    return f"discord.{kind}.{name.replace('-', '_')}"
+class Words(Protocol):
+    """The part of the core's catalog the command group reads."""
+
+    def text(self, lang: str | None, key: str, **params: Any) -> str: ...
+
+    def has(self, key: str) -> bool: ...
 
 
 class CatalogTranslator(app_commands.Translator):
     """Gives Discord the Japanese descriptions, looked up by the key each `locale_str` carries."""
 
-    def __init__(self, text: Text) -> None:
-        self._text = text
+    def __init__(self, words: Words) -> None:
+        self._words = words
 
     async def translate(
         self, string: app_commands.locale_str, locale: discord.Locale, context: Any
@@ -44,66 +46,112 @@ class CatalogTranslator(app_commands.Translator):
         key = string.extras.get("key")
         if lang is None or key is None:
             return None
-        return self._text(lang, key)[:DESCRIPTION_MAX]
+        return _short(self._words.text(lang, key))
 
 
-def _describe(text: Text, key: str) -> app_commands.locale_str:
-    return app_commands.locale_str(text("en", key)[:DESCRIPTION_MAX], key=key)
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= DESCRIPTION_MAX else text[: DESCRIPTION_MAX - 1] + "…"
 
 
-def _callback(sub: Subcommand, text: Text, handler: CommandHandler) -> Callable[..., Awaitable[None]]:
+def _describe(words: Words, *keys: str | None, default: str) -> app_commands.locale_str:
+    """The first of `keys` the catalog has, as an English description that knows its key."""
+    for key in keys:
+        if key and words.has(key):
+            return app_commands.locale_str(_short(words.text("en", key)), key=key)
+    return app_commands.locale_str(default)
+
+
+def _annotation(option: Option) -> Any:
+    if option.kind == "integer":
+        kind: Any = app_commands.Range[int, option.min, option.max] if option.min or option.max else int
+    elif option.kind == "flag":
+        kind = bool
+    elif option.kind == "user":
+        kind = discord.User
+    elif option.max_length:
+        kind = app_commands.Range[str, None, min(option.max_length, STRING_MAX)]
+    else:
+        kind = str
+    return kind if option.required else kind | None
+
+
+def _python_name(option: Option) -> str:
+    return option.name.replace("-", "_")
+
+
+def _callback(sub: Subcommand, words: Words, handler: CommandHandler) -> Callable[..., Awaitable[None]]:
     async def run(interaction: discord.Interaction, **_options: Any) -> None:
         await handler(interaction)
 
-    def parameter(option: Option) -> inspect.Parameter:
-        kind = _TYPES[option.kind]
-        return inspect.Parameter(
-            option.name,
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=kind if option.required else kind | None,
-            default=inspect.Parameter.empty if option.required else None,
+    parameters = [
+        inspect.Parameter(
+            "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
         )
-
-    interaction_parameter = inspect.Parameter(
-        "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
-    )
-    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [interaction_parameter, *(parameter(o) for o in sub.options)]
-    )
+    ]
+    parameters += [
+        inspect.Parameter(
+            _python_name(o),
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=_annotation(o),
+            default=inspect.Parameter.empty if o.required else None,
+        )
+        for o in sub.options
+    ]
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     run.__qualname__ = run.__name__ = "tsunagari_" + sub.key
-    if sub.options:
-        descriptions = {o.name: _describe(text, _key("option", o.name)) for o in sub.options}
-        run = app_commands.describe(**descriptions)(run)
+    if not sub.options:
+        return run
+    run = app_commands.describe(
+        **{
+            _python_name(o): _describe(
+                words,
+                f"discord.command_option.{sub.key}.{_python_name(o)}",
+                f"discord.option.{_python_name(o)}",
+                default=o.name,
+            )
+            for o in sub.options
+        }
+    )(run)
+    renames = {_python_name(o): o.name for o in sub.options if _python_name(o) != o.name}
+    if renames:
+        run = app_commands.rename(**renames)(run)
     choices = {
-        o.name: [app_commands.Choice(name=c, value=c) for c in o.choices] for o in sub.options if o.choices
+        _python_name(o): [app_commands.Choice(name=c, value=c) for c in o.choices]
+        for o in sub.options
+        if o.choices
     }
     if choices:
         run = app_commands.choices(**choices)(run)
     return run
 
 
-def build_group(text: Text, handler: CommandHandler) -> app_commands.Group:
+def build_group(
+    words: Words, handler: CommandHandler, subcommands: Iterable[Subcommand]
+) -> app_commands.Group:
     """`/tsunagari` with its subgroups and subcommands; every invocation goes to `handler`."""
     root = app_commands.Group(
         name=ROOT,
-        description=_describe(text, _key("command", ROOT)),
+        description=_describe(words, f"discord.command.{ROOT}", default=ROOT),
         allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False),
     )
     groups: dict[str, app_commands.Group] = {}
-    for sub in SURFACE:
+    for sub in subcommands:
         parent = root
         if len(sub.path) == 2:
             name = sub.path[0]
             if name not in groups:
                 groups[name] = app_commands.Group(
-                    name=name, description=_describe(text, _key("group", name)), parent=root
+                    name=name, description=_describe(words, f"discord.group.{name}", default=name)
                 )
+                root.add_command(groups[name])
             parent = groups[name]
         command = app_commands.Command(
             name=sub.path[-1],
-            description=_describe(text, _key("command", sub.key)),
-            callback=_callback(sub, text, handler),
-            parent=parent,
+            description=_describe(
+                words, f"discord.command.{sub.key}", sub.help_key, default=" ".join(sub.path)
+            ),
+            callback=_callback(sub, words, handler),
         )
         parent.add_command(command)
     return root

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from adapters.discord import custom_ids
-from adapters.discord.surface import BY_PATH, Option
+from adapters.discord.surface import Option, Subcommand
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
@@ -84,14 +84,14 @@ def _value_words(option: Option | None, raw: Mapping[str, Any]) -> list[str]:
     return [quote(str(value))]
 
 
-def command_text(data: Mapping[str, Any]) -> str:
+def command_text(data: Mapping[str, Any], surface: Mapping[tuple[str, ...], Subcommand]) -> str:
     """`/tsunagari turns start speakers:<@1> <@2> minutes:3` -> `turns <@1> <@2> --minutes 3`.
 
     Positional options come first in the order the surface declares them, then flags; an option the
     surface does not know (a newer command synced from elsewhere) is passed on as `--name value`.
     """
     path, raw_options = _walk(data)
-    sub = BY_PATH.get(path)
+    sub = surface.get(path)
     words = list(sub.core_words if sub else path)
     given = {raw["name"]: raw for raw in raw_options}
     declared = {option.name: option for option in sub.options} if sub else {}
@@ -112,8 +112,13 @@ def command_text(data: Mapping[str, Any]) -> str:
     return " ".join(words)
 
 
-def command_event(data: Mapping[str, Any], who: Caller, request_id: str | None) -> CommandInvoked:
-    return CommandInvoked(caller=who, text=command_text(data), request_id=request_id)
+def command_event(
+    data: Mapping[str, Any],
+    surface: Mapping[tuple[str, ...], Subcommand],
+    who: Caller,
+    request_id: str | None,
+) -> CommandInvoked:
+    return CommandInvoked(caller=who, text=command_text(data, surface), request_id=request_id)
 
 
 def button_event(custom_id: str, who: Caller, request_id: str | None) -> ButtonPressed:
@@ -155,7 +160,9 @@ def guild_hint(custom_id: str) -> str | None:
     return custom_ids.unwrap(custom_id)[0]
 
 
-def from_interaction(interaction: Any, *, fallback_guild: int | None = None) -> InboundEvent | None:
+def from_interaction(
+    interaction: Any, surface: Mapping[tuple[str, ...], Subcommand], *, fallback_guild: int | None = None
+) -> InboundEvent | None:
     """The core event for a discord.py `Interaction`, or None for a kind the core has no word for.
 
     In a DM the guild comes from the custom_id, else from `fallback_guild` (the adapter's guess).
@@ -176,7 +183,7 @@ def from_interaction(interaction: Any, *, fallback_guild: int | None = None) -> 
     )
     request_id = str(interaction.id)
     if kind == 2:
-        return command_event(data, who, request_id)
+        return command_event(data, surface, who, request_id)
     if kind == 3 and data.get("component_type") == 2:
         return button_event(custom_id, who, request_id)
     if kind == 5:

@@ -39,7 +39,9 @@ class Sent:
         return self.payload.get("content") or ""
 
     def custom_ids(self) -> list[str]:
-        return [c["custom_id"] for row in self.payload.get("components", []) for c in row.get("components", [])]
+        return [
+            c["custom_id"] for row in self.payload.get("components", []) for c in row.get("components", [])
+        ]
 
     def text(self) -> str:
         parts = [self.content]
@@ -103,7 +105,9 @@ class DiscordRest(backend.FakeHttp):
         raise discord.NotFound(FakeResponse(404, "Not Found"), {"code": 10008, "message": "Unknown Message"})
 
     def _message(self, sent: Sent) -> dict[str, Any]:
-        data = message_dict(sent.message_id, sent.channel_id, self.state.user.id, sent.payload.get("components"))
+        data = message_dict(
+            sent.message_id, sent.channel_id, self.state.user.id, sent.payload.get("components")
+        )
         data["content"] = sent.payload.get("content") or ""
         data["embeds"] = sent.payload.get("embeds") or []
         return data
@@ -148,7 +152,9 @@ class DiscordRest(backend.FakeHttp):
 
     # -- voice -----------------------------------------------------------------------------------
 
-    async def edit_member(self, guild_id: int, user_id: int, *, reason: str | None = None, **fields: Any) -> Any:
+    async def edit_member(
+        self, guild_id: int, user_id: int, *, reason: str | None = None, **fields: Any
+    ) -> Any:
         self.member_edits.append((int(guild_id), int(user_id), fields))
         guild = self.state._get_guild(int(guild_id))
         member = guild.get_member(int(user_id)) if guild else None

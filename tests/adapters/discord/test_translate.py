@@ -5,16 +5,43 @@ from __future__ import annotations
 import pytest
 
 from adapters.discord import custom_ids
+from adapters.discord import translate as tr
+from adapters.discord.surface import by_path, surface
 from adapters.discord.translate import (
     button_event,
     caller,
-    command_text,
     form_event,
     form_values,
     guild_of,
     quote,
 )
+from bot.commands import Arg, CommandSpec, Opt, tokenize
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted
+from bot.rituals import all_routers
+
+# The core's own commands, plus a turns ritual shaped like DESIGN.md's (a command that is also a group).
+SPECS = [spec for router in all_routers() for spec, _ in router.commands] + [
+    CommandSpec(
+        "turns",
+        args=(Arg("speakers", "users"),),
+        options=(
+            Opt("minutes", "duration"),
+            Opt("order", "choice", choices=("random", "given")),
+            Opt("voice", "flag"),
+            Opt("mute-others", "flag"),
+        ),
+    ),
+    CommandSpec("turns next"),
+    CommandSpec("turns extend", args=(Arg("minutes"),)),
+    CommandSpec("barriers share", args=(Arg("text", "text", required=True),), options=(Opt("category"),)),
+    CommandSpec("pairs", options=(Opt("size", "int", min=2, max=4), Opt("rounds", "int"))),
+]
+PATHS = by_path(surface(SPECS))
+
+
+def command_text(data: dict) -> str:
+    return tr.command_text(data, PATHS)
+
 
 WHO = Caller(tenant="discord:42", user="7", channel="100", locale="ja", name="Aiko")
 
@@ -49,7 +76,7 @@ def test_user_option_becomes_a_mention():
 
 
 def test_boolean_switch_is_a_bare_flag_only_when_true():
-    on = slash("turns", "start", voice=True, mute_others=True)
+    on = slash("turns", "start", voice=True, **{"mute-others": True})
     off = slash("turns", "start", voice=False)
     assert command_text(on) == "turns --voice --mute-others"
     assert command_text(off) == "turns"
@@ -58,7 +85,7 @@ def test_boolean_switch_is_a_bare_flag_only_when_true():
 def test_subcommand_without_options_is_its_words():
     assert command_text(slash("turns", "next")) == "turns next"
     assert command_text(slash("forget-me")) == "forget-me"
-    assert command_text(slash("nudges", setting="off")) == "nudges off"
+    assert command_text(slash("lang", lang="ja")) == "lang ja"
 
 
 def test_extend_takes_its_minutes_positionally():
@@ -83,6 +110,17 @@ def test_an_option_the_surface_does_not_know_is_passed_on_as_a_flag():
     assert command_text(slash("report", since_week="2")) == "report --since-week 2"
 
 
+def test_every_core_command_has_a_discord_path_that_reads_back_as_its_name():
+    for spec in SPECS:
+        [sub] = [s for s in PATHS.values() if " ".join(s.core_words) == spec.name]
+        assert command_text(slash(*sub.path)) == spec.name
+
+
+def test_event_start_text_tokenizes_back_to_the_values_given():
+    text = command_text(slash("event", "start", name="Yorimichi 「January」", tz="Asia/Tokyo"))
+    assert [t.text for t in tokenize(text)] == ["event", "start", "Yorimichi ｢January｣", "--tz", "Asia/Tokyo"]
+
+
 @pytest.mark.parametrize("word", ["plain", "two words", "back\\slash", "don't", "", "全角\u3000空白"])
 def test_quote_keeps_a_value_without_quote_marks_as_it_is(word):
     quoted = quote(word)
@@ -104,7 +142,7 @@ def test_caller_outside_any_guild_is_refused():
 def test_command_event_carries_the_interaction_id():
     from adapters.discord.translate import command_event
 
-    event = command_event(slash("join", org="Fujitsu"), WHO, "9001")
+    event = command_event(slash("join", org="Fujitsu"), PATHS, WHO, "9001")
     assert event == CommandInvoked(caller=WHO, text="join --org Fujitsu", request_id="9001")
 
 
