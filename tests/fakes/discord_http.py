@@ -64,6 +64,7 @@ class DiscordRest(backend.FakeHttp):
         self.threads: dict[int, dict[str, Any]] = {}
         self.thread_members: dict[int, list[int]] = {}
         self.member_edits: list[tuple[int, int, dict[str, Any]]] = []
+        self.synced: list[tuple[int | None, list[dict[str, Any]]]] = []
         self._ids = itertools.count(1_500_000_000_000_000_000)
 
     def install(self, client: discord.Client) -> DiscordRest:
@@ -167,6 +168,26 @@ class DiscordRest(backend.FakeHttp):
             "deaf": False,
             "mute": fields.get("mute", False),
             "flags": 0,
+        }
+
+    # -- command sync ----------------------------------------------------------------------------
+
+    async def bulk_upsert_guild_commands(self, application_id: int, guild_id: int, payload: list) -> list:
+        self.synced.append((int(guild_id), payload))
+        return [self._registered(application_id, guild_id, command) for command in payload]
+
+    async def bulk_upsert_global_commands(self, application_id: int, payload: list) -> list:
+        self.synced.append((None, payload))
+        return [self._registered(application_id, None, command) for command in payload]
+
+    def _registered(self, application_id: int, guild_id: int | None, command: dict) -> dict:
+        return {
+            **command,
+            "id": str(next(self._ids)),
+            "application_id": str(application_id),
+            "guild_id": None if guild_id is None else str(guild_id),
+            "version": "1",
+            "default_member_permissions": None,
         }
 
     # -- what the tests read ---------------------------------------------------------------------

@@ -153,3 +153,26 @@ def test_form_select_keeps_its_choices():
     )
     [category] = render_form(form).inputs
     assert category.kind == "select" and category.choices == (("fear", "Expectation and fear"),)
+
+
+def test_every_sentence_in_the_catalog_renders_within_limits():
+    from bot.i18n import LANGUAGES, Catalog
+
+    catalog = Catalog.load()
+    checked = 0
+    for lang in LANGUAGES:
+        for key in catalog.keys(lang):
+            value = catalog.raw(lang, key)
+            if not isinstance(value, str):
+                continue
+            long_names = {name: "<@123456789012345678> " * 20 for name in ("name", "user", "users", "facilitator")}
+            text = value
+            for name, filler in long_names.items():
+                text = text.replace("{" + name + "}", filler)
+            outs = render_message(
+                Message(text, title=value[:300], buttons=(Button(value[:200] or "x", "core:x:1"),)), guild_id=1
+            )
+            for out in outs:
+                within_limits(out)
+            checked += 1
+    assert checked > 100
