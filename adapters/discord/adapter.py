@@ -28,7 +28,7 @@ from bot.markup import plain
 log = logging.getLogger(__name__)
 
 CANNOT_DM = 50007  # Discord: "Cannot send messages to this user"
-RESPONSE_BUDGET = 2.0  # seconds the core may take before the interaction is deferred (Discord allows 3)
+RESPONSE_BUDGET = 1.5  # seconds the core may take before the interaction is deferred (Discord allows 3)
 ORIGINS_KEPT = 1000  # interactions remembered for follow-ups (Discord honours them for 15 minutes)
 THREAD_NAME_MAX = 100
 
@@ -114,8 +114,11 @@ class DiscordAdapter:
                     Message(self._words(event, "something_went_wrong")),
                 )
             ]
-        await self.send(event.caller.tenant, actions, origin=event)
-        await self._tidy(interaction)
+        try:
+            await self.send(event.caller.tenant, actions, origin=event)
+            await self._tidy(interaction)
+        finally:
+            self._origins.pop(str(event.request_id), None)
 
     def _remember(self, event: InboundEvent, interaction: discord.Interaction) -> None:
         self._origins[str(event.request_id)] = interaction

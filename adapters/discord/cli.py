@@ -6,6 +6,7 @@ sync can take an hour and Discord limits how often it may be done.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -64,3 +65,32 @@ async def sync(settings: Any, core: Any, guild_id: int | None = None) -> list[st
         return await sync_commands(bot, guild_id)
     finally:
         await bot.close()
+
+
+def main(action: str, settings: Any, *, guild_id: int | None = None) -> int:
+    """`tsunagari discord sync|invite-url`: prints what it did, or what is missing; returns the exit code."""
+    if settings.discord_application_id is None:
+        print("Set DISCORD_APPLICATION_ID (the Application ID on the app's General Information page).")
+        return 2
+    if action == "invite-url":
+        print(invite_url(settings.discord_application_id))
+        return 0
+    if settings.discord_token is None:
+        print("Set DISCORD_TOKEN (the bot token from the app's Bot page).")
+        return 2
+    from bot.bootstrap import build
+
+    app = build(settings)
+
+    async def run() -> list[str]:
+        try:
+            return await sync(settings, app.core, guild_id)
+        finally:
+            await app.store.close()
+
+    names = asyncio.run(run())
+    where = (
+        f"guild {guild_id} (visible now)" if guild_id else "every guild (may take up to an hour to appear)"
+    )
+    print(f"synced /{', /'.join(names)} to {where}")
+    return 0

@@ -63,7 +63,7 @@ class _Tsunagari:
             await self._handler(interaction)
 
 
-def _bot_options(words: Words, options: dict[str, Any]) -> dict[str, Any]:
+def _bot_options(options: dict[str, Any]) -> dict[str, Any]:
     return {
         "command_prefix": commands.when_mentioned,
         "help_command": None,
@@ -82,7 +82,7 @@ class TsunagariBot(_Tsunagari, commands.Bot):
         application_id: int | None,
         **options: Any,
     ) -> None:
-        super().__init__(application_id=application_id, **_bot_options(words, options))
+        super().__init__(application_id=application_id, **_bot_options(options))
         self._setup_tsunagari(words, handler, surface)
 
 
@@ -98,7 +98,7 @@ class ShardedTsunagariBot(_Tsunagari, commands.AutoShardedBot):
         application_id: int | None,
         **options: Any,
     ) -> None:
-        super().__init__(application_id=application_id, **_bot_options(words, options))
+        super().__init__(application_id=application_id, **_bot_options(options))
         self._setup_tsunagari(words, handler, surface)
 
 

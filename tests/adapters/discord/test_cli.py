@@ -38,3 +38,21 @@ def test_invite_url_asks_for_the_bot_and_its_commands_and_no_more():
     assert granted == permissions()
     assert granted.send_messages and granted.create_private_threads and granted.mute_members
     assert not granted.administrator and not granted.manage_guild and not granted.manage_messages
+
+
+def test_cli_prints_the_invite_url(capsys):
+    from adapters.discord.cli import main
+    from bot.config import Settings
+
+    settings = Settings().model_copy(update={"discord_application_id": APPLICATION_ID})
+    assert main("invite-url", settings) == 0
+    assert capsys.readouterr().out.strip() == invite_url(APPLICATION_ID)
+
+
+def test_cli_says_which_setting_is_missing(capsys):
+    from adapters.discord.cli import main
+    from bot.config import Settings
+
+    settings = Settings().model_copy(update={"discord_application_id": APPLICATION_ID, "discord_token": None})
+    assert main("sync", settings) == 2
+    assert "DISCORD_TOKEN" in capsys.readouterr().out

@@ -165,12 +165,15 @@ def test_every_sentence_in_the_catalog_renders_within_limits():
             value = catalog.raw(lang, key)
             if not isinstance(value, str):
                 continue
-            long_names = {name: "<@123456789012345678> " * 20 for name in ("name", "user", "users", "facilitator")}
+            long_names = {
+                name: "<@123456789012345678> " * 20 for name in ("name", "user", "users", "facilitator")
+            }
             text = value
             for name, filler in long_names.items():
                 text = text.replace("{" + name + "}", filler)
             outs = render_message(
-                Message(text, title=value[:300], buttons=(Button(value[:200] or "x", "core:x:1"),)), guild_id=1
+                Message(text, title=value[:300], buttons=(Button(value[:200] or "x", "core:x:1"),)),
+                guild_id=1,
             )
             for out in outs:
                 within_limits(out)
