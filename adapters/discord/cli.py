@@ -39,16 +39,22 @@ def invite_url(application_id: int) -> str:
     return discord.utils.oauth_url(application_id, permissions=permissions(), scopes=SCOPES)
 
 
-async def sync_commands(bot: commands.Bot, guild_id: int | None = None) -> list[str]:
-    """Push the `/tsunagari` group (set up by the bot's setup_hook) to Discord; returns what was synced."""
+async def sync_commands(bot: commands.Bot, guild_id: int | None = None, *, clear: bool = False) -> list[str]:
+    """Push the `/tsunagari` group (set up by the bot's setup_hook) to Discord; returns what was synced.
+
+    With `clear`, the guild's own copy is removed instead (after moving to a global sync, so the command
+    is not listed twice in that guild).
+    """
     guild = discord.Object(id=guild_id) if guild_id else None
-    if guild is not None:
+    if clear:
+        bot.tree.clear_commands(guild=guild)
+    elif guild is not None:
         bot.tree.copy_global_to(guild=guild)
     synced = await bot.tree.sync(guild=guild)
     return [command.name for command in synced]
 
 
-async def sync(settings: Any, core: Any, guild_id: int | None = None) -> list[str]:
+async def sync(settings: Any, core: Any, guild_id: int | None = None, *, clear: bool = False) -> list[str]:
     """Log in over HTTP only (no gateway), sync, log out; the surface and words come from the core."""
 
     async def no_interactions(interaction: discord.Interaction) -> None:  # the sync bot never connects
@@ -62,12 +68,12 @@ async def sync(settings: Any, core: Any, guild_id: int | None = None) -> list[st
     )
     try:
         await bot.login(settings.discord_token.get_secret_value())  # runs setup_hook: the group is added
-        return await sync_commands(bot, guild_id)
+        return await sync_commands(bot, guild_id, clear=clear)
     finally:
         await bot.close()
 
 
-def main(action: str, settings: Any, *, guild_id: int | None = None) -> int:
+def main(action: str, settings: Any, *, guild_id: int | None = None, clear: bool = False) -> int:
     """`tsunagari discord sync|invite-url`: prints what it did, or what is missing; returns the exit code."""
     if settings.discord_application_id is None:
         print("Set DISCORD_APPLICATION_ID (the Application ID on the app's General Information page).")
@@ -84,11 +90,17 @@ def main(action: str, settings: Any, *, guild_id: int | None = None) -> int:
 
     async def run() -> list[str]:
         try:
-            return await sync(settings, app.core, guild_id)
+            return await sync(settings, app.core, guild_id, clear=clear)
         finally:
             await app.store.close()
 
+    if clear and guild_id is None:
+        print("--clear needs --guild: it removes one guild's own copy of the commands.")
+        return 2
     names = asyncio.run(run())
+    if clear:
+        print(f"removed the commands registered for guild {guild_id} only")
+        return 0
     where = (
         f"guild {guild_id} (visible now)" if guild_id else "every guild (may take up to an hour to appear)"
     )

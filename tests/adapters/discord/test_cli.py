@@ -56,3 +56,8 @@ def test_cli_says_which_setting_is_missing(capsys):
     settings = Settings().model_copy(update={"discord_application_id": APPLICATION_ID, "discord_token": None})
     assert main("sync", settings) == 2
     assert "DISCORD_TOKEN" in capsys.readouterr().out
+
+
+async def test_sync_clear_removes_a_guild_copy(world: DiscordWorld):
+    assert await sync_commands(world.adapter.bot, GUILD_ID, clear=True) == []
+    assert world.rest.synced == [(GUILD_ID, [])]
