@@ -22,6 +22,7 @@ CommandHandler = Callable[[discord.Interaction], Awaitable[None]]
 DESCRIPTION_MAX = 100
 STRING_MAX = 6000
 ROOT = "tsunagari"
+GENERIC = "discord.generic_description"
 LOCALES = {discord.Locale.japanese: "ja"}  # Discord's locales for the languages we speak besides English
 
 
@@ -46,7 +47,7 @@ class CatalogTranslator(app_commands.Translator):
         key = string.extras.get("key")
         if lang is None or key is None:
             return None
-        return _short(self._words.text(lang, key))
+        return _short(self._words.text(lang, key, **string.extras.get("params", {})))
 
 
 def _short(text: str) -> str:
@@ -55,11 +56,13 @@ def _short(text: str) -> str:
 
 
 def _describe(words: Words, *keys: str | None, default: str) -> app_commands.locale_str:
-    """The first of `keys` the catalog has, as an English description that knows its key."""
+    """The first of `keys` the catalog has, as an English description that knows its key; else a
+    generic line naming `default` (an option a newer ritual added before it got Discord words)."""
     for key in keys:
         if key and words.has(key):
             return app_commands.locale_str(_short(words.text("en", key)), key=key)
-    return app_commands.locale_str(default)
+    params = {"name": default}
+    return app_commands.locale_str(_short(words.text("en", GENERIC, **params)), key=GENERIC, params=params)
 
 
 def _annotation(option: Option) -> Any:

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from adapters.discord.commands import CatalogTranslator, build_group
 from adapters.discord.surface import surface
-from bot.i18n import Catalog
+from bot.i18n import Catalog, placeholders
 from tests.adapters.discord.test_translate import SPECS
 
 PROMPTS = Path(__file__).resolve().parents[3] / "prompts"
@@ -35,7 +35,7 @@ def test_english_and_japanese_have_the_same_keys_and_placeholders():
     en, ja = words("en"), words("ja")
     assert en.keys() == ja.keys()
     for key in en:
-        assert ("{mention}" in en[key]) == ("{mention}" in ja[key]), key
+        assert placeholders(en[key]) == placeholders(ja[key]), key
 
 
 def test_japanese_is_japanese():
@@ -70,3 +70,17 @@ async def test_synced_payload_has_english_and_japanese_descriptions_within_limit
     by_name = {n["name"]: n for n in nodes}
     assert by_name["join"]["description_localizations"]["ja"].startswith("イベントに参加")
     assert by_name["start"]["description"]  # `turns start` and `event start` both described
+
+
+async def test_an_option_without_discord_words_still_gets_both_languages():
+    from bot.commands import Arg, CommandSpec
+
+    catalog = Catalog.load()
+    bot = commands.Bot(command_prefix="!", intents=discord.Intents.none())
+    group = build_group(catalog, noop, surface([CommandSpec("wave", args=(Arg("colour", "word"),))]))
+    bot.tree.add_command(group)
+    payload = await group.get_translated_payload(bot.tree, CatalogTranslator(catalog))
+    [wave] = payload["options"]
+    [colour] = wave["options"]
+    assert colour["description"].startswith("colour")
+    assert colour["description_localizations"]["ja"].startswith("colour（")

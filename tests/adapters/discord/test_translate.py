@@ -33,7 +33,6 @@ SPECS = [spec for router in all_routers() for spec, _ in router.commands] + [
     ),
     CommandSpec("turns next"),
     CommandSpec("turns extend", args=(Arg("minutes"),)),
-    CommandSpec("barriers share", args=(Arg("text", "text", required=True),), options=(Opt("category"),)),
     CommandSpec("pairs", options=(Opt("size", "int", min=2, max=4), Opt("rounds", "int"))),
 ]
 PATHS = by_path(surface(SPECS))
