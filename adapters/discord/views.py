@@ -84,7 +84,10 @@ def modal(spec: ModalSpec) -> discord.ui.Modal:
         if field.kind == "select":
             component = discord.ui.Select(
                 custom_id=field.custom_id,
-                options=[discord.SelectOption(label=label, value=value) for value, label in field.choices],
+                options=[
+                    discord.SelectOption(label=label, value=value, default=value == field.initial)
+                    for value, label in field.choices
+                ],
                 required=field.required,
                 min_values=1 if field.required else 0,
                 max_values=1,

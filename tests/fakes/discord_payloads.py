@@ -168,7 +168,7 @@ def button_press(
 
 def modal_submit(
     custom_id: str,
-    values: Mapping[str, str],
+    values: Mapping[str, str | list[str]],
     *,
     application_id: int,
     user: discord.abc.User,
@@ -176,9 +176,15 @@ def modal_submit(
     guild: discord.Guild | None,
     locale: str = "en-US",
 ) -> dict[str, Any]:
-    """A submitted modal: each value comes back as a text input inside a label, as Discord sends it."""
+    """A submitted modal, as Discord sends it: each input inside a label; a list is a select's choices."""
+
+    def inner(n: int, name: str, value: str | list[str]) -> dict[str, Any]:
+        if isinstance(value, list):
+            return {"type": 3, "id": n + 100, "custom_id": name, "values": value}
+        return {"type": 4, "id": n + 100, "custom_id": name, "value": value}
+
     components = [
-        {"type": 18, "id": n + 1, "component": {"type": 4, "id": n + 100, "custom_id": name, "value": value}}
+        {"type": 18, "id": n + 1, "component": inner(n, name, value)}
         for n, (name, value) in enumerate(values.items())
     ]
     return _base(
