@@ -87,9 +87,10 @@ class DiscordAdapter:
         fallback = self._dm_guilds.get(interaction.channel_id or 0)
         event = translate.from_interaction(interaction, self._paths, fallback_guild=fallback)
         if event is None:
-            await interaction.response.send_message(
-                self.text(_lang(interaction.locale), "discord.not_in_server"), ephemeral=True
-            )
+            if interaction.guild_id is None:  # a DM button with no guild to act for
+                await interaction.response.send_message(
+                    self.text(_lang(interaction.locale), "discord.not_in_server"), ephemeral=True
+                )
             return
         self._remember(event, interaction)
         work = asyncio.ensure_future(self.core.handle(event))
@@ -166,6 +167,9 @@ class DiscordAdapter:
                     "Discord refused a %s: HTTP %s code %s", type(action).__name__, error.status, error.code
                 )
                 deliveries.append(Delivery(action, "failed", f"discord {error.status}/{error.code}"))
+            except Exception:  # one action failing must not lose the others; no text in the log
+                log.exception("delivering a %s to Discord failed", type(action).__name__)
+                deliveries.append(Delivery(action, "failed", "adapter error"))
         return deliveries
 
     async def _deliver(

@@ -111,3 +111,10 @@ async def test_a_button_pressed_in_a_dm_reaches_the_guild_it_came_from(world: Di
     [wrapped] = dm.custom_ids()
     answers = await world.press("bob", wrapped, dm=True)
     assert any("deleted" in a.text() for a in answers)
+
+
+async def test_a_dm_button_that_names_no_guild_is_answered_not_guessed(world: DiscordWorld):
+    answers = await world.press("bob", "people:forget:1", dm=True)
+    [answer] = answers
+    assert answer.kind == "message" and answer.ephemeral
+    assert "inside a server" in answer.text()
