@@ -61,3 +61,21 @@ def test_cli_says_which_setting_is_missing(capsys):
 async def test_sync_clear_removes_a_guild_copy(world: DiscordWorld):
     assert await sync_commands(world.adapter.bot, GUILD_ID, clear=True) == []
     assert world.rest.synced == [(GUILD_ID, [])]
+
+
+def test_a_sharded_setting_makes_an_auto_sharded_bot():
+    from discord.ext import commands
+
+    from adapters.discord.client import intents, make_bot
+
+    async def handler(interaction: discord.Interaction) -> None:
+        return None
+
+    sharded = make_bot(words=None, handler=handler, surface=(), application_id=APPLICATION_ID, sharded=True)
+    single = make_bot(words=None, handler=handler, surface=(), application_id=APPLICATION_ID)
+    assert isinstance(sharded, commands.AutoShardedBot)
+    assert not isinstance(single, commands.AutoShardedBot) and isinstance(single, commands.Bot)
+    # No privileged intent is asked for: members, presences and message content stay off.
+    chosen = intents()
+    assert not (chosen.members or chosen.presences or chosen.message_content)
+    assert chosen.guilds and chosen.voice_states
