@@ -60,6 +60,7 @@ class DiscordAdapter:
         self._origins: OrderedDict[str, discord.Interaction] = OrderedDict()
         self._dm_guilds: dict[int, int] = {}  # DM channel -> the guild whose message went there last
         self._runner: asyncio.Task[None] | None = None
+        self._replied: set[int] = set()  # interactions whose "thinking…" a reply has replaced
 
     def text(self, locale: str, key: str, **params: Any) -> str:
         return self.core.catalog.text(locale, key, **params)
@@ -142,7 +143,8 @@ class DiscordAdapter:
 
     async def _tidy(self, interaction: discord.Interaction) -> None:
         """A deferred command that got no reply would say "thinking…" forever: remove that placeholder."""
-        if getattr(interaction, "_tsunagari_replied", False):
+        if interaction.id in self._replied:
+            self._replied.discard(interaction.id)
             return
         if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
             with contextlib.suppress(discord.HTTPException):
@@ -205,7 +207,7 @@ class DiscordAdapter:
     async def _follow_up(self, interaction: discord.Interaction, outgoing: list[render.Outgoing]) -> None:
         for out in outgoing:
             await interaction.followup.send(ephemeral=True, **views.send_kwargs(out))
-        interaction._tsunagari_replied = True  # type: ignore[attr-defined]
+        self._replied.add(interaction.id)
 
     async def _reply(
         self, tenant: str, guild_id: int | None, action: Reply, interaction: discord.Interaction | None
@@ -231,7 +233,13 @@ class DiscordAdapter:
 
     async def _direct(self, tenant: str, guild_id: int | None, action: DirectMessage) -> Delivery:
         if len(action.users) > 1 and action.near:
-            return await self._private_thread(tenant, action)
+            try:
+                return await self._private_thread(tenant, action)
+            except (discord.HTTPException, AttributeError, ValueError) as error:
+                # No permission for private threads, or `near` is no text channel: one DM each instead.
+                log.warning(
+                    "no private thread for a group DM (%s); sending one DM each", type(error).__name__
+                )
         statuses = []
         for user_id in action.users:
             statuses.append(await self._dm_one(tenant, guild_id, user_id, action))

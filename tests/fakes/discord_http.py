@@ -64,6 +64,7 @@ class DiscordRest(backend.FakeHttp):
         self.threads: dict[int, dict[str, Any]] = {}
         self.thread_members: dict[int, list[int]] = {}
         self.member_edits: list[tuple[int, int, dict[str, Any]]] = []
+        self.private_threads_allowed = True
         self.synced: list[tuple[int | None, list[dict[str, Any]]]] = []
         self._ids = itertools.count(1_500_000_000_000_000_000)
 
@@ -124,6 +125,8 @@ class DiscordRest(backend.FakeHttp):
     # -- private threads -------------------------------------------------------------------------
 
     async def start_thread_without_message(self, channel_id: int, **options: Any) -> dict[str, Any]:
+        if not self.private_threads_allowed:
+            raise discord.Forbidden(FakeResponse(403), {"code": 50013, "message": "Missing Permissions"})
         thread_id = next(self._ids)
         parent = self.state.get_channel(int(channel_id))
         data = {

@@ -118,3 +118,15 @@ async def test_a_dm_button_that_names_no_guild_is_answered_not_guessed(world: Di
     [answer] = answers
     assert answer.kind == "message" and answer.ephemeral
     assert "inside a server" in answer.text()
+
+
+async def test_without_permission_for_private_threads_a_group_dm_is_one_dm_each(world: DiscordWorld):
+    world.rest.private_threads_allowed = False
+    world.rest.refuse_dms.add(PEOPLE["carol"])
+    action = DirectMessage((uid("bob"), uid("carol")), Message("Meet your pair"), near=str(MAIN_ID))
+    [delivery] = await world.adapter.send(TENANT, [action])
+    assert delivery.status == "dm_refused"
+    assert world.rest.threads == {}
+    assert [d.content for d in world.rest.dms_to(PEOPLE["bob"])] == ["Meet your pair"]
+    [fallback] = world.rest.in_channel(MAIN_ID)
+    assert fallback.content.startswith(f"<@{PEOPLE['carol']}>")
