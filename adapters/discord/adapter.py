@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -281,8 +282,26 @@ class DiscordAdapter:
         guild = self.bot.get_guild(guild_id) if guild_id else None
         return _lang(guild.preferred_locale) if guild is not None else "en"
 
+    @staticmethod
+    def _thread_key(action: DirectMessage) -> str:
+        """The adapter's own ref for the private thread of these people beside `near`."""
+        people = hashlib.sha256(",".join(sorted(action.users)).encode()).hexdigest()[:16]
+        return f"discord:thread:{action.near}:{people}"
+
     async def _private_thread(self, tenant: str, action: DirectMessage) -> Delivery:
-        """A group DM is a private thread beside the event's channel, with only those people in it."""
+        """A group DM is a private thread beside the event's channel, with only those people in it.
+
+        The same people beside the same channel keep one thread (a one-on-one sends many messages), found
+        again after a restart through the message_ref table; a thread deleted meanwhile is made anew.
+        """
+        key = self._thread_key(action)
+        known = await self._find_ref(tenant, key)
+        if known is not None:
+            try:
+                thread = self.bot.get_partial_messageable(known[0])
+                return await self._send_to_thread(tenant, thread, action, action.message)
+            except discord.NotFound:
+                log.info("a pair's private thread is gone; opening a new one")
         parent = self.bot.get_channel(int(action.near))  # type: ignore[arg-type]
         if parent is None:
             parent = await self.bot.fetch_channel(int(action.near))  # type: ignore[arg-type]
@@ -295,13 +314,24 @@ class DiscordAdapter:
         )
         for user_id in action.users:
             await thread.add_user(discord.Object(int(user_id)))
+        async with self.store.session() as session:
+            from bot.store import refs
+
+            await refs.remember(
+                session, tenant=tenant, ref=key, channel=str(thread.id), message_id=str(thread.id)
+            )
         mentions = " ".join(f"<@{u}>" for u in action.users)
-        message = Message(
+        greeting = Message(
             f"{mentions}\n{action.message.text}",
             action.message.title,
             action.message.fields,
             action.message.buttons,
         )
+        return await self._send_to_thread(tenant, thread, action, greeting)
+
+    async def _send_to_thread(
+        self, tenant: str, thread: Any, action: DirectMessage, message: Message
+    ) -> Delivery:
         sent = [await thread.send(**views.send_kwargs(out)) for out in render.render_message(message)]
         await self._remember_ref(tenant, action.ref, sent)
         return Delivery(action)

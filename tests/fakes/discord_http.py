@@ -65,6 +65,7 @@ class DiscordRest(backend.FakeHttp):
         self.thread_members: dict[int, list[int]] = {}
         self.member_edits: list[tuple[int, int, dict[str, Any]]] = []
         self.private_threads_allowed = True
+        self.deleted_channels: set[int] = set()
         self.synced: list[tuple[int | None, list[dict[str, Any]]]] = []
         self._ids = itertools.count(1_500_000_000_000_000_000)
 
@@ -87,6 +88,10 @@ class DiscordRest(backend.FakeHttp):
 
     async def send_message(self, channel_id: int, *, params: Any) -> dict[str, Any]:
         channel_id = int(channel_id)
+        if channel_id in self.deleted_channels:
+            raise discord.NotFound(
+                FakeResponse(404, "Not Found"), {"code": 10003, "message": "Unknown Channel"}
+            )
         recipient = self.dm_channels.get(channel_id)
         if recipient in self.refuse_dms:
             self.refused.append(recipient)

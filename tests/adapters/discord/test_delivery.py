@@ -130,3 +130,38 @@ async def test_without_permission_for_private_threads_a_group_dm_is_one_dm_each(
     assert [d.content for d in world.rest.dms_to(PEOPLE["bob"])] == ["Meet your pair"]
     [fallback] = world.rest.in_channel(MAIN_ID)
     assert fallback.content.startswith(f"<@{PEOPLE['carol']}>")
+
+
+async def test_the_same_pair_keeps_one_private_thread_even_after_a_restart(world: DiscordWorld):
+    pair = (uid("bob"), uid("carol"))
+    await world.adapter.send(
+        TENANT, [DirectMessage(pair, Message("Reflect", title="Reflect"), near=str(MAIN_ID))]
+    )
+    await world.adapter.send(
+        TENANT, [DirectMessage(pair, Message("Bob, what's on your mind?"), near=str(MAIN_ID))]
+    )
+    await world.restart()
+    await world.adapter.send(TENANT, [DirectMessage(pair, Message("Time's up, Bob."), near=str(MAIN_ID))])
+    [thread_id] = world.rest.threads
+    contents = [s.content for s in world.rest.in_channel(thread_id)]
+    assert contents == [
+        f"<@{PEOPLE['bob']}> <@{PEOPLE['carol']}>\nReflect",
+        "Bob, what's on your mind?",
+        "Time's up, Bob.",
+    ]
+    # Another pair beside the same channel gets a thread of its own.
+    await world.adapter.send(
+        TENANT, [DirectMessage((uid("alice"), uid("bob")), Message("Hi"), near=str(MAIN_ID))]
+    )
+    assert len(world.rest.threads) == 2
+
+
+async def test_a_deleted_thread_is_opened_anew(world: DiscordWorld):
+    pair = (uid("bob"), uid("carol"))
+    await world.adapter.send(TENANT, [DirectMessage(pair, Message("One"), near=str(MAIN_ID))])
+    [first] = world.rest.threads
+    world.rest.deleted_channels.add(first)
+    [delivery] = await world.adapter.send(TENANT, [DirectMessage(pair, Message("Two"), near=str(MAIN_ID))])
+    assert delivery.status == "ok"
+    [second] = [t for t in world.rest.threads if t != first]
+    assert [s.content for s in world.rest.in_channel(second)][-1].endswith("Two")
