@@ -22,7 +22,10 @@ SCOPES = ("bot", "applications.commands")
 
 
 def permissions() -> discord.Permissions:
-    """Exactly what the bot uses: post and embed, private threads for pairs, mute for voice rounds."""
+    """Exactly what the bot uses: post and embed, and private threads for pairs and one-on-ones.
+
+    Voice rounds with `--mute-others` will add `mute_members` when they land; until then it is not asked for.
+    """
     return discord.Permissions(
         view_channel=True,
         send_messages=True,
@@ -30,7 +33,6 @@ def permissions() -> discord.Permissions:
         create_private_threads=True,
         embed_links=True,
         read_message_history=True,
-        mute_members=True,
     )
 
 

@@ -36,8 +36,9 @@ def test_invite_url_asks_for_the_bot_and_its_commands_and_no_more():
     assert set(query["scope"][0].split()) == {"bot", "applications.commands"}
     granted = discord.Permissions(int(query["permissions"][0]))
     assert granted == permissions()
-    assert granted.send_messages and granted.create_private_threads and granted.mute_members
+    assert granted.send_messages and granted.create_private_threads and granted.send_messages_in_threads
     assert not granted.administrator and not granted.manage_guild and not granted.manage_messages
+    assert not granted.mute_members  # voice rounds are not built yet
 
 
 def test_cli_prints_the_invite_url(capsys):
