@@ -25,6 +25,7 @@ from adapters.discord.surface import by_path, surface
 from bot.actions import Action, Delivery, DirectMessage, Message, OpenForm, Post, Reply, Update
 from bot.events import InboundEvent
 from bot.markup import plain
+from bot.pacing import rate_limited_detail
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,12 @@ class DiscordAdapter:
         for action in actions:
             try:
                 deliveries.append(await self._deliver(tenant, guild_id, action, interaction))
+            except discord.RateLimited as error:  # only past the bot's max_ratelimit_timeout
+                deliveries.append(Delivery(action, "failed", rate_limited_detail(error.retry_after)))
             except discord.HTTPException as error:
+                if error.status == 429:
+                    deliveries.append(Delivery(action, "failed", rate_limited_detail(None)))
+                    continue
                 log.warning(
                     "Discord refused a %s: HTTP %s code %s", type(action).__name__, error.status, error.code
                 )

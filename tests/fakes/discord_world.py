@@ -53,8 +53,9 @@ class DiscordWorld:
     # -- lifecycle -------------------------------------------------------------------------------------
 
     async def boot(self, *, response_budget: float = 2.0) -> None:
+        """What `App.start` does, in its order, except logging in to Discord: the adapter is registered
+        and its bot set up on the fakes before the timers that fell due while down are fired."""
         self.app = build(self.settings, clock=self.clock)
-        await self.app.start()
         self.adapter = DiscordAdapter(
             self.app.core, self.app.store, self.settings, response_budget=response_budget
         )
@@ -75,6 +76,8 @@ class DiscordWorld:
             self.users[name] = backend.make_user(name, 1, id_num=user_id)
             self.rest.add_user(self.users[name])
         await bot.setup_hook()
+        await self.app.store.upgrade()
+        await self.app.timers.start()
         # Tasks alive now (the test runner's own, a fixture suspended at its yield) are not ours to wait for.
         self._outside = set(asyncio.all_tasks())
 
@@ -167,6 +170,15 @@ class DiscordWorld:
                 locale=locale,
                 **self._where(channel or self.main, False),
             )
+        )
+        await self.settle()
+        return self.webhooks.for_token(token)
+
+    async def submit_in_dm(self, who: str, custom_id: str, values: Mapping[str, str]) -> list[WebhookCall]:
+        """A modal opened from a DM button is submitted there: the interaction carries no guild."""
+        channel = await self.users[who].create_dm()
+        token = self._inject(
+            payloads.modal_submit(custom_id, values, user=self.users[who], **self._where(channel, True))
         )
         await self.settle()
         return self.webhooks.for_token(token)
