@@ -66,6 +66,7 @@ class DiscordRest(backend.FakeHttp):
         self.member_edits: list[tuple[int, int, dict[str, Any]]] = []
         self.private_threads_allowed = True
         self.deleted_channels: set[int] = set()
+        self.too_many_requests = 0  # answer this many sends with a 429 that discord.py did not absorb
         self.synced: list[tuple[int | None, list[dict[str, Any]]]] = []
         self._ids = itertools.count(1_500_000_000_000_000_000)
 
@@ -88,6 +89,11 @@ class DiscordRest(backend.FakeHttp):
 
     async def send_message(self, channel_id: int, *, params: Any) -> dict[str, Any]:
         channel_id = int(channel_id)
+        if self.too_many_requests:
+            self.too_many_requests -= 1
+            raise discord.HTTPException(
+                FakeResponse(429, "Too Many Requests"), {"message": "You are being rate limited."}
+            )
         if channel_id in self.deleted_channels:
             raise discord.NotFound(
                 FakeResponse(404, "Not Found"), {"code": 10003, "message": "Unknown Channel"}

@@ -165,3 +165,14 @@ async def test_a_deleted_thread_is_opened_anew(world: DiscordWorld):
     assert delivery.status == "ok"
     [second] = [t for t in world.rest.threads if t != first]
     assert [s.content for s in world.rest.in_channel(second)][-1].endswith("Two")
+
+
+async def test_a_429_is_reported_as_rate_limited_for_the_sender_to_hold_and_retry(world: DiscordWorld):
+    from bot.pacing import retry_after_of
+
+    world.rest.too_many_requests = 1
+    posts = [Post(str(MAIN_ID), Message("one")), Post(str(MAIN_ID), Message("two"))]
+    first, second = await world.adapter.send(TENANT, posts)
+    assert first.status == "failed" and retry_after_of(first.detail) == 1.0
+    assert second.status == "ok"
+    assert [s.content for s in world.rest.in_channel(MAIN_ID)] == ["two"]
