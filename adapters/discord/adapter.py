@@ -98,15 +98,19 @@ class DiscordAdapter:
         self._remember(event, interaction)
         work = asyncio.ensure_future(self.core.handle(event))
         done, _ = await asyncio.wait({work}, timeout=self.response_budget)
-        if work in done and not work.exception():
-            form = self._form_for(event, work.result())
-            if form is not None:
-                spec = render.render_form(
-                    form.form, guild_id=None if interaction.guild_id else self._guild(event)
-                )
-                await interaction.response.send_modal(views.modal(spec))
-        if not interaction.response.is_done():
-            await self._defer(interaction)
+        try:
+            if work in done and not work.exception():
+                form = self._form_for(event, work.result())
+                if form is not None:
+                    spec = render.render_form(
+                        form.form, guild_id=None if interaction.guild_id else self._guild(event)
+                    )
+                    await interaction.response.send_modal(views.modal(spec))
+            if not interaction.response.is_done():
+                await self._defer(interaction)
+        except discord.HTTPException as error:
+            # Too late (10062) or answered already (40060): what the core did is still delivered below.
+            log.warning("could not answer a Discord interaction in time: code %s", error.code)
         try:
             actions = await work
         except Exception:

@@ -14,10 +14,18 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import discord
 import discord.interactions
 from discord.webhook import async_ as webhook_async
 
 from tests.fakes.discord_payloads import message_dict
+
+
+@dataclass
+class _Response:
+    status: int
+    reason: str = "Not Found"
+
 
 RESPONSE_TYPES = {4: "message", 5: "deferred", 6: "deferred_update", 7: "update", 9: "modal"}
 
@@ -81,6 +89,7 @@ class RecordingWebhookAdapter(webhook_async.AsyncWebhookAdapter):
         self.calls: list[WebhookCall] = []
         self.bot_user_id = bot_user_id
         self._message_ids = itertools.count(1_400_000_000_000_000_000)
+        self.expired = 0  # answer this many interaction callbacks as Discord does after 3 s: 10062
 
     async def request(self, route: Any, session: Any, *, payload: dict | None = None, **kwargs: Any) -> Any:
         if payload is None and kwargs.get("multipart"):
@@ -91,6 +100,9 @@ class RecordingWebhookAdapter(webhook_async.AsyncWebhookAdapter):
             route.method, route.path, int(route.webhook_id or 0), str(route.webhook_token), payload or {}
         )
         self.calls.append(call)
+        if call.path.endswith("/callback") and self.expired:
+            self.expired -= 1
+            raise discord.NotFound(_Response(404), {"code": 10062, "message": "Unknown interaction"})
         if call.path.endswith("/callback"):
             return {"interaction": {"id": str(call.webhook_id), "type": call.payload.get("type", 0)}}
         if call.method == "DELETE":

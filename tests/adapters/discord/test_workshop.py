@@ -126,3 +126,9 @@ async def test_people_are_known_by_their_discord_ids(world: DiscordWorld):
         f"<@{PEOPLE['alice']}> has handed **Yorimichi** over to <@{PEOPLE['bob']}>" in t
         for t in world.channel_texts()
     )
+
+
+async def test_an_interaction_answered_too_late_still_delivers_what_the_core_did(world: DiscordWorld):
+    world.webhooks.expired = 1  # Discord answers 10062: the 3 seconds are gone
+    await world.command("alice", "event start", name="Late but there")
+    assert any("**Late but there** has started" in t for t in world.channel_texts())
