@@ -95,6 +95,15 @@ class DiscordAdapter:
                     self.text(_lang(interaction.locale), "discord.not_in_server"), ephemeral=True
                 )
             return
+        if (
+            interaction.type is discord.InteractionType.application_command
+            and translate.wants_voice(interaction.data or {}, self._paths)
+            and not translate.voice_members(interaction.user)
+        ):
+            await interaction.response.send_message(
+                self.text(_lang(interaction.locale), "discord.voice_no_channel"), ephemeral=True
+            )
+            return
         self._remember(event, interaction)
         work = asyncio.ensure_future(self.core.handle(event))
         done, _ = await asyncio.wait({work}, timeout=self.response_budget)

@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 InteractionHandler = Callable[[discord.Interaction], Awaitable[None]]
 
 
-def intents(*, voice: bool = False) -> discord.Intents:
-    """No privileged intent: slash commands and buttons need none; voice rounds (to come) read voice states."""
+def intents(*, voice: bool = True) -> discord.Intents:
+    """No privileged intent: slash commands and buttons need none; `turns --voice` reads voice states."""
     chosen = discord.Intents.none()
     chosen.guilds = True
     chosen.voice_states = voice

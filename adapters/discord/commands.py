@@ -68,7 +68,7 @@ def _describe(words: Words, *keys: str | None, default: str) -> app_commands.loc
 def _annotation(option: Option) -> Any:
     if option.kind == "integer":
         kind: Any = app_commands.Range[int, option.min, option.max] if option.min or option.max else int
-    elif option.kind == "flag":
+    elif option.kind in ("flag", "voice"):
         kind = bool
     elif option.kind == "user":
         kind = discord.User

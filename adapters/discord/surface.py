@@ -18,7 +18,7 @@ from bot.commands import CommandSpec
 
 log = logging.getLogger(__name__)
 
-OptionKind = Literal["text", "user", "integer", "flag", "mentions"]
+OptionKind = Literal["text", "user", "integer", "flag", "mentions", "voice"]
 
 DISCORD_CHOICES_MAX = 25
 DISCORD_CHILDREN_MAX = 25
@@ -31,7 +31,8 @@ class Option:
 
     name   -- the Discord option name, the same as the core's
     kind   -- text, user (a member picker: `<@id>`), integer, flag (a boolean switch: `--x` or nothing),
-              mentions (free text of `@a @b …`, passed through word by word)
+              mentions (free text of `@a @b …`, passed through word by word), voice (Discord's own
+              switch: the people in the caller's voice channel become the command's mentions)
     flag   -- the core's `--flag`; None for a positional argument
     """
 
@@ -61,6 +62,10 @@ class Subcommand:
     def core_words(self) -> tuple[str, ...]:
         return self.path if self.words is None else self.words
 
+
+# Commands whose list of people Discord can fill from the caller's voice channel (`turns --voice`).
+VOICE_COMMANDS = {"turns"}
+VOICE = Option("voice", "voice")
 
 _ARG_KINDS: dict[str, OptionKind] = {"text": "text", "word": "text", "user": "user", "users": "mentions"}
 _OPT_KINDS: dict[str, OptionKind] = {"int": "integer", "flag": "flag"}
@@ -103,6 +108,9 @@ def subcommand(spec: CommandSpec, group_names: set[str]) -> Subcommand:
         )
         for opt in spec.options
     ]
+    names = {o.name for o in options}
+    if spec.name in VOICE_COMMANDS and VOICE.name not in names and any(o.kind == "mentions" for o in options):
+        options.append(VOICE)
     return Subcommand(path, tuple(options), words, spec.help_key)
 
 

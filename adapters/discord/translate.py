@@ -84,22 +84,40 @@ def _value_words(option: Option | None, raw: Mapping[str, Any]) -> list[str]:
     return [quote(str(value))]
 
 
-def command_text(data: Mapping[str, Any], surface: Mapping[tuple[str, ...], Subcommand]) -> str:
-    """`/tsunagari turns start speakers:<@1> <@2> minutes:3` -> `turns <@1> <@2> --minutes 3`.
+def wants_voice(data: Mapping[str, Any], surface: Mapping[tuple[str, ...], Subcommand]) -> bool:
+    """Whether the invocation asks for the people of the caller's voice channel (`turns --voice`)."""
+    path, raw_options = _walk(data)
+    sub = surface.get(path)
+    voice = {o.name for o in sub.options if o.kind == "voice"} if sub else set()
+    return any(raw["name"] in voice and raw.get("value") for raw in raw_options)
+
+
+def command_text(
+    data: Mapping[str, Any],
+    surface: Mapping[tuple[str, ...], Subcommand],
+    voice_members: Sequence[str] = (),
+) -> str:
+    """`/tsunagari turns start people:<@1> <@2> minutes:3` -> `turns <@1> <@2> --minutes 3`.
 
     Positional options come first in the order the surface declares them, then flags; an option the
-    surface does not know (a newer command synced from elsewhere) is passed on as `--name value`.
+    surface does not know (a newer command synced from elsewhere) is passed on as `--name value`. With
+    the voice switch on and nobody named, the people in the caller's voice channel (`voice_members`)
+    are named instead.
     """
     path, raw_options = _walk(data)
     sub = surface.get(path)
     words = list(sub.core_words if sub else path)
     given = {raw["name"]: raw for raw in raw_options}
     declared = {option.name: option for option in sub.options} if sub else {}
-    positional = [o for o in declared.values() if o.flag is None and o.name in given]
-    flagged = [o for o in declared.values() if o.flag is not None and o.name in given]
-    for option in positional:
-        words += _value_words(option, given[option.name])
-    for option in flagged:
+    voice = wants_voice(data, surface)
+    for option in declared.values():
+        if option.flag is not None or option.kind == "voice":
+            continue
+        if option.name in given:
+            words += _value_words(option, given[option.name])
+        elif option.kind == "mentions" and voice:
+            words += [f"<@{member}>" for member in voice_members]
+    for option in (o for o in declared.values() if o.flag is not None and o.name in given):
         raw = given[option.name]
         if option.kind == "flag":
             if raw.get("value"):
@@ -117,8 +135,18 @@ def command_event(
     surface: Mapping[tuple[str, ...], Subcommand],
     who: Caller,
     request_id: str | None,
+    in_voice: Sequence[str] = (),
 ) -> CommandInvoked:
-    return CommandInvoked(caller=who, text=command_text(data, surface), request_id=request_id)
+    return CommandInvoked(caller=who, text=command_text(data, surface, in_voice), request_id=request_id)
+
+
+def voice_members(user: Any) -> list[str]:
+    """The ids of the people (not bots) in the voice channel `user` is in; empty when not in one."""
+    state = getattr(user, "voice", None)
+    channel = getattr(state, "channel", None)
+    if channel is None:
+        return []
+    return [str(member.id) for member in channel.members if not member.bot]
 
 
 def button_event(custom_id: str, who: Caller, request_id: str | None) -> ButtonPressed:
@@ -183,7 +211,7 @@ def from_interaction(
     )
     request_id = str(interaction.id)
     if kind == 2:
-        return command_event(data, surface, who, request_id)
+        return command_event(data, surface, who, request_id, voice_members(user))
     if kind == 3 and data.get("component_type") == 2:
         return button_event(custom_id, who, request_id)
     if kind == 5:

@@ -29,6 +29,7 @@ APPLICATION_ID = 900_000_000_000_000_001
 GUILD_ID = 910_000_000_000_000_001
 MAIN_ID = 920_000_000_000_000_001
 BREAKOUT_ID = 920_000_000_000_000_002
+VOICE_ID = 920_000_000_000_000_003
 PEOPLE = {"alice": 930_000_000_000_000_001, "bob": 930_000_000_000_000_002, "carol": 930_000_000_000_000_003}
 
 
@@ -72,6 +73,7 @@ class DiscordWorld:
         self.guild = backend.make_guild("Yorimichi", id_num=GUILD_ID)
         self.main = backend.make_text_channel("main", self.guild, id_num=MAIN_ID)
         self.breakout = backend.make_text_channel("breakout", self.guild, id_num=BREAKOUT_ID)
+        self.voice = backend.make_voice_channel("circle", self.guild, id_num=VOICE_ID)
         for name, user_id in PEOPLE.items():
             self.users[name] = backend.make_user(name, 1, id_num=user_id)
             self.rest.add_user(self.users[name])
@@ -182,6 +184,33 @@ class DiscordWorld:
         )
         await self.settle()
         return self.webhooks.for_token(token)
+
+    def join_voice(self, who: str, channel_id: int | None = VOICE_ID) -> None:
+        """`who` joins (or, with None, leaves) a voice channel: the gateway's VOICE_STATE_UPDATE."""
+        member = {
+            "user": payloads.user_dict(self.users[who]),
+            "roles": [],
+            "joined_at": "2026-01-15T09:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
+        self.adapter.bot._connection.parse_voice_state_update(
+            {
+                "guild_id": str(GUILD_ID),
+                "channel_id": None if channel_id is None else str(channel_id),
+                "user_id": str(PEOPLE[who]),
+                "member": member,
+                "session_id": f"session-{who}",
+                "deaf": False,
+                "mute": False,
+                "self_deaf": False,
+                "self_mute": False,
+                "self_video": False,
+                "suppress": False,
+                "request_to_speak_timestamp": None,
+            }
+        )
 
     async def wait(self, **delta: float) -> None:
         await self.app.timers.advance_to(self.clock.now() + timedelta(**delta))

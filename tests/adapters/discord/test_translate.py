@@ -29,7 +29,6 @@ SAMPLE = [
         options=(
             Opt("minutes", "duration"),
             Opt("order", "choice", choices=("random", "given")),
-            Opt("voice", "flag"),
             Opt("mute-others", "flag"),
         ),
     ),
@@ -78,10 +77,27 @@ def test_user_option_becomes_a_mention():
 
 
 def test_boolean_switch_is_a_bare_flag_only_when_true():
-    on = slash("turns", "start", voice=True, **{"mute-others": True})
-    off = slash("turns", "start", voice=False)
-    assert command_text(on) == "turns --voice --mute-others"
+    on = slash("turns", "start", **{"mute-others": True})
+    off = slash("turns", "start", **{"mute-others": False})
+    assert command_text(on) == "turns --mute-others"
     assert command_text(off) == "turns"
+
+
+def test_voice_names_the_people_in_the_callers_voice_channel():
+    data = slash("turns", "start", voice=True, minutes="3")
+    assert tr.wants_voice(data, PATHS)
+    assert tr.command_text(data, PATHS, ["11", "12"]) == "turns <@11> <@12> --minutes 3"
+
+
+def test_voice_leaves_people_named_by_hand_alone_and_is_no_core_flag():
+    data = slash("turns", "start", voice=True, speakers="<@5>")
+    assert tr.command_text(data, PATHS, ["11"]) == "turns <@5>"
+    assert not tr.wants_voice(slash("turns", "start", voice=False), PATHS)
+
+
+def test_voice_is_offered_on_the_real_turns_command():
+    [start] = [sub for sub in surface(CORE) if sub.core_words == ("turns",)]
+    assert [o.kind for o in start.options if o.name == "voice"] == ["voice"]
 
 
 def test_subcommand_without_options_is_its_words():

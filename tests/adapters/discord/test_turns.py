@@ -41,3 +41,23 @@ async def test_a_one_on_one_runs_in_one_private_thread(world: DiscordWorld):
     assert any("what's been on your mind" in t for t in texts)
     assert any("Time's up" in t for t in texts)
     assert not any("what's been on your mind" in t for t in world.channel_texts())
+
+
+async def test_voice_takes_the_speakers_from_the_callers_voice_channel(world: DiscordWorld):
+    await world.command("alice", "event start", name="Yorimichi")
+    for person in ("bob", "carol"):
+        await world.command(person, "join")
+        world.join_voice(person)
+    world.join_voice("alice")
+    await world.command("alice", "turns start", voice=True, order="given")
+    voice_order = ", ".join(f"<@{PEOPLE[p]}>" for p in ("bob", "carol", "alice"))
+    assert any("3 speakers" in t and f"Order: {voice_order}." in t for t in world.channel_texts())
+    assert floor_of(world, "bob")
+
+
+async def test_voice_without_a_voice_channel_says_so_and_starts_nothing(world: DiscordWorld):
+    await world.command("alice", "event start", name="Yorimichi")
+    answers = await world.command("alice", "turns start", voice=True)
+    [answer] = answers
+    assert answer.kind == "message" and answer.ephemeral and "voice channel" in answer.text()
+    assert not any("has the floor" in t for t in world.channel_texts())
