@@ -45,10 +45,27 @@ MIN_SECONDS, MAX_SECONDS = 30, 30 * 60
 )
 async def start(ctx: Ctx, args: Parsed) -> None:
     partner = await ctx.resolve_user(args["partner"])
+    await open_session(ctx, partner, args["template"], args["minutes"])
+
+
+@router.button("oneonone:pair")
+async def pair_button(ctx: Ctx, rest: list[str]) -> None:
+    """The "Start our one-on-one" button on a message to two people (an accepted chat): either may press it."""
+    ids = [int(part) for part in rest[:2] if part.isdigit()]
+    if len(ids) != 2 or ctx.member.id not in ids:
+        raise UserError("core.error.stale_button")
+    partner = await ctx.session.get(Member, ids[1] if ids[0] == ctx.member.id else ids[0])
+    if partner is None or partner.tenant_id != ctx.tenant:
+        raise UserError("core.error.stale_button")
+    await open_session(ctx, partner, None, None)
+
+
+async def open_session(ctx: Ctx, partner: Member, template_name: str | None, minutes: int | None) -> None:
+    """A one-on-one between the caller and `partner`, in a group DM of the two."""
     if partner.id == ctx.member.id:
         raise UserError("oneonone.error.self")
     extra = ctx.core.settings.prompts_dir
-    name = (args["template"] or "reflect").lower()
+    name = (template_name or "reflect").lower()
     template = find(name, ctx.locale, extra)
     if template is None:
         raise UserError(
@@ -77,7 +94,7 @@ async def start(ctx: Ctx, args: Parsed) -> None:
     )
     ctx.session.add(session)
     await ctx.session.flush()
-    turn_seconds = args["minutes"] or round(template.minutes * 60)
+    turn_seconds = minutes or round(template.minutes * 60)
     for spec in template.steps:
         seconds = round(spec.minutes * 60) if spec.minutes else None
         if spec.kind == "turns":
