@@ -198,6 +198,11 @@ class Ctx:
             )
         )
         ids = list(rows.all())
+        await self.cancel_timer_ids(ids)
+        return len(ids)
+
+    async def cancel_timer_ids(self, ids: Sequence[int]) -> None:
+        """Cancel these timers if still pending; their alarms are disarmed once this transaction commits."""
         if ids:
             await self.session.exec(
                 update(Timer)
@@ -205,7 +210,6 @@ class Ctx:
                 .values(status="cancelled")
             )
             self.cancelled_timers.extend(ids)
-        return len(ids)
 
     # -- people and roles ---------------------------------------------------------------------------------
     async def emit(self, signal: str, **params: Any) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlmodel import col, delete, or_, select, update
+from sqlmodel import col, delete, or_, select
 
 from bot.actions import Button, DirectMessage, Form, Input, Message
 from bot.commands import Arg, Parsed
@@ -84,13 +84,7 @@ async def _stop(ctx: Ctx, member: Member) -> int:
     timer_ids = [row.timer_id for row in rows if row.timer_id is not None]
     for row in rows:
         row.status, row.reason = "stopped", "opted_out"
-    if timer_ids:
-        await ctx.session.exec(
-            update(Timer)
-            .where(col(Timer.id).in_(timer_ids), Timer.status == "pending")
-            .values(status="cancelled")
-        )
-        ctx.cancelled_timers.extend(timer_ids)
+    await ctx.cancel_timer_ids(timer_ids)
     return len(rows)
 
 
