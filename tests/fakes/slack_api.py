@@ -1,0 +1,611 @@
+"""A local stand-in for Slack: the Web API, response_urls and a Socket Mode WebSocket, on 127.0.0.1.
+
+It answers like Slack (`ok`, `channel`, `ts`, Slack's error codes), records every call, checks payloads
+against Slack's documented Block Kit limits on its own (independently of slack_sdk's models, so a raw
+dict that Slack would refuse is refused here too), and can be told to answer 429 with `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
+
+MESSAGE_BLOCKS = 50
+MODAL_BLOCKS = 100
+SECTION_TEXT = 3000
+SECTION_FIELDS = 10
+FIELD_TEXT = 2000
+HEADER_TEXT = 150
+ID_LENGTH = 255
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+ACTIONS_ELEMENTS = 25
+CONTEXT_ELEMENTS = 10
+MODAL_LABELS = 24
+PRIVATE_METADATA = 3000
+INPUT_LABEL = 2000
+SELECT_OPTIONS = 100
+OPTION_TEXT = 75
+OPTION_VALUE = 150
+MESSAGE_TEXT = 40000
+GROUP_DM_USERS = 8
+
+
+@dataclass
+class Call:
+    """One request the fake received, and what it answered."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and bool(self.response.get("ok"))
+
+
+@dataclass
+class Team:
+    id: str
+    name: str
+    bot_token: str
+    bot_user: str
+    bot_id: str
+
+
+def block_errors(blocks: Any, *, limit: int) -> list[str]:
+    """Slack's complaints about a list of blocks, worded like `response_metadata.messages`."""
+    if not isinstance(blocks, list):
+        return ["[ERROR] blocks must be an array"]
+    errors: list[str] = []
+    if len(blocks) > limit:
+        errors.append(f"[ERROR] no more than {limit} items allowed [json-pointer:/blocks]")
+    seen_ids: set[str] = set()
+    for i, block in enumerate(blocks):
+        where = f"[json-pointer:/blocks/{i}]"
+        if not isinstance(block, dict) or "type" not in block:
+            errors.append(f"[ERROR] missing required field: type {where}")
+            continue
+        block_id = block.get("block_id")
+        if block_id is not None:
+            if len(block_id) > ID_LENGTH:
+                errors.append(f"[ERROR] must be less than {ID_LENGTH + 1} characters {where}/block_id")
+            if block_id in seen_ids:
+                errors.append(f"[ERROR] duplicate block_id {where}/block_id")
+            seen_ids.add(block_id)
+        kind = block["type"]
+        if kind == "section":
+            text = (block.get("text") or {}).get("text")
+            fields = block.get("fields") or []
+            if text is None and not fields:
+                errors.append(f"[ERROR] must provide text or fields {where}")
+            if text is not None and not 1 <= len(text) <= SECTION_TEXT:
+                errors.append(f"[ERROR] must be between 1 and {SECTION_TEXT} characters {where}/text")
+            if len(fields) > SECTION_FIELDS:
+                errors.append(f"[ERROR] no more than {SECTION_FIELDS} items allowed {where}/fields")
+            for f in fields:
+                if len(f.get("text", "")) > FIELD_TEXT:
+                    errors.append(f"[ERROR] field must be less than {FIELD_TEXT + 1} characters {where}")
+        elif kind == "header":
+            text = (block.get("text") or {}).get("text", "")
+            if block.get("text", {}).get("type") != "plain_text":
+                errors.append(f"[ERROR] header text must be plain_text {where}/text")
+            if not 1 <= len(text) <= HEADER_TEXT:
+                errors.append(f"[ERROR] must be between 1 and {HEADER_TEXT} characters {where}/text")
+        elif kind == "actions":
+            elements = block.get("elements") or []
+            if not 1 <= len(elements) <= ACTIONS_ELEMENTS:
+                errors.append(f"[ERROR] must have 1 to {ACTIONS_ELEMENTS} elements {where}/elements")
+            errors.extend(_element_errors(e, f"{where}/elements/{j}") for j, e in enumerate(elements))
+        elif kind == "context":
+            if not 1 <= len(block.get("elements") or []) <= CONTEXT_ELEMENTS:
+                errors.append(f"[ERROR] must have 1 to {CONTEXT_ELEMENTS} elements {where}/elements")
+        elif kind == "input":
+            label = (block.get("label") or {}).get("text", "")
+            if not 1 <= len(label) <= INPUT_LABEL:
+                errors.append(f"[ERROR] label must be between 1 and {INPUT_LABEL} characters {where}")
+            element = block.get("element")
+            if not isinstance(element, dict):
+                errors.append(f"[ERROR] missing required field: element {where}")
+            else:
+                errors.append(_element_errors(element, f"{where}/element"))
+        elif kind not in {"divider", "image", "rich_text", "file", "video"}:
+            errors.append(f"[ERROR] unsupported type: {kind} {where}")
+    return [e for e in errors if e]
+
+
+def _element_errors(element: dict[str, Any], where: str) -> str:
+    problems = []
+    action_id = element.get("action_id")
+    if action_id is not None and len(action_id) > ID_LENGTH:
+        problems.append(f"action_id must be less than {ID_LENGTH + 1} characters")
+    kind = element.get("type")
+    if kind == "button":
+        if not 1 <= len(element.get("text", {}).get("text", "")) <= BUTTON_TEXT:
+            problems.append(f"button text must be between 1 and {BUTTON_TEXT} characters")
+        if len(element.get("value", "")) > BUTTON_VALUE:
+            problems.append(f"button value must be less than {BUTTON_VALUE + 1} characters")
+    elif kind == "static_select":
+        options = element.get("options") or []
+        if not 1 <= len(options) <= SELECT_OPTIONS:
+            problems.append(f"must have 1 to {SELECT_OPTIONS} options")
+        for option in options:
+            if len(option.get("text", {}).get("text", "")) > OPTION_TEXT:
+                problems.append(f"option text must be less than {OPTION_TEXT + 1} characters")
+            if len(option.get("value", "")) > OPTION_VALUE:
+                problems.append(f"option value must be less than {OPTION_VALUE + 1} characters")
+    return f"[ERROR] {'; '.join(problems)} {where}" if problems else ""
+
+
+def view_errors(view: Any) -> list[str]:
+    """Slack's complaints about a modal view."""
+    if not isinstance(view, dict):
+        return ["[ERROR] view must be an object"]
+    errors = []
+    if view.get("type") != "modal":
+        errors.append("[ERROR] view type must be modal [json-pointer:/view/type]")
+    for key in ("title", "submit", "close"):
+        value = view.get(key)
+        if value is None:
+            if key == "title":
+                errors.append("[ERROR] missing required field: title [json-pointer:/view/title]")
+            continue
+        if value.get("type") != "plain_text" or not 1 <= len(value.get("text", "")) <= MODAL_LABELS:
+            errors.append(
+                f"[ERROR] must be plain_text between 1 and {MODAL_LABELS} characters [json-pointer:/view/{key}]"
+            )
+    if len(view.get("private_metadata") or "") > PRIVATE_METADATA:
+        errors.append(
+            f"[ERROR] must be less than {PRIVATE_METADATA + 1} characters [json-pointer:/view/private_metadata]"
+        )
+    if len(view.get("callback_id") or "") > ID_LENGTH:
+        errors.append(
+            f"[ERROR] must be less than {ID_LENGTH + 1} characters [json-pointer:/view/callback_id]"
+        )
+    blocks = view.get("blocks") or []
+    if not blocks:
+        errors.append("[ERROR] must have at least 1 block [json-pointer:/view/blocks]")
+    has_input = any(b.get("type") == "input" for b in blocks if isinstance(b, dict))
+    if has_input and view.get("submit") is None:
+        errors.append("[ERROR] submit is required when a view has input blocks [json-pointer:/view/submit]")
+    errors.extend(block_errors(blocks, limit=MODAL_BLOCKS))
+    return errors
+
+
+class FakeSlack:
+    """An aiohttp server on 127.0.0.1 (random port) that behaves like the parts of Slack the bot uses.
+
+    `fake.api_url` is the `base_url` for slack_sdk's clients. Every Web API call lands in `fake.calls`.
+    """
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0001",
+        team_name: str = "Yorimichi",
+        bot_user: str = "UBOT",
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.teams: dict[str, Team] = {}
+        self.add_team(team_id, team_name, bot_token=BOT_TOKEN, bot_user=bot_user)
+        self.team_id = team_id
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.ephemerals: list[dict[str, Any]] = []
+        self.responses: list[dict[str, Any]] = []  # posts to response_urls
+        self.views: list[dict[str, Any]] = []
+        self.calls: list[Call] = []
+        self._rate_limits: dict[str, deque[int]] = defaultdict(deque)
+        self._failures: dict[str, deque[str]] = defaultdict(deque)
+        self._triggers: dict[str, float] = {}
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._clock = clock or (lambda: 1_760_000_000.0)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_connected = asyncio.Event()
+        self._socket_acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.add_user(bot_user, "tsunagari", is_bot=True)
+
+    # ---- set-up --------------------------------------------------------------------------------------------
+
+    def add_team(self, team_id: str, name: str, *, bot_token: str, bot_user: str = "UBOT") -> Team:
+        team = Team(team_id, name, bot_token, bot_user, "B" + team_id[1:])
+        self.teams[bot_token] = team
+        return team
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        locale: str = "en-US",
+        tz: str = "Asia/Tokyo",
+        tz_offset: int = 32400,
+        real_name: str | None = None,
+        is_bot: bool = False,
+        deleted: bool = False,
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": real_name or name.title(),
+            "deleted": deleted,
+            "is_bot": is_bot,
+            "tz": tz,
+            "tz_offset": tz_offset,
+            "locale": locale,
+            "profile": {"display_name": name, "real_name": real_name or name.title()},
+        }
+
+    def add_channel(
+        self, channel_id: str, name: str, *, bot_member: bool = True, archived: bool = False
+    ) -> None:
+        self.channels[channel_id] = {
+            "id": channel_id,
+            "name": name,
+            "bot_member": bot_member,
+            "is_archived": archived,
+            "is_im": False,
+            "is_mpim": False,
+        }
+
+    def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
+        """The next `times` calls to `method` answer HTTP 429 with `Retry-After: retry_after`."""
+        self._rate_limits[method].extend([retry_after] * times)
+
+    def fail(self, method: str, error: str, *, times: int = 1) -> None:
+        """The next `times` calls to `method` answer `{"ok": false, "error": error}`."""
+        self._failures[method].extend([error] * times)
+
+    def new_trigger_id(self) -> str:
+        """A trigger_id as an interaction carries it: good for one views.open within 3 seconds."""
+        trigger = f"{next(self._ids)}.{next(self._ids)}.trigger"
+        self._triggers[trigger] = self._clock()
+        return trigger
+
+    def new_response_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/commands/{self.team_id}/{next(self._ids)}/hook"
+
+    # ---- reading what happened ----------------------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def calls_to(self, method: str, *, ok: bool | None = None) -> list[Call]:
+        return [c for c in self.calls if c.method == method and (ok is None or c.ok == ok)]
+
+    def texts(self, channel: str) -> list[str]:
+        """What a reader sees in a channel: every message's text and block texts, oldest first."""
+        return [message_text(m) for m in self.messages[channel]]
+
+    def dm_channel(self, *users: str) -> str | None:
+        wanted = set(users)
+        for cid, c in self.channels.items():
+            if (c["is_im"] or c["is_mpim"]) and set(c["members"]) == wanted:
+                return cid
+        return None
+
+    # ---- lifecycle -----------------------------------------------------------------------------------------
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/commands/{team}/{n}/hook", self._response_url)
+        app.router.add_get("/link/", self._socket)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeSlack:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # ---- the Web API ---------------------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.method == "POST":
+            raw = await request.text()
+            if request.content_type == "application/json":
+                args.update(json.loads(raw or "{}"))
+            else:
+                args.update(parse_qsl(raw, keep_blank_values=True))
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(args.get(key), str):
+                try:
+                    args[key] = json.loads(args[key])
+                except ValueError:
+                    pass
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ").strip() or args.pop("token", None)
+        call = Call(method, args, token)
+        self.calls.append(call)
+        if self._rate_limits[method]:
+            retry_after = self._rate_limits[method].popleft()
+            call.status, call.response = 429, {"ok": False, "error": "ratelimited"}
+            return web.json_response(call.response, status=429, headers={"Retry-After": str(retry_after)})
+        call.response = self._answer(method, args, token)
+        return web.json_response(call.response)
+
+    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if method == "apps.connections.open":
+            if token != APP_TOKEN:
+                return _error("invalid_auth")
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket={next(self._ids)}"}
+        team = self.teams.get(token or "")
+        if team is None:
+            return _error("not_authed" if not token else "invalid_auth")
+        if self._failures[method]:
+            return _error(self._failures[method].popleft())
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return _error("unknown_method")
+        return handler(team, args)
+
+    def _auth_test(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": f"https://{team.name.lower()}.slack.com/",
+            "team": team.name,
+            "user": "tsunagari",
+            "team_id": team.id,
+            "user_id": team.bot_user,
+            "bot_id": team.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _users_info(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(args.get("user", ""))
+        if user is None:
+            return _error("user_not_found")
+        user = dict(user)
+        if str(args.get("include_locale", "")).lower() not in {"1", "true"}:
+            user.pop("locale")
+        return {"ok": True, "user": user}
+
+    def _conversations_open(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("channel"):
+            channel = self.channels.get(args["channel"])
+            return {"ok": True, "channel": {"id": channel["id"]}} if channel else _error("channel_not_found")
+        users = [u for u in str(args.get("users", "")).split(",") if u]
+        if not users:
+            return _error("users_list_not_supplied")
+        if len(users) > GROUP_DM_USERS:
+            return _error("too_many_users")
+        for user_id in users:
+            user = self.users.get(user_id)
+            if user is None:
+                return _error("user_not_found")
+            if user["is_bot"]:
+                return _error("cannot_dm_bot")
+            if user["deleted"]:
+                return _error("user_disabled")
+        existing = self.dm_channel(*users)
+        if existing:
+            return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": existing}}
+        prefix = "D" if len(users) == 1 else "G"
+        cid = f"{prefix}{next(self._ids):08d}"
+        self.channels[cid] = {
+            "id": cid,
+            "name": cid,
+            "bot_member": True,
+            "is_archived": False,
+            "is_im": len(users) == 1,
+            "is_mpim": len(users) > 1,
+            "members": users,
+        }
+        return {"ok": True, "channel": {"id": cid}}
+
+    def _message_problems(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        if not args.get("text") and not args.get("blocks"):
+            return _error("no_text")
+        if len(args.get("text") or "") > MESSAGE_TEXT:
+            return _error("msg_too_long")
+        if "blocks" in args:
+            errors = block_errors(args["blocks"], limit=MESSAGE_BLOCKS)
+            if errors:
+                return {
+                    **_error("invalid_blocks"),
+                    "errors": errors,
+                    "response_metadata": {"messages": errors},
+                }
+        return None
+
+    def _resolve_channel(self, channel_id: str) -> tuple[str | None, dict[str, Any] | None]:
+        if channel_id in self.channels:
+            channel = self.channels[channel_id]
+            if channel["is_archived"]:
+                return None, _error("is_archived")
+            if not channel["bot_member"]:
+                return None, _error("not_in_channel")
+            return channel_id, None
+        if channel_id in self.users:  # posting to a user id posts to the DM with that user
+            opened = self._conversations_open(next(iter(self.teams.values())), {"users": channel_id})
+            if not opened["ok"]:
+                return None, opened
+            return opened["channel"]["id"], None
+        return None, _error("channel_not_found")
+
+    def _chat_postMessage(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
+        channel, problem = self._resolve_channel(args.get("channel", ""))
+        problem = problem or self._message_problems(args)
+        if problem:
+            return problem
+        ts = f"{int(self._clock())}.{next(self._ts):06d}"
+        message = {
+            "type": "message",
+            "user": team.bot_user,
+            "bot_id": team.bot_id,
+            "ts": ts,
+            "text": args.get("text", ""),
+            "blocks": args.get("blocks", []),
+        }
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        self.messages[channel].append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _chat_postEphemeral(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
+        channel, problem = self._resolve_channel(args.get("channel", ""))
+        if problem:
+            return problem
+        if args.get("user") not in self.users:
+            return _error("user_not_found")
+        problem = self._message_problems(args)
+        if problem:
+            return problem
+        ts = f"{int(self._clock())}.{next(self._ts):06d}"
+        self.ephemerals.append(
+            {
+                "channel": channel,
+                "user": args["user"],
+                "ts": ts,
+                "text": args.get("text", ""),
+                "blocks": args.get("blocks", []),
+            }
+        )
+        return {"ok": True, "message_ts": ts}
+
+    def _chat_update(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel", "")
+        if channel not in self.channels:
+            return _error("channel_not_found")
+        for message in self.messages[channel]:
+            if message["ts"] == args.get("ts"):
+                break
+        else:
+            return _error("message_not_found")
+        if message.get("user") != team.bot_user:
+            return _error("cant_update_message")
+        problem = self._message_problems(args)
+        if problem:
+            return problem
+        message["text"] = args.get("text", "")
+        message["blocks"] = args.get("blocks", [])
+        message["edited"] = {"user": team.bot_user}
+        return {"ok": True, "channel": channel, "ts": message["ts"], "text": message["text"]}
+
+    def _views_open(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
+        trigger = args.get("trigger_id", "")
+        issued = self._triggers.pop(trigger, None)
+        if issued is None:
+            return _error("invalid_trigger_id")
+        if self._clock() - issued > 3:
+            return _error("expired_trigger_id")
+        errors = view_errors(args.get("view"))
+        if errors:
+            return {**_error("invalid_arguments"), "response_metadata": {"messages": errors}}
+        view = {**args["view"], "id": f"V{next(self._ids):08d}", "team_id": team.id, "hash": "1.abc"}
+        self.views.append(view)
+        return {"ok": True, "view": view}
+
+    def expire_triggers(self) -> None:
+        """Every trigger_id issued so far is now older than 3 seconds."""
+        for trigger in self._triggers:
+            self._triggers[trigger] -= 4
+
+    # ---- response_url --------------------------------------------------------------------------------------
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.responses.append(body)
+        errors = block_errors(body["blocks"], limit=MESSAGE_BLOCKS) if "blocks" in body else []
+        if errors:
+            return web.Response(status=400, text="invalid_blocks")
+        return web.Response(text="ok")
+
+    # ---- Socket Mode ---------------------------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": len(self._sockets),
+                "debug_info": {"host": "fake-slack", "approximate_connection_time": 3600},
+                "connection_info": {"app_id": "A0001"},
+            }
+        )
+        self._socket_connected.set()
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                data = json.loads(msg.data)
+                future = self._socket_acks.pop(data.get("envelope_id", ""), None)
+                if future is not None and not future.done():
+                    future.set_result(data)
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def socket_connected(self) -> None:
+        await self._socket_connected.wait()
+
+    async def socket_send(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Deliver an envelope over the open Socket Mode connection and wait for the app's ack."""
+        envelope_id = f"env-{next(self._ids)}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._socket_acks[envelope_id] = future
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        await self._sockets[-1].send_json(envelope)
+        return await future
+
+
+def _error(code: str) -> dict[str, Any]:
+    return {"ok": False, "error": code}
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The words of a message as its reader sees them: block texts in order, else the fallback text."""
+    parts: list[str] = []
+    for block in message.get("blocks") or []:
+        if block.get("text"):
+            parts.append(block["text"]["text"])
+        for f in block.get("fields") or []:
+            parts.append(f["text"])
+        for element in block.get("elements") or []:
+            if element.get("type") == "button":
+                parts.append(f"[{element['text']['text']}]")
+            elif "text" in element and isinstance(element["text"], str):
+                parts.append(element["text"])
+    return "\n".join(parts) if parts else message.get("text", "")
