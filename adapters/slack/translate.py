@@ -74,7 +74,7 @@ def command(payload: Mapping[str, Any], profile: Profile | None = None) -> Comma
     )
 
 
-def _team(payload: Mapping[str, Any]) -> str:
+def team_id(payload: Mapping[str, Any]) -> str:
     team = payload.get("team") or {}
     return team.get("id") or payload["user"]["team_id"]
 
@@ -87,7 +87,7 @@ def button(payload: Mapping[str, Any], profile: Profile | None = None) -> Button
     stable = payload.get("trigger_id") or f"{action.get('action_ts')}:{user['id']}"
     return ButtonPressed(
         caller=_caller(
-            _team(payload), user["id"], channel, profile, user.get("username") or user.get("name")
+            team_id(payload), user["id"], channel, profile, user.get("username") or user.get("name")
         ),
         action_id=action["action_id"],
         request_id="act:" + stable,
@@ -112,7 +112,7 @@ def form(payload: Mapping[str, Any], profile: Profile | None = None) -> FormSubm
                 values[name] = clean_mentions(value)
     return FormSubmitted(
         caller=_caller(
-            _team(payload), user["id"], channel, profile, user.get("username") or user.get("name")
+            team_id(payload), user["id"], channel, profile, user.get("username") or user.get("name")
         ),
         form_id=view["callback_id"],
         values=values,

@@ -212,6 +212,7 @@ class FakeSlack:
         self._rate_limits: dict[str, deque[int]] = defaultdict(deque)
         self._failures: dict[str, deque[str]] = defaultdict(deque)
         self._triggers: dict[str, float] = {}
+        self._response_users: dict[str, str | None] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._clock = clock or (lambda: 1_760_000_000.0)
@@ -255,11 +256,18 @@ class FakeSlack:
         }
 
     def add_channel(
-        self, channel_id: str, name: str, *, bot_member: bool = True, archived: bool = False
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        bot_member: bool = True,
+        archived: bool = False,
+        private: bool = False,
     ) -> None:
         self.channels[channel_id] = {
             "id": channel_id,
             "name": name,
+            "is_private": private,
             "bot_member": bot_member,
             "is_archived": archived,
             "is_im": False,
@@ -280,8 +288,11 @@ class FakeSlack:
         self._triggers[trigger] = self._clock()
         return trigger
 
-    def new_response_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/commands/{self.team_id}/{next(self._ids)}/hook"
+    def new_response_url(self, user: str | None = None) -> str:
+        """A response_url as an interaction carries it; what is posted to it is shown to `user` only."""
+        n = next(self._ids)
+        self._response_users[str(n)] = user
+        return f"http://127.0.0.1:{self.port}/commands/{self.team_id}/{n}/hook"
 
     # ---- reading what happened ----------------------------------------------------------------------------
 
@@ -515,6 +526,23 @@ class FakeSlack:
         message["edited"] = {"user": team.bot_user}
         return {"ok": True, "channel": channel, "ts": message["ts"], "text": message["text"]}
 
+    def _chat_delete(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel", "")
+        kept = [m for m in self.messages.get(channel, []) if m["ts"] != args.get("ts")]
+        if channel not in self.channels or len(kept) == len(self.messages[channel]):
+            return _error("message_not_found")
+        self.messages[channel] = kept
+        return {"ok": True, "channel": channel, "ts": args["ts"]}
+
+    def _conversations_join(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(args.get("channel", ""))
+        if channel is None:
+            return _error("channel_not_found")
+        if channel.get("is_private"):
+            return _error("method_not_supported_for_channel_type")
+        channel["bot_member"] = True
+        return {"ok": True, "channel": {"id": channel["id"]}}
+
     def _views_open(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
         trigger = args.get("trigger_id", "")
         issued = self._triggers.pop(trigger, None)
@@ -525,7 +553,13 @@ class FakeSlack:
         errors = view_errors(args.get("view"))
         if errors:
             return {**_error("invalid_arguments"), "response_metadata": {"messages": errors}}
-        view = {**args["view"], "id": f"V{next(self._ids):08d}", "team_id": team.id, "hash": "1.abc"}
+        view = {
+            **args["view"],
+            "id": f"V{next(self._ids):08d}",
+            "team_id": team.id,
+            "hash": "1.abc",
+            "trigger_id": trigger,
+        }
         self.views.append(view)
         return {"ok": True, "view": view}
 
@@ -538,7 +572,7 @@ class FakeSlack:
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.responses.append(body)
+        self.responses.append({**body, "_user": self._response_users.get(request.match_info["n"])})
         errors = block_errors(body["blocks"], limit=MESSAGE_BLOCKS) if "blocks" in body else []
         if errors:
             return web.Response(status=400, text="invalid_blocks")

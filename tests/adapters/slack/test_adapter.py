@@ -1,0 +1,292 @@
+"""The bolt app's plumbing, through signed Slack requests against the fake Web API.
+
+A small stand-in core answers by rule here so each Slack behaviour (signature, retries, 429, modals,
+DMs, updates) is checked in isolation; test_workshop.py runs the real core through the same adapter.
+"""
+
+from __future__ import annotations
+
+import time
+
+import aiohttp
+import pytest
+
+from adapters.slack.adapter import SlackAdapter
+from bot.actions import (
+    Button,
+    DirectMessage,
+    Form,
+    Input,
+    Message,
+    OpenForm,
+    Post,
+    Reply,
+    Update,
+)
+from bot.events import ButtonPressed, CommandInvoked, FormSubmitted
+from tests.adapters.slack.conftest import make_adapter
+from tests.adapters.slack.harness import SlackSettings
+from tests.fakes import slack_requests as sr
+from tests.fakes.slack_api import APP_TOKEN
+
+
+class RuleCore:
+    """Answers commands by a fixed rule and records every event it is handed."""
+
+    def __init__(self) -> None:
+        self.events: list[object] = []
+
+    async def handle(self, event):
+        self.events.append(event)
+        caller = event.caller
+        if isinstance(event, ButtonPressed):
+            return [
+                Update(
+                    "board", Message(f"pressed by <@{caller.user}>", buttons=(Button("Next", "t:next:1"),))
+                )
+            ]
+        if isinstance(event, FormSubmitted):
+            return [Post(caller.channel, Message("card: " + event.values["text"]))]
+        verb, _, rest = event.text.partition(" ")
+        if verb == "post":
+            return [Post(caller.channel, Message(rest, buttons=(Button("Next", "t:next:1"),)), ref="board")]
+        if verb == "form":
+            form = Form(
+                "b:share:1",
+                "Share a barrier",
+                (Input("text", "What makes it hard?", kind="paragraph"),),
+                "Share",
+            )
+            return [Reply(caller.user, caller.channel, Message("opening")), OpenForm(caller.user, form)]
+        if verb == "dm":
+            *users, text = rest.split(" ")
+            return [DirectMessage(tuple(u.strip("<@>") for u in users), Message(text), near=caller.channel)]
+        if verb == "whisper":
+            return [Reply(caller.user, caller.channel, Message(rest))]
+        if verb == "big":
+            return [Post(caller.channel, Message("\n\n".join(f"line {i} " + "x" * 2900 for i in range(70))))]
+        if verb == "boom":
+            raise RuntimeError("a bug in the core")
+        return []
+
+
+@pytest.fixture
+def core() -> RuleCore:
+    return RuleCore()
+
+
+@pytest.fixture
+def ws(workspace_for, core):
+    return workspace_for(core)
+
+
+async def test_slash_command_is_acked_empty_and_answered_after(ws, core, slack):
+    response = await ws.command("alice", "post hello **everyone**")
+    assert response.status == 200 and response.body == ""
+    assert ws.channel() == ["hello *everyone*\n[Next]"]
+    [event] = core.events
+    assert isinstance(event, CommandInvoked)
+    assert event.caller.tenant == "slack:T0001" and event.caller.user == "U0ALICE"
+    assert event.caller.locale == "ja-JP" and event.caller.name == "alice"  # from users.info
+
+
+async def test_users_info_is_cached(ws, slack):
+    await ws.command("bob", "post one")
+    await ws.command("bob", "post two")
+    assert len(slack.calls_to("users.info")) == 1
+
+
+async def test_bad_signature_is_refused_with_401_and_the_core_hears_nothing(ws, core):
+    body, headers = sr.signed(sr.slash_command_body("post x", user="U0BOB"), secret="not-the-secret")
+    assert (await ws.dispatch(body, headers)).status == 401
+    assert core.events == []
+
+
+async def test_a_six_minute_old_timestamp_is_refused_with_401(ws, core):
+    body, headers = sr.signed(sr.slash_command_body("post x", user="U0BOB"), timestamp=int(time.time()) - 360)
+    assert (await ws.dispatch(body, headers)).status == 401
+    assert core.events == []
+
+
+async def test_the_same_event_delivered_three_times_acts_once(ws, core):
+    answers = [await ws.mention("bob", "post once", event_id="Ev0RETRY", retry=n or None) for n in range(3)]
+    assert [a.status for a in answers] == [200, 200, 200]
+    assert len(core.events) == 1
+    assert core.events[0].request_id == "evt:Ev0RETRY"
+    assert ws.channel() == ["once\n[Next]"]
+
+
+async def test_a_429_on_post_message_is_retried_after_retry_after_and_nothing_is_lost(ws, slack, vtime):
+    slack.rate_limit("chat.postMessage", times=2, retry_after=3)
+    await ws.command("alice", "post survives")
+    assert [c.status for c in slack.calls_to("chat.postMessage")] == [429, 429, 200]
+    assert ws.channel() == ["survives\n[Next]"]
+    assert sum(1 for s in vtime.slept if s >= 3) == 2  # waited Retry-After each time, on virtual time
+
+
+async def test_a_button_updates_the_message_it_refers_to(ws, slack):
+    await ws.command("alice", "post board")
+    ts = slack.messages["C0MAIN"][0]["ts"]
+    await ws.click("bob", "Next")
+    [update] = slack.calls_to("chat.update")
+    assert update.args["ts"] == ts
+    assert ws.channel() == ["pressed by <@U0BOB>\n[Next]"]
+
+
+async def test_a_form_opens_with_the_fresh_trigger_and_its_submission_is_posted(ws, slack, core):
+    await ws.command("carol", "form")
+    [opened] = slack.calls_to("views.open", ok=True)
+    command = core.events[0]
+    assert opened.args["trigger_id"] == command.request_id.removeprefix("cmd:")
+    assert slack.calls[slack.calls.index(opened) - 1].method == "users.info"  # before the reply goes out
+    view = ws.open_view()
+    assert view["callback_id"] == "b:share:1" and view["close"]["text"] == "Cancel"
+    response = await ws.submit("carol", {"text": "fear of <looking> foolish"})
+    assert response.status == 200 and response.body == ""  # the modal closes
+    assert ws.channel() == ["card: fear of &lt;looking&gt; foolish"]
+    assert core.events[-1].caller.channel == "C0MAIN"
+
+
+async def test_close_label_follows_the_callers_locale(ws, slack):
+    await ws.command("alice", "form")
+    assert ws.open_view()["close"]["text"] == "キャンセル"
+
+
+async def test_a_reply_goes_to_the_caller_only(ws, slack):
+    await ws.command("bob", "whisper just for you")
+    assert ws.whispers("bob") == ["just for you"]
+    assert ws.whispers("alice") == [] and ws.channel() == []
+
+
+async def test_a_reply_from_a_timer_is_an_ephemeral_message(ws, slack):
+    [delivery] = await ws.adapter.send("slack:T0001", [Reply("U0BOB", "C0MAIN", Message("time is up"))])
+    assert delivery.status == "ok"
+    assert ws.whispers("bob") == ["time is up"]
+
+
+async def test_group_dm_goes_through_conversations_open(ws, slack):
+    await ws.command("alice", "dm <@U0BOB> <@U0CAROL> hello-pair")
+    assert slack.calls_to("conversations.open")[0].args["users"] == "U0BOB,U0CAROL"
+    assert ws.dms("bob", "carol") == ["hello-pair"]
+
+
+async def test_dm_to_an_unknown_user_is_reported_not_raised(ws):
+    action = DirectMessage(("U0GHOST",), Message("hi"))
+    [delivery] = await ws.adapter.send("slack:T0001", [action])
+    assert delivery.status == "unknown_user" and delivery.detail == "user_not_found"
+
+
+async def test_a_refused_dm_falls_back_to_a_mention_beside_the_event(ws, slack):
+    ws.adapter.outbox._dm_channels.clear()
+    slack.fail("chat.postMessage", "restricted_action")
+    action = DirectMessage(("U0BOB",), Message("thank you"), near="C0MAIN")
+    [delivery] = await ws.adapter.send("slack:T0001", [action])
+    assert delivery.status == "dm_refused"
+    assert ws.channel() == ["<@U0BOB>\nthank you"]
+
+
+async def test_a_long_message_is_split_across_several_posts(ws, slack):
+    await ws.command("alice", "big")
+    posts = slack.calls_to("chat.postMessage", ok=True)
+    assert [len(p.args["blocks"]) for p in posts] == [50, 20]
+
+
+async def test_a_channel_the_bot_is_not_in_is_joined_then_posted(ws, slack):
+    await ws.command("alice", "post hi", channel="C0OTHER")
+    assert [c.method for c in slack.calls if c.method.startswith(("chat", "conv"))] == [
+        "chat.postMessage",
+        "conversations.join",
+        "chat.postMessage",
+    ]
+    assert ws.channel("C0OTHER") == ["hi\n[Next]"]
+
+
+async def test_a_form_without_a_fresh_interaction_is_reported_failed(ws):
+    form = Form("b:share:1", "Share", (Input("text", "What?"),), "Share")
+    [delivery] = await ws.adapter.send("slack:T0001", [OpenForm("U0BOB", form)])
+    assert delivery.status == "failed" and delivery.detail == "no_trigger"
+
+
+async def test_an_update_after_a_restart_finds_the_message(ws, slack, core, settings, vtime, refs):
+    await ws.command("alice", "post board")
+    again = make_adapter(core, settings, vtime, refs)  # a new process; the refs table survived
+    [delivery] = await again.send("slack:T0001", [Update("board", Message("after restart"))])
+    assert delivery.status == "ok"
+    assert ws.channel() == ["after restart"]
+
+
+async def test_a_core_failure_is_logged_and_the_caller_is_told(ws, core):
+    response = await ws.command("alice", "boom")
+    assert response.status == 200
+    [apology] = ws.whispers("alice")
+    assert "すみません" in apology
+
+
+async def test_a_fan_out_of_dms_paces_itself_instead_of_hitting_429(ws, slack, vtime):
+    for i in range(60):
+        slack.add_user(f"U1{i:04d}", f"p{i}")
+    actions = [DirectMessage((f"U1{i:04d}",), Message("keep it warm")) for i in range(60)]
+    deliveries = await ws.adapter.send("slack:T0001", actions)
+    assert {d.status for d in deliveries} == {"ok"}
+    assert len(slack.calls_to("conversations.open", ok=True)) == 60
+    assert all(c.status == 200 for c in slack.calls)
+    assert vtime.now - 1_000.0 >= (60 - 10) / (50 / 60) - 1  # Tier 3: about 50 a minute after a burst
+
+
+async def test_http_mode_serves_bolt_and_refuses_bad_signatures(slack, core, settings, vtime, refs):
+    adapter = make_adapter(core, settings, vtime, refs)
+    slack.add_user("U0BOB", "bob")
+    await adapter.start()
+    try:
+        url = f"http://127.0.0.1:{adapter.port}/slack/events"
+        body = sr.slash_command_body("post over http", user="U0BOB", trigger_id=slack.new_trigger_id())
+        async with aiohttp.ClientSession() as http:
+            _, good = sr.signed(body)
+            async with http.post(url, data=body, headers=good) as answer:
+                assert answer.status == 200
+            _, bad = sr.signed(body, secret="wrong")
+            async with http.post(url, data=body, headers=bad) as answer:
+                assert answer.status == 401
+        await adapter.settle()
+        assert slack.texts("C0MAIN") == ["over http\n[Next]"]
+    finally:
+        await adapter.stop()
+
+
+async def test_socket_mode_receives_a_slash_command_and_acks_it(slack, core, vtime, refs):
+    settings = SlackSettings(
+        slack_api_url=slack.api_url, slack_app_token=APP_TOKEN, slack_signing_secret=None
+    )
+    adapter = make_adapter(core, settings, vtime, refs)
+    slack.add_user("U0BOB", "bob")
+    await adapter.start()
+    try:
+        await slack.socket_connected()
+        payload = sr.slash_command("post over the socket", user="U0BOB", trigger_id=slack.new_trigger_id())
+        ack = await slack.socket_send("slash_commands", payload)
+        assert set(ack) >= {"envelope_id"}
+        await adapter.settle()
+        assert slack.texts("C0MAIN") == ["over the socket\n[Next]"]
+        assert len(slack.calls_to("apps.connections.open")) == 1
+    finally:
+        await adapter.stop()
+
+
+def test_http_mode_without_a_signing_secret_is_a_clear_error(slack, core):
+    with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
+        SlackAdapter(core, None, SlackSettings(slack_api_url=slack.api_url, slack_signing_secret=None))
+
+
+def test_tokens_are_read_from_secret_fields():
+    class Secret:
+        def get_secret_value(self) -> str:
+            return "xoxb-from-secret"
+
+    class Settings:
+        slack_bot_token = Secret()
+        slack_port = 3100
+
+    from adapters.slack.adapter import SlackSettings as Read
+
+    read = Read.of(Settings())
+    assert read.bot_token == "xoxb-from-secret" and read.port == 3100 and not read.socket_mode
