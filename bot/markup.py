@@ -20,7 +20,7 @@ def clock_time(when: datetime) -> str:
 
 
 def relative_time(when: datetime) -> str:
-    """"in 3 minutes" / "3 minutes ago"; Discord counts it down live."""
+    """ "in 3 minutes" / "3 minutes ago"; Discord counts it down live."""
     return f"<t:{int(when.timestamp())}:R>"
 
 

@@ -1,0 +1,118 @@
+"""The console adapter: the Outbox that shows core actions in the console World, and the translator of
+typed lines into core events."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from adapters.console.render import form_lines, message_lines, stamp
+from adapters.console.world import Shown, World
+from bot.actions import Action, Delivery, DirectMessage, Message, OpenForm, Post, Reply, Update
+from bot.clock import Clock
+from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
+from bot.i18n import Catalog
+
+TENANT = "console"
+_request_ids = itertools.count(1)
+
+
+def dm_place(users: Sequence[str]) -> tuple[str, str]:
+    names = sorted(set(users))
+    return "DM " + "+".join(names), "dm:" + "+".join(names)
+
+
+class ConsoleAdapter:
+    def __init__(self, world: World, clock: Clock, zone: ZoneInfo, catalog: Catalog) -> None:
+        self.world, self.clock, self.zone, self.catalog = world, clock, zone, catalog
+        self.refused_dms: set[str] = set()
+        self.locales: dict[str, str] = {}
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    # -- inbound ------------------------------------------------------------------------------------------
+    def caller(self, user: str, channel: str) -> Caller:
+        self.world.people.add(user)
+        return Caller(TENANT, user, channel, self.locales.get(user), user)
+
+    def command(self, user: str, channel: str, text: str) -> CommandInvoked:
+        text = text.strip()
+        if text.startswith("/tsunagari"):
+            text = text[len("/tsunagari") :]
+        return CommandInvoked(self.caller(user, channel), text.strip(), f"console-{next(_request_ids)}")
+
+    def click(self, user: str, label: str) -> ButtonPressed | None:
+        found = self.world.find_button(user, label)
+        if found is None:
+            return None
+        shown, action_id = found
+        return ButtonPressed(self.caller(user, shown.channel), action_id, f"console-{next(_request_ids)}")
+
+    def submit(self, user: str, title: str, values: dict[str, str]) -> FormSubmitted | None:
+        shown = self.world.find_form(user, title)
+        if shown is None:
+            return None
+        return FormSubmitted(
+            self.caller(user, shown.channel), shown.form.form_id, values, f"console-{next(_request_ids)}"
+        )
+
+    # -- outbound -----------------------------------------------------------------------------------------
+    async def send(
+        self, tenant: str, actions: Sequence[Action], *, origin: InboundEvent | None = None
+    ) -> list[Delivery]:
+        return [self._show(action, origin) for action in actions]
+
+    def _show(self, action: Action, origin: InboundEvent | None) -> Delivery:
+        now = self.clock.now()
+        seq = len(self.world.shown)
+        if isinstance(action, Post):
+            self._message(seq, action.channel, action.channel, None, action.message, action.ref)
+        elif isinstance(action, DirectMessage):
+            refused = [user for user in action.users if user in self.refused_dms]
+            if refused:
+                if action.near:
+                    notice = Message(
+                        self.catalog.text(
+                            None, "console.dm_refused", users=" ".join(f"<@{u}>" for u in refused)
+                        )
+                    )
+                    self._message(seq, action.near, action.near, None, notice, None)
+                return Delivery(action, "dm_refused")
+            place, channel = dm_place(action.users)
+            self._message(seq, place, channel, frozenset(action.users), action.message, action.ref)
+        elif isinstance(action, Reply):
+            channel = action.channel or dm_place([action.user])[1]
+            self._message(seq, f"{action.user} only", channel, frozenset({action.user}), action.message, None)
+        elif isinstance(action, Update):
+            earlier = self.world.by_ref.get(action.ref)
+            if earlier is None:
+                return Delivery(action, "failed", "unknown ref")
+            earlier.message = action.message
+            lines = stamp(
+                now, self.zone, earlier.place + " (updated)", message_lines(action.message, self.zone)
+            )
+            self.world.add(
+                Shown(seq, now, earlier.place, earlier.channel, earlier.audience, None, lines=lines)
+            )
+        elif isinstance(action, OpenForm):
+            channel = (
+                origin.caller.channel if origin and origin.caller.channel else dm_place([action.user])[1]
+            )
+            place = f"{action.user} form"
+            lines = stamp(now, self.zone, place, form_lines(action.form, self.zone))
+            self.world.add(
+                Shown(seq, now, place, channel, frozenset({action.user}), None, action.form, lines=lines)
+            )
+        return Delivery(action)
+
+    def _message(
+        self, seq: int, place: str, channel: str, audience, message: Message, ref: str | None
+    ) -> None:
+        now = self.clock.now()
+        lines = stamp(now, self.zone, place, message_lines(message, self.zone))
+        self.world.add(Shown(seq, now, place, channel, audience, message, ref=ref, lines=lines))

@@ -1,0 +1,123 @@
+"""Plays a console script against the whole bot on a virtual clock and checks its `expect` lines."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from adapters.console.adapter import TENANT, ConsoleAdapter
+from adapters.console.script import ScriptError, Step, parse_script
+from adapters.console.world import World
+from bot.bootstrap import App, build
+from bot.clock import VirtualClock
+from bot.config import Settings
+
+
+class ScriptRunner:
+    """One script, one World. `restart` rebuilds the bot on the same database; the World stays."""
+
+    def __init__(self, settings: Settings, *, write: Callable[[str], None] = print) -> None:
+        self.settings = settings
+        self.world = World(write)
+        self.zone = ZoneInfo("UTC")
+        self.app: App | None = None
+        self.adapter: ConsoleAdapter | None = None
+        self.cursors: dict[str, int] = {}
+        self.refused: set[str] = set()
+        self.locales: dict[str, str] = {}
+
+    async def _boot(self, start: datetime) -> None:
+        clock = VirtualClock(start)
+        self.app = build(self.settings, clock=clock)
+        self.adapter = ConsoleAdapter(self.world, clock, self.zone, self.app.catalog)
+        self.adapter.refused_dms = self.refused
+        self.adapter.locales = self.locales
+        self.app.dispatcher.register(TENANT, self.adapter)
+        await self.app.start()
+
+    async def run(self, text: str) -> None:
+        """Raises ScriptError at the first failing line."""
+        steps = parse_script(text)
+        start = datetime(2026, 1, 15, 9, 0, tzinfo=ZoneInfo("UTC"))
+        if steps and steps[0].verb == "at":
+            start, self.zone = steps[0].when, ZoneInfo(steps[0].zone)
+            steps = steps[1:]
+        await self._boot(start)
+        try:
+            for step in steps:
+                await self.step(step)
+        finally:
+            await self.app.close()
+
+    async def step(self, step: Step) -> None:
+        app, adapter = self.app, self.adapter
+        if step.verb == "say":
+            event = adapter.command(step.user, step.channel, step.text)
+            await adapter.send(TENANT, await app.core.handle(event), origin=event)
+        elif step.verb == "click":
+            event = adapter.click(step.user, step.text)
+            if event is None:
+                raise ScriptError(step.line, f"{step.user} sees no button {step.text!r}")
+            await adapter.send(TENANT, await app.core.handle(event), origin=event)
+        elif step.verb == "submit":
+            event = adapter.submit(step.user, step.text, step.values)
+            if event is None:
+                raise ScriptError(step.line, f"{step.user} has no open form {step.text!r}")
+            await adapter.send(TENANT, await app.core.handle(event), origin=event)
+        elif step.verb == "wait":
+            await app.timers.advance_to(app.clock.now() + step.delta)
+        elif step.verb == "expect":
+            self.expect(step)
+        elif step.verb == "restart":
+            now = app.clock.now()
+            await app.close()
+            await self._boot(now)
+        elif step.verb == "refuse_dms":
+            self.refused.add(step.user)
+        elif step.verb == "allow_dms":
+            self.refused.discard(step.user)
+        elif step.verb == "locale":
+            self.locales[step.user] = step.text
+        else:
+            raise ScriptError(step.line, f"`{step.verb}` cannot appear here")
+
+    def expect(self, step: Step) -> None:
+        place = step.channel
+        start = self.cursors.get(place, 0)
+        seen = [s for s in self.world.shown[start:] if s.place == place or s.place == place + " (updated)"]
+        for shown in seen:
+            if any(step.text in line for line in shown.lines) or step.text in "\n".join(
+                line.split(" | ", 1)[-1] for line in shown.lines
+            ):
+                if step.negate:
+                    raise ScriptError(step.line, f'{place} showed "{step.text}" but should not have')
+                self.cursors[place] = shown.seq  # later expects may match the same message, never an earlier one
+                return
+        if step.negate:
+            return
+        last = seen[-1].lines if seen else ["(nothing)"]
+        raise ScriptError(
+            step.line,
+            f'expected {place} to show "{step.text}"; since the last match it showed:\n  '
+            + "\n  ".join(last),
+        )
+
+
+async def run_script(
+    text: str,
+    *,
+    database_url: str | None = None,
+    write: Callable[[str], None] = print,
+    settings: Settings | None = None,
+) -> None:
+    """Run a script on a fresh temporary SQLite file unless a database is named."""
+    with tempfile.TemporaryDirectory(prefix="tsunagari-") as folder:
+        url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'script.db'}"
+        settings = (settings or Settings()).model_copy(update={"database_url": url})
+        await ScriptRunner(settings, write=write).run(text)
+
+
+__all__ = ["ScriptError", "ScriptRunner", "run_script"]

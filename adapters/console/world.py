@@ -1,0 +1,65 @@
+"""The console's stand-in for a chat platform: channels, DMs, private replies and forms, kept in memory.
+
+It outlives the bot: a script's `restart` rebuilds the bot on the same database while what people have
+already seen stays on their screens, as it would in Slack or Discord.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.actions import Form, Message
+
+
+@dataclass
+class Shown:
+    """One message on someone's screen: in a channel (audience None = everyone) or private to some."""
+
+    seq: int
+    at: datetime
+    place: str  # "#main", "DM bob", "DM bob+carol", "bob only", "bob form"
+    channel: str  # the id an action in this place is sent from: "#main", "dm:bob+carol"
+    audience: frozenset[str] | None
+    message: Message | None
+    form: Form | None = None
+    ref: str | None = None
+    lines: list[str] = field(default_factory=list)
+
+
+class World:
+    def __init__(self, write: Callable[[str], None] | None = None) -> None:
+        self.shown: list[Shown] = []
+        self.by_ref: dict[str, Shown] = {}
+        self.write = write or (lambda line: None)
+        self.people: set[str] = set()
+
+    def add(self, shown: Shown) -> Shown:
+        self.shown.append(shown)
+        if shown.ref:
+            self.by_ref[shown.ref] = shown
+        for line in shown.lines:
+            self.write(line)
+        return shown
+
+    def visible_to(self, user: str) -> list[Shown]:
+        return [s for s in self.shown if s.audience is None or user in s.audience]
+
+    def find_button(self, user: str, label: str) -> tuple[Shown, str] | None:
+        """The newest message `user` can see with a button labelled `label` (exact, then ignoring case)."""
+        for exact in (True, False):
+            for shown in reversed(self.visible_to(user)):
+                if shown.message is None:
+                    continue
+                for button in shown.message.buttons:
+                    if button.label == label if exact else button.label.lower() == label.lower():
+                        return shown, button.action_id
+        return None
+
+    def find_form(self, user: str, title: str) -> Shown | None:
+        for shown in reversed(self.shown):
+            if shown.form is not None and shown.audience == frozenset({user}):
+                if shown.form.title == title or shown.form.title.lower() == title.lower():
+                    return shown
+        return None

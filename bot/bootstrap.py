@@ -1,0 +1,98 @@
+"""The composition root: builds settings, store, clock, timers, core and adapters, and wires them together.
+
+It is the only place in bot/ (with the CLI) that names an adapter, and it imports each one only when it
+is configured, so a Discord-only install never imports slack_bolt.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.clock import Clock, SystemClock, VirtualClock
+from bot.config import Settings
+from bot.core import Core
+from bot.i18n import Catalog
+from bot.outbox import Dispatcher
+from bot.rituals import all_routers
+from bot.scheduler import SchedulerAlarm, Timers
+from bot.store.db import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: Store
+    clock: Clock
+    catalog: Catalog
+    dispatcher: Dispatcher
+    timers: Timers
+    core: Core
+    alarm: SchedulerAlarm | None
+    adapters: list[Any] = field(default_factory=list)
+
+    async def start(self, *, migrate: bool = True) -> None:
+        """Migrate, arm the alarms and fire what fell due while we were down, then start the adapters."""
+        if migrate:
+            await self.store.upgrade()
+        if self.alarm is not None:
+            self.alarm.start()
+        await self.timers.start()
+        for adapter in self.adapters:
+            await adapter.start()
+
+    async def close(self) -> None:
+        for adapter in reversed(self.adapters):
+            await adapter.stop()
+        if self.alarm is not None:
+            self.alarm.shutdown()
+        await self.store.close()
+
+
+def build(settings: Settings, *, clock: Clock | None = None, catalog: Catalog | None = None) -> App:
+    """Everything but the platform adapters; a virtual clock gets no alarm (time moves by command)."""
+    clock = clock or SystemClock()
+    store = Store(settings.database_url)
+    catalog = catalog or Catalog.load([settings.prompts_dir] if settings.prompts_dir else [])
+    dispatcher = Dispatcher()
+    timers = Timers(store, clock)
+    alarm = (
+        None
+        if isinstance(clock, VirtualClock)
+        else SchedulerAlarm(timers, sweep_seconds=settings.sweep_seconds)
+    )
+    timers.alarm = alarm
+    core = Core(
+        settings=settings,
+        store=store,
+        clock=clock,
+        catalog=catalog,
+        routers=all_routers(),
+        outbox=dispatcher,
+        timers=timers,
+    )
+    timers.run = core.run_timer
+    return App(settings, store, clock, catalog, dispatcher, timers, core, alarm)
+
+
+def add_platform_adapters(app: App) -> list[str]:
+    """Create the Slack and Discord adapters whose tokens are set; returns the platforms started."""
+    started = []
+    if app.settings.slack_configured:
+        from adapters.slack.adapter import SlackAdapter
+
+        adapter = SlackAdapter(app.core, app.store, app.settings)
+        app.dispatcher.register("slack", adapter)
+        app.adapters.append(adapter)
+        started.append("slack")
+    if app.settings.discord_configured:
+        from adapters.discord.adapter import DiscordAdapter
+
+        adapter = DiscordAdapter(app.core, app.store, app.settings)
+        app.dispatcher.register("discord", adapter)
+        app.adapters.append(adapter)
+        started.append("discord")
+    return started

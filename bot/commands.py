@@ -1,0 +1,336 @@
+"""The `/tsunagari` command language: declarative specs, a tokenizer and a parser with typed errors.
+
+The parser never raises anything but UserError, whatever text it is given; a hypothesis test holds it to
+that. Chat clients rewrite what people type (smart quotes, `--` into an em dash, full-width spaces from
+Japanese input), so the tokenizer folds those back before reading.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import lru_cache
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, available_timezones
+
+from bot.errors import UserError
+
+MAX_COMMAND_LENGTH = 4000
+
+ArgKind = Literal["text", "word", "user", "users"]
+OptKind = Literal["str", "duration", "int", "lang", "tz", "csv", "choice", "flag", "languages"]
+
+
+class Role(IntEnum):
+    ANYONE = 0
+    PARTICIPANT = 1
+    FACILITATOR = 2
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str
+    kind: ArgKind = "word"
+    required: bool = False
+    max_length: int = 200
+    choices: tuple[str, ...] = ()
+    metavar: str | None = None
+
+
+@dataclass(frozen=True)
+class Opt:
+    name: str
+    kind: OptKind = "str"
+    choices: tuple[str, ...] = ()
+    min: int | None = None  # ints; for durations, seconds
+    max: int | None = None
+    max_length: int = 100
+    metavar: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str  # "event start", "turns extend"
+    args: tuple[Arg, ...] = ()
+    options: tuple[Opt, ...] = ()
+    role: Role = Role.ANYONE
+    needs_event: bool = True
+    help_key: str | None = None
+
+    @property
+    def usage(self) -> str:
+        parts = [self.name]
+        for arg in self.args:
+            label = arg.metavar or ("|".join(arg.choices) if arg.choices else arg.name.upper())
+            if arg.kind == "users":
+                label = "@a @b …"
+            elif arg.kind == "user":
+                label = "@" + arg.name
+            parts.append(label if arg.required else f"[{label}]")
+        for opt in self.options:
+            if opt.kind == "flag":
+                parts.append(f"[--{opt.name}]")
+            else:
+                value = opt.metavar or ("|".join(opt.choices) if opt.choices else opt.name.upper())
+                parts.append(f"[--{opt.name} {value}]")
+        return "/tsunagari " + " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    spec: CommandSpec
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values.get(name)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+    quoted: bool
+
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "「": '"', "」": '"', "『": '"', "』": '"', "＂": '"'})
+_DASH_PREFIX = re.compile(r"^(?:—|–|－－|ーー|―)(?=\w)")
+MENTION_TOKEN = re.compile(r"^<@([^<>\s|]{1,120})(?:\|[^<>]*)?>$")
+NAME_TOKEN = re.compile(r"^@([^\s@<>]{1,80})$")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Whitespace-separated tokens; double quotes group. A lone apostrophe is just a letter ("don't")."""
+    text = text.translate(_QUOTES).replace("\u3000", " ")
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        if text[i] == '"':
+            close = text.find('"', i + 1)
+            if close < 0:
+                raise UserError("core.error.unclosed_quote")
+            tokens.append(Token(text[i + 1 : close], i, close + 1, True))
+            i = close + 1
+            continue
+        start = i
+        while i < n and not text[i].isspace() and text[i] != '"':
+            i += 1
+        word = _DASH_PREFIX.sub("--", text[start:i])
+        tokens.append(Token(word, start, i, False))
+    return tokens
+
+
+@lru_cache(maxsize=1)
+def _zones_by_lower() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+ZONE_ALIASES = {"jst": "Asia/Tokyo", "utc": "UTC", "gmt": "UTC", "pst": "America/Los_Angeles"}
+
+
+def parse_zone(value: str) -> str:
+    name = ZONE_ALIASES.get(value.lower()) or _zones_by_lower().get(value.lower())
+    if not name:
+        raise UserError("core.error.bad_zone", value=value[:64])
+    ZoneInfo(name)
+    return name
+
+
+_MINUTES = r"(?P<m>\d{1,5}(?:\.\d{1,3})?)\s*(?:m|min|mins|minutes?|分)"
+_SECONDS = r"(?P<s>\d{1,6})\s*(?:s|sec|secs|seconds?|秒)"
+_DURATIONS = (
+    re.compile(r"^(?P<m>\d{1,5}(?:\.\d{1,3})?)$"),  # a bare number is minutes
+    re.compile(f"^{_MINUTES}$"),
+    re.compile(f"^{_SECONDS}$"),
+    re.compile(f"^{_MINUTES}\\s*{_SECONDS}$"),
+)
+
+
+def parse_duration(value: str) -> int:
+    """Seconds from "3", "3m", "90s", "1m30s", "1.5", "3分", "1分30秒"; a bare number is minutes."""
+    text = value.strip().lower()
+    for pattern in _DURATIONS:
+        match = pattern.match(text)
+        if match:
+            groups = match.groupdict()
+            minutes = float(groups.get("m") or 0)
+            seconds = int(groups.get("s") or 0)
+            if groups.get("m") and groups.get("s") and seconds >= 60:
+                break
+            return int(round(minutes * 60)) + seconds
+    raise UserError("core.error.bad_duration", value=value[:40])
+
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
+
+
+def _option_value(opt: Opt, raw: str) -> Any:
+    if opt.kind == "str":
+        if len(raw) > opt.max_length:
+            raise UserError("core.error.too_long", field="--" + opt.name, max=opt.max_length, length=len(raw))
+        return raw
+    if opt.kind == "duration":
+        seconds = parse_duration(raw)
+        if (opt.min is not None and seconds < opt.min) or (opt.max is not None and seconds > opt.max):
+            raise UserError("core.error.duration_range", option=opt.name, min=opt.min or 0, max=opt.max or 0)
+        return seconds
+    if opt.kind == "int":
+        if not re.fullmatch(r"-?\d{1,6}", raw):
+            raise UserError("core.error.bad_number", option=opt.name, value=raw[:20])
+        number = int(raw)
+        if (opt.min is not None and number < opt.min) or (opt.max is not None and number > opt.max):
+            raise UserError("core.error.number_range", option=opt.name, min=opt.min, max=opt.max)
+        return number
+    if opt.kind == "lang":
+        lang = raw.lower()
+        if lang not in ("en", "ja"):
+            raise UserError("core.error.bad_lang", value=raw[:20])
+        return lang
+    if opt.kind == "tz":
+        return parse_zone(raw)
+    if opt.kind == "choice":
+        if raw.lower() not in opt.choices:
+            raise UserError(
+                "core.error.bad_choice", option=opt.name, value=raw[:40], choices=", ".join(opt.choices)
+            )
+        return raw.lower()
+    items = [item.strip() for item in raw.replace("、", ",").split(",") if item.strip()]
+    if len(items) > 10 or any(len(item) > 50 for item in items):
+        raise UserError("core.error.too_long", field="--" + opt.name, max=opt.max_length, length=len(raw))
+    if opt.kind == "languages":
+        items = [item.lower() for item in items]
+        bad = [item for item in items if not _LANGUAGE_CODE.match(item)]
+        if bad:
+            raise UserError("core.error.bad_language_code", value=bad[0][:20])
+    if opt.kind == "csv" and opt.choices:
+        bad = [item for item in items if item.lower() not in opt.choices]
+        if bad:
+            raise UserError(
+                "core.error.bad_choice", option=opt.name, value=bad[0][:40], choices=", ".join(opt.choices)
+            )
+        items = [item.lower() for item in items]
+    return items
+
+
+def _mention(token: Token) -> str | None:
+    """`<@U123>` -> "<@U123>", `@bob` -> "@bob" (resolved by name later), anything else -> None."""
+    if token.quoted:
+        return None
+    found = MENTION_TOKEN.match(token.text)
+    if found:
+        return f"<@{found.group(1)}>"
+    if NAME_TOKEN.match(token.text):
+        return token.text
+    return None
+
+
+class Parser:
+    def __init__(self, specs: list[CommandSpec]) -> None:
+        self.specs = {spec.name: spec for spec in specs}
+        self._longest = max((len(name.split()) for name in self.specs), default=1)
+
+    def parse(self, text: str) -> Parsed:
+        if len(text) > MAX_COMMAND_LENGTH:
+            raise UserError("core.error.command_too_long", max=MAX_COMMAND_LENGTH, length=len(text))
+        tokens = tokenize(text)
+        if not tokens:
+            return Parsed(self.specs["help"], {})
+        spec, used = self._match(tokens)
+        return self._bind(spec, tokens[used:], text)
+
+    def _match(self, tokens: list[Token]) -> tuple[CommandSpec, int]:
+        words = [t.text.lower() for t in tokens[: self._longest]]
+        for size in range(len(words), 0, -1):
+            if any(t.quoted for t in tokens[:size]):
+                continue
+            spec = self.specs.get(" ".join(words[:size]))
+            if spec:
+                return spec, size
+        guess = difflib.get_close_matches(" ".join(words[:2]), self.specs, n=1) or difflib.get_close_matches(
+            words[0], self.specs, n=1
+        )
+        if guess:
+            raise UserError("core.error.unknown_command_guess", command=tokens[0].text[:40], guess=guess[0])
+        raise UserError("core.error.unknown_command", command=tokens[0].text[:40])
+
+    def _bind(self, spec: CommandSpec, tokens: list[Token], text: str) -> Parsed:
+        options = {opt.name: opt for opt in spec.options}
+        values: dict[str, Any] = {}
+        positional: list[Token] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            if not token.quoted and token.text.startswith("--") and len(token.text) > 2:
+                name, _, inline = token.text[2:].partition("=")
+                opt = options.get(name.lower())
+                if opt is None:
+                    raise UserError("core.error.unknown_option", option="--" + name[:30], usage=spec.usage)
+                if opt.kind == "flag":
+                    values[opt.name] = True
+                elif inline:
+                    values[opt.name] = _option_value(opt, inline)
+                else:
+                    if i + 1 >= len(tokens):
+                        raise UserError("core.error.missing_value", option="--" + opt.name, usage=spec.usage)
+                    i += 1
+                    values[opt.name] = _option_value(opt, tokens[i].text)
+            else:
+                positional.append(token)
+            i += 1
+        self._bind_positional(spec, positional, text, values)
+        return Parsed(spec, values)
+
+    def _bind_positional(
+        self, spec: CommandSpec, tokens: list[Token], text: str, values: dict[str, Any]
+    ) -> None:
+        rest = list(tokens)
+        for arg in spec.args:
+            if arg.kind == "users":
+                users = []
+                while rest and (mention := _mention(rest[0])):
+                    users.append(mention)
+                    rest.pop(0)
+                values[arg.name] = users
+            elif arg.kind == "user":
+                if rest:
+                    mention = _mention(rest[0])
+                    if mention is None:
+                        raise UserError("core.error.expected_user", value=rest[0].text[:40], usage=spec.usage)
+                    values[arg.name] = mention
+                    rest.pop(0)
+            elif arg.kind == "word":
+                if rest:
+                    word = rest.pop(0).text
+                    if arg.choices and word.lower() not in arg.choices:
+                        raise UserError(
+                            "core.error.bad_choice",
+                            option=arg.name,
+                            value=word[:40],
+                            choices=", ".join(arg.choices),
+                        )
+                    values[arg.name] = word.lower() if arg.choices else word
+            elif arg.kind == "text":
+                if rest:
+                    if len(rest) == 1 and rest[0].quoted:
+                        value = rest[0].text
+                    else:
+                        value = text.translate(_QUOTES).replace("\u3000", " ")[rest[0].start : rest[-1].end]
+                    rest = []
+                    value = value.strip()
+                    if len(value) > arg.max_length:
+                        raise UserError(
+                            "core.error.too_long", field=arg.name, max=arg.max_length, length=len(value)
+                        )
+                    if value:
+                        values[arg.name] = value
+            if arg.required and not values.get(arg.name):
+                raise UserError(
+                    "core.error.missing_arg", arg=arg.metavar or arg.name.upper(), usage=spec.usage
+                )
+        if rest:
+            raise UserError("core.error.unexpected", value=rest[0].text[:40], usage=spec.usage)

@@ -1,0 +1,60 @@
+"""Settings, read from the environment (and an optional .env file); secrets never leave this object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./tsunagari.db"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people write and pick the async driver the bot runs on."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    default_lang: str = Field("en", alias="TSUNAGARI_DEFAULT_LANG")
+    default_tz: str = Field("UTC", alias="TSUNAGARI_DEFAULT_TZ")
+    log_level: str = Field("INFO", alias="TSUNAGARI_LOG_LEVEL")
+    prompts_dir: Path | None = Field(None, alias="TSUNAGARI_PROMPTS_DIR")
+    sweep_seconds: float = Field(30.0, alias="TSUNAGARI_SWEEP_SECONDS")
+
+    # Slack (Socket Mode needs the app token; HTTP mode needs the signing secret)
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_port: int = Field(3000, alias="SLACK_PORT")
+
+    # Discord
+    discord_token: SecretStr | None = Field(None, alias="DISCORD_TOKEN")
+    discord_application_id: int | None = Field(None, alias="DISCORD_APPLICATION_ID")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("default_lang")
+    @classmethod
+    def _known_lang(cls, value: str) -> str:
+        if value not in ("en", "ja"):
+            raise ValueError("TSUNAGARI_DEFAULT_LANG must be en or ja")
+        return value
+
+    @property
+    def slack_configured(self) -> bool:
+        return self.slack_bot_token is not None
+
+    @property
+    def discord_configured(self) -> bool:
+        return self.discord_token is not None

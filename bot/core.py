@@ -1,0 +1,212 @@
+"""The core: turns an inbound event into actions, inside one transaction, in the caller's language."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from sqlmodel import select, update
+
+from bot.actions import Action, Message, Reply
+from bot.clock import Clock
+from bot.commands import Parser, Role
+from bot.config import Settings
+from bot.errors import UserError
+from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
+from bot.i18n import Catalog, normalise_locale
+from bot.router import Ctx, Router
+from bot.store.db import Store, insert_ignore
+from bot.store.models import Event, Member, ProcessedRequest, Tenant, Timer
+
+if TYPE_CHECKING:
+    from bot.outbox import Outbox
+    from bot.scheduler import Timers
+
+log = logging.getLogger(__name__)
+
+MAX_FORM_VALUE = 10_000
+
+
+class Core:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        catalog: Catalog,
+        routers: Iterable[Router],
+        outbox: Outbox,
+        timers: Timers | None = None,
+    ) -> None:
+        self.settings, self.store, self.clock, self.catalog = settings, store, clock, catalog
+        self.outbox = outbox
+        self.timers = timers
+        self.routers = list(routers)
+        self.specs = {}
+        self.command_handlers = {}
+        self.button_handlers = {}
+        self.form_handlers = {}
+        self.timer_handlers = {}
+        for router in self.routers:
+            for spec, handler in router.commands:
+                if spec.name in self.specs:
+                    raise ValueError(f"command {spec.name!r} is registered twice")
+                self.specs[spec.name] = spec
+                self.command_handlers[spec.name] = handler
+            self.button_handlers.update(router.buttons)
+            self.form_handlers.update(router.forms)
+            self.timer_handlers.update(router.timers)
+        self.parser = Parser(list(self.specs.values()))
+
+    def signal_handlers(self, signal: str) -> list:
+        return [handler for router in self.routers for handler in router.signals.get(signal, [])]
+
+    # -- inbound ------------------------------------------------------------------------------------------
+    async def handle(self, event: InboundEvent) -> list[Action]:
+        caller = event.caller
+        locale = normalise_locale(caller.locale) or self.settings.default_lang
+        async with self.store.session() as session:
+            try:
+                ctx = await self._context(session, caller)
+                locale = ctx.locale
+                if event.request_id and not await self._first_delivery(ctx, event.request_id):
+                    log.info("duplicate delivery %s ignored", event.request_id[:40])
+                    await session.rollback()
+                    return []
+                await self._dispatch(ctx, event)
+                await session.commit()
+            except UserError as error:
+                await session.rollback()
+                return [self._error_reply(caller, locale, error.key, error.params)]
+            except Exception:
+                await session.rollback()
+                # The type and route only: an exception's text can carry what a participant typed.
+                log.exception("handling %s failed", type(event).__name__)
+                return [self._error_reply(caller, locale, "core.error.internal", {})]
+        self._arm(ctx)
+        return ctx.actions
+
+    def _error_reply(self, caller: Caller, locale: str, key: str, params: dict) -> Reply:
+        return Reply(caller.user, caller.channel, Message(self.catalog.text(locale, key, **params)))
+
+    async def _context(self, session, caller: Caller) -> Ctx:
+        now = self.clock.now()
+        await insert_ignore(
+            session,
+            Tenant,
+            {"id": caller.tenant, "platform": caller.tenant.split(":", 1)[0], "created_at": now},
+            ["id"],
+        )
+        await insert_ignore(
+            session,
+            Member,
+            {"tenant_id": caller.tenant, "user_id": caller.user, "created_at": now},
+            ["tenant_id", "user_id"],
+        )
+        member = (
+            await session.exec(
+                select(Member).where(Member.tenant_id == caller.tenant, Member.user_id == caller.user)
+            )
+        ).one()
+        if caller.name and member.display_name != caller.name[:120]:
+            member.display_name = caller.name[:120]
+        hint = normalise_locale(caller.locale)
+        if hint and member.locale_hint != hint:
+            member.locale_hint = hint
+        event = None
+        if caller.channel:
+            event = (
+                await session.exec(
+                    select(Event).where(
+                        Event.tenant_id == caller.tenant,
+                        Event.channel_id == caller.channel,
+                        Event.status == "open",
+                    )
+                )
+            ).first()
+        ctx = Ctx(self, session, caller.tenant, member, caller.channel, event, "en", now)
+        ctx.locale = ctx.locale_of(member, event)
+        return ctx
+
+    async def _first_delivery(self, ctx: Ctx, request_id: str) -> bool:
+        inserted = await insert_ignore(
+            ctx.session,
+            ProcessedRequest,
+            {"tenant_id": ctx.tenant, "request_id": request_id[:200], "seen_at": ctx.now},
+            ["tenant_id", "request_id"],
+        )
+        return inserted == 1
+
+    async def _dispatch(self, ctx: Ctx, event: InboundEvent) -> None:
+        if isinstance(event, CommandInvoked):
+            parsed = self.parser.parse(event.text)
+            spec = parsed.spec
+            if spec.needs_event and ctx.event is None:
+                raise UserError("core.error.no_event")
+            if spec.role == Role.FACILITATOR:
+                await ctx.require_facilitator(what=spec.name)
+            elif spec.role == Role.PARTICIPANT:
+                await ctx.require_participant()
+            log.info("command %s in %s", spec.name, ctx.tenant)
+            await self.command_handlers[spec.name](ctx, parsed)
+        elif isinstance(event, ButtonPressed):
+            handler, rest = self._route(self.button_handlers, event.action_id)
+            log.info("button %s in %s", event.action_id[:100], ctx.tenant)
+            await handler(ctx, rest)
+        elif isinstance(event, FormSubmitted):
+            handler, rest = self._route(self.form_handlers, event.form_id)
+            values = {str(k)[:100]: str(v) for k, v in list(event.values.items())[:20]}
+            if any(len(v) > MAX_FORM_VALUE for v in values.values()):
+                raise UserError(
+                    "core.error.too_long",
+                    field="form",
+                    max=MAX_FORM_VALUE,
+                    length=max(len(v) for v in values.values()),
+                )
+            log.info("form %s in %s", event.form_id[:100], ctx.tenant)
+            await handler(ctx, rest, values)
+        else:
+            raise TypeError(f"unsupported event {type(event).__name__}")
+
+    @staticmethod
+    def _route(handlers: dict, ident: str):
+        parts = ident[:200].split(":")
+        for size in range(len(parts), 0, -1):
+            handler = handlers.get(":".join(parts[:size]))
+            if handler:
+                return handler, parts[size:]
+        raise UserError("core.error.stale_button")
+
+    # -- timers -------------------------------------------------------------------------------------------
+    async def run_timer(self, timer: Timer) -> None:
+        """Run a claimed timer's handler; its state changes and the row's `done` commit together."""
+        handler = self.timer_handlers.get(timer.kind)
+        async with self.store.session() as session:
+            ctx = Ctx(
+                self, session, timer.tenant_id, None, None, None, self.settings.default_lang, self.clock.now()
+            )
+            try:
+                if handler is None:
+                    raise LookupError(f"no handler for timer kind {timer.kind}")
+                await handler(ctx, timer)
+                await session.exec(
+                    update(Timer).where(Timer.id == timer.id).values(status="done", fired_at=ctx.now)
+                )
+                await session.commit()
+            except Exception:
+                await session.rollback()
+                log.exception("timer %s (%s) failed", timer.id, timer.kind)
+                await session.exec(
+                    update(Timer).where(Timer.id == timer.id).values(status="failed", fired_at=ctx.now)
+                )
+                await session.commit()
+                return
+        self._arm(ctx)
+        if ctx.actions:
+            await self.outbox.send(timer.tenant_id, ctx.actions)
+
+    def _arm(self, ctx: Ctx) -> None:
+        if self.timers is not None:
+            self.timers.armed(ctx.new_timers, ctx.cancelled_timers)

@@ -1,0 +1,17 @@
+"""The one exception a ritual raises for anything the user must fix; the core turns it into a reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class UserError(Exception):
+    """A localised answer to the caller: `key` names a sentence in prompts/, `params` fill it in.
+
+    Raising it rolls back everything the handler wrote, so a refused command changes nothing.
+    """
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params

@@ -1,0 +1,11 @@
+"""The rituals, each a router; `all_routers()` is what the composition root hands the core."""
+
+from __future__ import annotations
+
+from bot.router import Router
+
+
+def all_routers() -> list[Router]:
+    from bot.rituals import event, people
+
+    return [event.router, people.router]

@@ -1,0 +1,279 @@
+"""Routers and the handler context: how a ritual declares its commands, buttons, forms and timers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.actions import Action, DirectMessage, Form, Message, OpenForm, Post, Reply, Update
+from bot.commands import MENTION_TOKEN, Arg, CommandSpec, Opt, Parsed, Role
+from bot.errors import UserError
+from bot.i18n import normalise_locale
+from bot.store.models import Event, Facilitator, Member, Participant, Timer
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+CommandHandler = Callable[["Ctx", Parsed], Awaitable[None]]
+ButtonHandler = Callable[["Ctx", list[str]], Awaitable[None]]
+FormHandler = Callable[["Ctx", list[str], Mapping[str, str]], Awaitable[None]]
+TimerHandler = Callable[["Ctx", Timer], Awaitable[None]]
+SignalHandler = Callable[..., Awaitable[None]]
+
+
+@dataclass
+class Router:
+    """One ritual's routes. The core collects every router at start-up (bot/rituals/__init__.py)."""
+
+    name: str
+    commands: list[tuple[CommandSpec, CommandHandler]] = field(default_factory=list)
+    buttons: dict[str, ButtonHandler] = field(default_factory=dict)
+    forms: dict[str, FormHandler] = field(default_factory=dict)
+    timers: dict[str, TimerHandler] = field(default_factory=dict)
+    signals: dict[str, list[SignalHandler]] = field(default_factory=dict)
+
+    def command(
+        self,
+        name: str,
+        *,
+        args: Sequence[Arg] = (),
+        options: Sequence[Opt] = (),
+        role: Role = Role.ANYONE,
+        needs_event: bool = True,
+        help_key: str | None = None,
+    ) -> Callable[[CommandHandler], CommandHandler]:
+        spec = CommandSpec(name, tuple(args), tuple(options), role, needs_event, help_key)
+
+        def register(handler: CommandHandler) -> CommandHandler:
+            self.commands.append((spec, handler))
+            return handler
+
+        return register
+
+    def button(self, prefix: str) -> Callable[[ButtonHandler], ButtonHandler]:
+        """`prefix` is "ritual:verb"; the handler gets the rest of the id split on ":"."""
+
+        def register(handler: ButtonHandler) -> ButtonHandler:
+            self.buttons[prefix] = handler
+            return handler
+
+        return register
+
+    def form(self, prefix: str) -> Callable[[FormHandler], FormHandler]:
+        def register(handler: FormHandler) -> FormHandler:
+            self.forms[prefix] = handler
+            return handler
+
+        return register
+
+    def timer(self, kind: str) -> Callable[[TimerHandler], TimerHandler]:
+        def register(handler: TimerHandler) -> TimerHandler:
+            self.timers[kind] = handler
+            return handler
+
+        return register
+
+    def on(self, signal: str) -> Callable[[SignalHandler], SignalHandler]:
+        """Signals: event_ended(ctx, event, plan), participant_joined(ctx, event, participant),
+        participant_left(ctx, event, participant), member_forgotten(ctx, member)."""
+
+        def register(handler: SignalHandler) -> SignalHandler:
+            self.signals.setdefault(signal, []).append(handler)
+            return handler
+
+        return register
+
+
+@dataclass
+class Ctx:
+    """What a handler works with: one transaction, the caller, the channel's event, and the outbox."""
+
+    core: Core
+    session: AsyncSession
+    tenant: str
+    member: Member | None
+    channel: str | None
+    event: Event | None
+    locale: str
+    now: datetime
+    actions: list[Action] = field(default_factory=list)
+    new_timers: list[Timer] = field(default_factory=list)
+    cancelled_timers: list[int] = field(default_factory=list)
+
+    # -- words --------------------------------------------------------------------------------------------
+    def t(self, key: str, **params: Any) -> str:
+        """In the caller's language."""
+        return self.core.catalog.text(self.locale, key, **params)
+
+    def t_in(self, locale: str, key: str, **params: Any) -> str:
+        return self.core.catalog.text(locale, key, **params)
+
+    def raw(self, locale: str, key: str) -> Any:
+        return self.core.catalog.raw(locale, key)
+
+    def locale_of(self, member: Member, event: Event | None = None) -> str:
+        """A reader's language: their own setting, their platform's, the event's, the bot's default."""
+        event = event or self.event
+        return (
+            member.locale
+            or normalise_locale(member.locale_hint)
+            or (event.lang if event else None)
+            or self.core.settings.default_lang
+        )
+
+    def event_locale(self, event: Event | None = None) -> str:
+        event = event or self.event
+        return event.lang if event else self.locale
+
+    # -- actions ------------------------------------------------------------------------------------------
+    def reply(self, key: str, **params: Any) -> None:
+        self.reply_message(Message(self.t(key, **params)))
+
+    def reply_message(self, message: Message) -> None:
+        if self.member is None:
+            raise RuntimeError("a timer has no caller to reply to")
+        self.actions.append(Reply(self.member.user_id, self.channel, message))
+
+    def post(self, message: Message, *, channel: str | None = None, ref: str | None = None) -> None:
+        target = channel or (self.event.channel_id if self.event else self.channel)
+        if target is None:
+            raise RuntimeError("nowhere to post")
+        self.actions.append(Post(target, message, ref))
+
+    def dm(
+        self, users: Sequence[str], message: Message, *, ref: str | None = None, near: str | None = None
+    ) -> None:
+        self.actions.append(DirectMessage(tuple(users), message, ref, near))
+
+    def update(self, ref: str, message: Message) -> None:
+        self.actions.append(Update(ref, message))
+
+    def open_form(self, form: Form) -> None:
+        if self.member is None:
+            raise RuntimeError("a form opens only for the person who asked")
+        self.actions.append(OpenForm(self.member.user_id, form))
+
+    async def send_now(self, actions: Sequence[Action]) -> list:
+        """Deliver at once and learn each action's fate (for nudges that must record a refused DM)."""
+        return await self.core.outbox.send(self.tenant, actions)
+
+    # -- time ---------------------------------------------------------------------------------------------
+    async def schedule(
+        self,
+        kind: str,
+        due_at: datetime,
+        payload: Mapping[str, Any],
+        *,
+        key: str | None = None,
+        member_id: int | None = None,
+    ) -> Timer:
+        """A durable timer, armed once this transaction commits. Payloads hold plain ids, never text."""
+        row = Timer(
+            tenant_id=self.tenant,
+            kind=kind,
+            key=key,
+            member_id=member_id,
+            payload=dict(payload),
+            due_at=due_at,
+            created_at=self.now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        self.new_timers.append(row)
+        return row
+
+    async def cancel_timers(self, key_prefix: str) -> int:
+        """Cancel this tenant's pending timers whose key starts with `key_prefix`."""
+        escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = await self.session.exec(
+            select(Timer.id).where(
+                Timer.tenant_id == self.tenant,
+                Timer.status == "pending",
+                col(Timer.key).like(escaped + "%", escape="\\"),
+            )
+        )
+        ids = list(rows.all())
+        if ids:
+            await self.session.exec(
+                update(Timer)
+                .where(col(Timer.id).in_(ids), Timer.status == "pending")
+                .values(status="cancelled")
+            )
+            self.cancelled_timers.extend(ids)
+        return len(ids)
+
+    # -- people and roles ---------------------------------------------------------------------------------
+    async def emit(self, signal: str, **params: Any) -> None:
+        for handler in self.core.signal_handlers(signal):
+            await handler(self, **params)
+
+    async def resolve_user(self, mention: str) -> Member:
+        """`<@id>` (the platform vouches for it) or `@name` (must be someone the bot has met here)."""
+        found = MENTION_TOKEN.match(mention)
+        if found:
+            user_id = found.group(1)
+            row = (
+                await self.session.exec(
+                    select(Member).where(Member.tenant_id == self.tenant, Member.user_id == user_id)
+                )
+            ).first()
+            if row is None:
+                row = Member(tenant_id=self.tenant, user_id=user_id, created_at=self.now)
+                self.session.add(row)
+                await self.session.flush()
+            return row
+        name = mention.lstrip("@")
+        rows = (
+            await self.session.exec(
+                select(Member).where(Member.tenant_id == self.tenant, Member.user_id == name)
+            )
+        ).all() or (
+            await self.session.exec(
+                select(Member).where(Member.tenant_id == self.tenant, Member.display_name == name)
+            )
+        ).all()
+        if len(rows) != 1:
+            raise UserError("core.error.unknown_user", name=name[:40])
+        return rows[0]
+
+    async def is_facilitator(self, event: Event | None = None, member: Member | None = None) -> bool:
+        event, member = event or self.event, member or self.member
+        if event is None or member is None:
+            return False
+        row = (
+            await self.session.exec(
+                select(Facilitator.id).where(
+                    Facilitator.event_id == event.id, Facilitator.member_id == member.id
+                )
+            )
+        ).first()
+        return row is not None
+
+    async def participant(
+        self, event: Event | None = None, member: Member | None = None
+    ) -> Participant | None:
+        event, member = event or self.event, member or self.member
+        if event is None or member is None:
+            return None
+        return (
+            await self.session.exec(
+                select(Participant).where(
+                    Participant.event_id == event.id,
+                    Participant.member_id == member.id,
+                    Participant.status != "left",
+                )
+            )
+        ).first()
+
+    async def require_facilitator(self, event: Event | None = None, *, what: str = "") -> None:
+        if not await self.is_facilitator(event):
+            raise UserError("core.error.facilitator_only", command=what)
+
+    async def require_participant(self, event: Event | None = None) -> None:
+        if not (await self.is_facilitator(event) or await self.participant(event)):
+            raise UserError("core.error.join_first")

@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables scoped by tenant, the async engine, and Alembic migrations."""
