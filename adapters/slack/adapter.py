@@ -21,7 +21,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import translate
-from adapters.slack.outbox import Interaction, MemoryRefs, MessageRefs, SlackOutbox
+from adapters.slack.outbox import Interaction, MemoryRefs, MessageRefs, SlackOutbox, StoreRefs
 from adapters.slack.pacing import Pacer, Sleep, retry_handlers
 from adapters.slack.profiles import Profiles
 from adapters.slack.translate import Profile
@@ -117,7 +117,7 @@ class SlackAdapter:
         self.profiles = Profiles(Pacer(1.5, 20, clock=clock, sleep=sleep), clock=clock)
         self.outbox = SlackOutbox(
             client_for=self._client_for,
-            refs=refs if refs is not None else MemoryRefs(),
+            refs=refs or (StoreRefs(store) if store is not None else MemoryRefs()),
             profiles=self.profiles,
             text=self._text,
             channel_pacer=Pacer(1.0, 3, clock=clock, sleep=sleep),

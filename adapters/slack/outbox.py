@@ -8,7 +8,6 @@ remembered as channel + timestamps so a later `Update` finds it, also after a re
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -49,24 +48,54 @@ class Interaction:
 
 
 class MessageRefs(Protocol):
-    """Where a posted message's `ref` is kept: (tenant, ref) -> an opaque string."""
+    """Where a named message went: (tenant, ref) -> its channel and the timestamps of its parts."""
 
-    async def save(self, tenant: str, ref: str, value: str) -> None: ...
+    async def save(self, tenant: str, ref: str, channel: str, stamps: list[str]) -> None: ...
 
-    async def load(self, tenant: str, ref: str) -> str | None: ...
+    async def load(self, tenant: str, ref: str) -> tuple[str, list[str]] | None: ...
 
 
 class MemoryRefs:
-    """MessageRefs in a dict: for tests and for running without a database."""
+    """MessageRefs in a dict, for an adapter built without a store."""
 
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], str] = {}
+        self.rows: dict[tuple[str, str], tuple[str, list[str]]] = {}
 
-    async def save(self, tenant: str, ref: str, value: str) -> None:
-        self.rows[(tenant, ref)] = value
+    async def save(self, tenant: str, ref: str, channel: str, stamps: list[str]) -> None:
+        self.rows[(tenant, ref)] = (channel, list(stamps))
 
-    async def load(self, tenant: str, ref: str) -> str | None:
+    async def load(self, tenant: str, ref: str) -> tuple[str, list[str]] | None:
         return self.rows.get((tenant, ref))
+
+
+class StoreRefs:
+    """MessageRefs in the `message_ref` table (bot/store/refs.py): updates work after a restart.
+
+    A message split into several parts keeps its timestamps comma-separated in `message_id`.
+    """
+
+    MESSAGE_ID = 120
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    async def save(self, tenant: str, ref: str, channel: str, stamps: list[str]) -> None:
+        from bot.store import refs
+
+        kept: list[str] = []
+        for ts in stamps:  # the column holds ~7 timestamps: the parts after those are not updated later
+            if len(",".join([*kept, ts])) > self.MESSAGE_ID:
+                break
+            kept.append(ts)
+        async with self._store.session() as session:
+            await refs.remember(session, tenant=tenant, ref=ref, channel=channel, message_id=",".join(kept))
+
+    async def load(self, tenant: str, ref: str) -> tuple[str, list[str]] | None:
+        from bot.store import refs
+
+        async with self._store.session() as session:
+            row = await refs.find(session, tenant=tenant, ref=ref)
+        return (row.channel, row.message_id.split(",")) if row else None
 
 
 class Refused(Exception):
@@ -200,7 +229,7 @@ class SlackOutbox:
             channel = answer["channel"]
             stamps.append(answer["ts"])
         if ref is not None:
-            await self._refs.save(tenant, ref, json.dumps({"channel": channel, "ts": stamps}))
+            await self._refs.save(tenant, ref, channel, stamps)
         return channel
 
     async def _open(self, client: AsyncWebClient, team: str, users: tuple[str, ...]) -> str:
@@ -268,8 +297,7 @@ class SlackOutbox:
         stored = await self._refs.load(tenant, action.ref)
         if stored is None:
             raise Refused("message_not_found")
-        where = json.loads(stored)
-        channel, stamps = where["channel"], list(where["ts"])
+        channel, stamps = stored[0], list(stored[1])
         parts = self._render(team, action.message)
         for ts, part in zip(stamps, parts, strict=False):
             await self._chat(client, team, channel, "chat.update", ts=ts, **part.payload())
@@ -278,9 +306,7 @@ class SlackOutbox:
             stamps.append(answer["ts"])
         for ts in stamps[len(parts) :]:  # and fewer: the surplus goes
             await self._chat(client, team, channel, "chat.delete", ts=ts)
-        await self._refs.save(
-            tenant, action.ref, json.dumps({"channel": channel, "ts": stamps[: max(len(parts), 1)]})
-        )
+        await self._refs.save(tenant, action.ref, channel, stamps[: max(len(parts), 1)])
 
     async def _open_form(
         self, client: AsyncWebClient, action: OpenForm, interaction: Interaction | None

@@ -108,8 +108,8 @@ def form(payload: Mapping[str, Any], profile: Profile | None = None) -> FormSubm
             value = state.get("value")
             if value is None and state.get("selected_option"):
                 value = state["selected_option"]["value"]
-            if value is not None:
-                values[name] = clean_mentions(value)
+            # Every input of a modal is submitted; one left empty is "" (the person saw it and cleared it).
+            values[name] = clean_mentions(value or "")
     return FormSubmitted(
         caller=_caller(
             team_id(payload), user["id"], channel, profile, user.get("username") or user.get("name")

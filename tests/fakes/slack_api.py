@@ -207,12 +207,15 @@ class FakeSlack:
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.ephemerals: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []  # posts to response_urls
+        self.private: list[
+            tuple[str | None, str | None, dict[str, Any]]
+        ] = []  # (user, channel, message) in order
         self.views: list[dict[str, Any]] = []
         self.calls: list[Call] = []
         self._rate_limits: dict[str, deque[int]] = defaultdict(deque)
         self._failures: dict[str, deque[str]] = defaultdict(deque)
         self._triggers: dict[str, float] = {}
-        self._response_users: dict[str, str | None] = {}
+        self._response_users: dict[str, tuple[str | None, str | None]] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._clock = clock or (lambda: 1_760_000_000.0)
@@ -288,10 +291,10 @@ class FakeSlack:
         self._triggers[trigger] = self._clock()
         return trigger
 
-    def new_response_url(self, user: str | None = None) -> str:
+    def new_response_url(self, user: str | None = None, channel: str | None = None) -> str:
         """A response_url as an interaction carries it; what is posted to it is shown to `user` only."""
         n = next(self._ids)
-        self._response_users[str(n)] = user
+        self._response_users[str(n)] = (user, channel)
         return f"http://127.0.0.1:{self.port}/commands/{self.team_id}/{n}/hook"
 
     # ---- reading what happened ----------------------------------------------------------------------------
@@ -496,6 +499,7 @@ class FakeSlack:
         if problem:
             return problem
         ts = f"{int(self._clock())}.{next(self._ts):06d}"
+        self.private.append((args["user"], channel, args))
         self.ephemerals.append(
             {
                 "channel": channel,
@@ -572,7 +576,9 @@ class FakeSlack:
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.responses.append({**body, "_user": self._response_users.get(request.match_info["n"])})
+        user, channel = self._response_users.get(request.match_info["n"], (None, None))
+        self.responses.append({**body, "_user": user, "_channel": channel})
+        self.private.append((user, channel, body))
         errors = block_errors(body["blocks"], limit=MESSAGE_BLOCKS) if "blocks" in body else []
         if errors:
             return web.Response(status=400, text="invalid_blocks")

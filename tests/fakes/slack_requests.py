@@ -139,12 +139,13 @@ def view_submission(
             continue
         element = block["element"]
         name = block["block_id"]
-        typed = values.get(name)
-        if element["type"] == "static_select":
+        if element["type"] == "static_select":  # what was not touched keeps what the modal opened with
+            typed = values.get(name, (element.get("initial_option") or {}).get("value"))
             option = next((o for o in element["options"] if o["value"] == typed), None)
             state[name] = {element["action_id"]: {"type": "static_select", "selected_option": option}}
         else:
-            state[name] = {element["action_id"]: {"type": "plain_text_input", "value": typed}}
+            typed = values.get(name, element.get("initial_value"))
+            state[name] = {element["action_id"]: {"type": "plain_text_input", "value": typed or None}}
     return {
         "type": "view_submission",
         "team": {"id": team, "domain": "yorimichi"},

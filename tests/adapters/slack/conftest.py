@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
-import yaml
 
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.outbox import MemoryRefs
-from tests.adapters.slack.harness import SlackSettings, VirtualTime, Workspace
+from bot.bootstrap import App, build
+from bot.clock import VirtualClock
+from bot.config import Settings
+from bot.i18n import Catalog
+from tests.adapters.slack.harness import VirtualTime, Workspace, slack_settings
 from tests.fakes.slack_api import FakeSlack
 
-PROMPTS = Path(__file__).resolve().parents[3] / "prompts"
+PEOPLE = (("alice", "ja-JP"), ("bob", "en-US"), ("carol", "en-GB"), ("dave", "ja-JP"))
 
 
-def slack_words(locale: str | None, key: str) -> str:
-    lang = "ja" if (locale or "").startswith("ja") else "en"
-    words = yaml.safe_load((PROMPTS / lang / "slack.yaml").read_text(encoding="utf-8"))
-    section, name = key.split(".", 1)
-    return words[section][name]
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return Catalog.load()
 
 
 @pytest.fixture
-async def slack():
+async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as fake:
         fake.add_channel("C0MAIN", "main")
         fake.add_channel("C0OTHER", "breakout", bot_member=False)
@@ -41,24 +43,44 @@ def refs() -> MemoryRefs:
 
 
 @pytest.fixture
-def settings(slack) -> SlackSettings:
-    return SlackSettings(slack_api_url=slack.api_url)
+def settings(slack: FakeSlack) -> Settings:
+    return slack_settings(slack.api_url)
 
 
-def make_adapter(core, settings, vtime, refs) -> SlackAdapter:
-    return SlackAdapter(
-        core, None, settings, refs=refs, text=slack_words, clock=vtime.clock, sleep=vtime.sleep
-    )
+def make_adapter(core, settings, vtime, refs=None, store=None) -> SlackAdapter:
+    return SlackAdapter(core, store, settings, refs=refs, clock=vtime.clock, sleep=vtime.sleep)
 
 
 @pytest.fixture
 def workspace_for(slack, settings, vtime, refs):
-    """Build a Workspace around any core (the real one, or the stand-in of test_adapter.py)."""
+    """A Workspace around a stand-in core (test_adapter.py): the adapter's plumbing on its own."""
 
-    def build(core) -> Workspace:
+    def build_workspace(core) -> Workspace:
         workspace = Workspace(slack, make_adapter(core, settings, vtime, refs))
-        for name, locale in (("alice", "ja-JP"), ("bob", "en-US"), ("carol", "en-GB"), ("dave", "ja-JP")):
+        for name, locale in PEOPLE:
             workspace.person(name, locale=locale)
         return workspace
 
-    return build
+    return build_workspace
+
+
+@pytest.fixture
+async def bot(
+    database_url: str, slack: FakeSlack, vtime: VirtualTime
+) -> AsyncIterator[tuple[App, Workspace]]:
+    """The whole bot (real core, store and timers on a virtual clock) with Slack as its adapter."""
+    settings = slack_settings(slack.api_url, database_url=database_url)
+    app = build(settings, clock=VirtualClock(datetime(2026, 1, 15, 9, 0, tzinfo=UTC)))
+    # As bootstrap.add_platform_adapters does, with virtual time for pacing and 429 back-offs.
+    adapter = make_adapter(app.core, settings, vtime, store=app.store)
+    app.dispatcher.register("slack", adapter)
+    app.adapters.append(adapter)
+    await app.store.upgrade()
+    await app.timers.start()
+    workspace = Workspace(slack, adapter)
+    for name, locale in PEOPLE:
+        workspace.person(name, locale=locale)
+    try:
+        yield app, workspace
+    finally:
+        await app.close()

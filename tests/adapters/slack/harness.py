@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import SecretStr
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from adapters.slack.adapter import SlackAdapter
+from bot.config import Settings
 from tests.fakes import slack_requests as sr
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack, message_text
 
@@ -35,14 +38,18 @@ class VirtualTime:
         await asyncio.sleep(0)
 
 
-@dataclass
-class SlackSettings:
-    slack_bot_token: str | None = BOT_TOKEN
-    slack_app_token: str | None = None
-    slack_signing_secret: str | None = sr.SIGNING_SECRET
-    slack_api_url: str = ""
-    slack_host: str = "127.0.0.1"
-    slack_port: int = 0
+def slack_settings(api_url: str, **changes: Any) -> Settings:
+    """The bot's real Settings, pointed at the fake Slack, on a random local port."""
+    values: dict[str, Any] = {
+        "slack_bot_token": SecretStr(BOT_TOKEN),
+        "slack_signing_secret": SecretStr(sr.SIGNING_SECRET),
+        "slack_api_url": api_url,
+        "slack_host": "127.0.0.1",
+        "slack_port": 0,
+        "default_lang": "en",
+    }
+    values.update(changes)
+    return Settings().model_copy(update=values)
 
 
 class Workspace:
@@ -64,20 +71,34 @@ class Workspace:
         await self.adapter.settle()
         return response
 
+    def escape(self, text: str) -> str:
+        """What Slack does to `@bob` in command text when the command escapes users: `<@U0BOB|bob>`."""
+        return re.sub(
+            r"@(\w+)",
+            lambda m: f"<@{self.ids[m.group(1)]}|{m.group(1)}>" if m.group(1) in self.ids else m.group(0),
+            text,
+        )
+
     async def command(self, name: str, text: str, *, channel: str = "C0MAIN") -> BoltResponse:
         body = sr.slash_command_body(
-            text,
+            self.escape(text),
             user=self.ids[name],
             user_name=name,
             channel=channel,
             trigger_id=self.slack.new_trigger_id(),
-            response_url=self.slack.new_response_url(self.ids[name]),
+            response_url=self.slack.new_response_url(self.ids[name], channel),
         )
         return await self.dispatch(*sr.signed(body))
 
-    def find_button(self, label: str, *, channel: str = "C0MAIN") -> tuple[dict[str, Any], dict[str, Any]]:
-        """The newest message in `channel` with a button labelled `label`, and that button."""
-        for message in reversed(self.slack.messages[channel]):
+    def find_button(
+        self, label: str, *, channel: str = "C0MAIN", name: str | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The newest message `name` can see in `channel` (theirs only, too) with a button `label`."""
+        mine = []
+        if name is not None:
+            user = self.ids[name]
+            mine = [m for to, where, m in self.slack.private if to == user and where == channel]
+        for message in reversed(self.slack.messages[channel] + mine):
             for block in message.get("blocks") or []:
                 for element in block.get("elements") or []:
                     if element.get("type") == "button" and element["text"]["text"] == label:
@@ -85,15 +106,15 @@ class Workspace:
         raise AssertionError(f"no button {label!r} in {channel}: {self.slack.texts(channel)}")
 
     async def click(self, name: str, label: str, *, channel: str = "C0MAIN") -> BoltResponse:
-        message, button = self.find_button(label, channel=channel)
+        message, button = self.find_button(label, channel=channel, name=name)
         payload = sr.block_actions(
             button["action_id"],
             user=self.ids[name],
             user_name=name,
             channel=channel,
-            message_ts=message["ts"],
+            message_ts=message.get("ts", "0.0"),
             trigger_id=self.slack.new_trigger_id(),
-            response_url=self.slack.new_response_url(self.ids[name]),
+            response_url=self.slack.new_response_url(self.ids[name], channel),
         )
         return await self.dispatch(*sr.signed(sr.interaction_body(payload)))
 
@@ -120,8 +141,7 @@ class Workspace:
     def whispers(self, name: str) -> list[str]:
         """Everything only `name` saw: ephemeral messages and response_url replies to their requests."""
         user = self.ids[name]
-        seen = [message_text(e) for e in self.slack.ephemerals if e["user"] == user]
-        return seen + [message_text(r) for r in self.slack.responses if r.get("_user") == user]
+        return [message_text(message) for to, _, message in self.slack.private if to == user]
 
     def dms(self, *names: str) -> list[str]:
         channel = self.slack.dm_channel(*(self.ids[n] for n in names))

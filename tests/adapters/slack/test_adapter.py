@@ -10,6 +10,7 @@ import time
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 
 from adapters.slack.adapter import SlackAdapter
 from bot.actions import (
@@ -25,7 +26,7 @@ from bot.actions import (
 )
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted
 from tests.adapters.slack.conftest import make_adapter
-from tests.adapters.slack.harness import SlackSettings
+from tests.adapters.slack.harness import slack_settings
 from tests.fakes import slack_requests as sr
 from tests.fakes.slack_api import APP_TOKEN
 
@@ -33,8 +34,9 @@ from tests.fakes.slack_api import APP_TOKEN
 class RuleCore:
     """Answers commands by a fixed rule and records every event it is handed."""
 
-    def __init__(self) -> None:
+    def __init__(self, catalog) -> None:
         self.events: list[object] = []
+        self.catalog = catalog
 
     async def handle(self, event):
         self.events.append(event)
@@ -71,8 +73,8 @@ class RuleCore:
 
 
 @pytest.fixture
-def core() -> RuleCore:
-    return RuleCore()
+def core(catalog) -> RuleCore:
+    return RuleCore(catalog)
 
 
 @pytest.fixture
@@ -254,9 +256,7 @@ async def test_http_mode_serves_bolt_and_refuses_bad_signatures(slack, core, set
 
 
 async def test_socket_mode_receives_a_slash_command_and_acks_it(slack, core, vtime, refs):
-    settings = SlackSettings(
-        slack_api_url=slack.api_url, slack_app_token=APP_TOKEN, slack_signing_secret=None
-    )
+    settings = slack_settings(slack.api_url, slack_app_token=SecretStr(APP_TOKEN), slack_signing_secret=None)
     adapter = make_adapter(core, settings, vtime, refs)
     slack.add_user("U0BOB", "bob")
     await adapter.start()
@@ -274,7 +274,7 @@ async def test_socket_mode_receives_a_slash_command_and_acks_it(slack, core, vti
 
 def test_http_mode_without_a_signing_secret_is_a_clear_error(slack, core):
     with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
-        SlackAdapter(core, None, SlackSettings(slack_api_url=slack.api_url, slack_signing_secret=None))
+        SlackAdapter(core, None, slack_settings(slack.api_url, slack_signing_secret=None))
 
 
 def test_tokens_are_read_from_secret_fields():

@@ -82,7 +82,7 @@ def test_view_submission_values_are_keyed_by_input_name_and_channel_comes_from_m
     assert event == FormSubmitted(
         caller=Caller(tenant="slack:T0001", user="U0CAROL", channel="C0MAIN", locale=None, name="u0carol"),
         form_id="barriers:share:7",
-        values={"text": "I fear <@U1> looking foolish", "category": "fear"},
+        values={"text": "I fear <@U1> looking foolish", "category": "fear", "note": ""},
         request_id="view:V123",
     )
 
