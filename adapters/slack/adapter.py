@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 SEEN_EVENTS = 10_000
+BACKLOG = 1024
+# Requests worked on at once after their ack. A burst is served first come, first done: early clicks get
+# their answer (and their 3-second trigger_id used) at once instead of all finishing together at the end.
+WORKERS = 16
 SCOPES = [
     "commands",
     "chat:write",
@@ -108,9 +112,8 @@ class SlackAdapter:
         self._tokens: dict[str, str] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._interactions: dict[str, Interaction] = {}
-        self._pending: set[object] = set()
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._work_tasks: set[asyncio.Task[None]] = set()
+        self._workers = asyncio.Semaphore(WORKERS)
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self.port: int | None = None
@@ -147,7 +150,7 @@ class SlackAdapter:
                 client=self._new_client(),
                 oauth_settings=self._oauth_settings(),
                 request_verification_enabled=verify,
-                process_before_response=False,
+                process_before_response=True,  # the listener acks and returns; the work is our own task
             )
             self.installation_store = app.installation_store
         else:
@@ -159,15 +162,14 @@ class SlackAdapter:
                 client=self._new_client(s.bot_token),
                 signing_secret=s.signing_secret or "",
                 request_verification_enabled=verify,
-                process_before_response=False,
+                process_before_response=True,  # the listener acks and returns; the work is our own task
             )
         app.middleware(self._drop_duplicate_events)
-        claim = [self._claim]
-        app.command(s.command, middleware=claim)(self._on_command)
-        app.action(re.compile(".+"), middleware=claim)(self._on_button)
-        app.view(re.compile(".+"), middleware=claim)(self._on_form)
-        app.event("app_mention", middleware=claim)(self._on_mention)
-        app.event("message", middleware=claim)(self._ignore)
+        app.command(s.command)(self._on_command)
+        app.action(re.compile(".+"))(self._on_button)
+        app.view(re.compile(".+"))(self._on_form)
+        app.event("app_mention")(self._on_mention)
+        app.event("message")(self._ignore)
         return app
 
     def _oauth_settings(self) -> Any:
@@ -222,75 +224,68 @@ class SlackAdapter:
                 self._seen.popitem(last=False)
         await next()
 
-    async def _claim(self, context: Any, next: Callable[[], Awaitable[None]]) -> None:
-        """A listener took the request: its work, which runs after the ack, is pending until `_done`.
+    def _after_ack(self, work: Awaitable[None]) -> None:
+        """Run `work` once the ack has gone back to Slack; keep the task so it is neither lost nor leaked.
 
-        Listener middleware runs inside dispatch, before the ack is returned, so `settle()` (tests, a
-        graceful stop) never misses work that has not started yet.
+        Listeners run inside dispatch (process_before_response) and only ack and call this, so the ack
+        never waits for the core, the database or the Web API, and no polling loop sits between them.
         """
-        token = object()
-        context["pending"] = token
-        self._pending.add(token)
-        self._idle.clear()
-        await next()
-
-    def _done(self, context: Any) -> None:
-        self._pending.discard(context.get("pending"))
-        if not self._pending:
-            self._idle.set()
+        task: asyncio.Task[None] = asyncio.ensure_future(work)
+        self._work_tasks.add(task)
+        task.add_done_callback(self._work_tasks.discard)
 
     async def _on_command(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
         self._remember_token(context)
-        await self._work(
-            context,
+        work = self._work(
             body["team_id"],
             body["user_id"],
             lambda profile: translate.command(body, profile),
             trigger_id=body.get("trigger_id"),
             response_url=body.get("response_url"),
         )
+        self._after_ack(work)
 
     async def _on_button(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
         self._remember_token(context)
-        await self._work(
-            context,
+        work = self._work(
             translate.team_id(body),
             body["user"]["id"],
             lambda profile: translate.button(body, profile),
             trigger_id=body.get("trigger_id"),
             response_url=body.get("response_url"),
         )
+        self._after_ack(work)
 
     async def _on_form(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()  # closes the modal; what follows is posted, not shown in it
         self._remember_token(context)
-        await self._work(
-            context,
+        work = self._work(
             translate.team_id(body),
             body["user"]["id"],
             lambda profile: translate.form(body, profile),
             trigger_id=body.get("trigger_id"),
         )
+        self._after_ack(work)
 
-    async def _on_mention(self, body: dict[str, Any], context: Any) -> None:
+    async def _on_mention(self, ack: Any, body: dict[str, Any], context: Any) -> None:
+        await ack()
         self._remember_token(context)
         bot_user = context.get("bot_user_id") or ""
-        await self._work(
-            context,
+        work = self._work(
             body["team_id"],
             body["event"].get("user", ""),
             lambda profile: translate.mention(body, bot_user, profile),
         )
+        self._after_ack(work)
 
-    async def _ignore(self, context: Any) -> None:
+    async def _ignore(self, ack: Any) -> None:
         """Plain messages are not for us; listening keeps bolt from warning about them."""
-        self._done(context)
+        await ack()
 
     async def _work(
         self,
-        context: Any,
         team: str,
         user: str,
         make: Callable[[Profile], InboundEvent | None],
@@ -299,6 +294,18 @@ class SlackAdapter:
         response_url: str | None = None,
     ) -> None:
         """After the ack: who is this, what does the core say, send it."""
+        async with self._workers:
+            await self._answer(team, user, make, trigger_id=trigger_id, response_url=response_url)
+
+    async def _answer(
+        self,
+        team: str,
+        user: str,
+        make: Callable[[Profile], InboundEvent | None],
+        *,
+        trigger_id: str | None,
+        response_url: str | None,
+    ) -> None:
         event: InboundEvent | None = None
         try:
             client = await self._client_for(team)
@@ -324,7 +331,6 @@ class SlackAdapter:
         finally:
             if event is not None and event.request_id:
                 self._interactions.pop(event.request_id, None)
-            self._done(context)
 
     async def _apologise(self, event: InboundEvent) -> None:
         try:
@@ -336,7 +342,8 @@ class SlackAdapter:
 
     async def settle(self) -> None:
         """Wait until the work of every request acked so far is done (tests, and a graceful stop)."""
-        await self._idle.wait()
+        while self._work_tasks:
+            await asyncio.gather(*list(self._work_tasks), return_exceptions=True)
 
     # ---- outbound: the Outbox port -------------------------------------------------------------------------
 
@@ -362,7 +369,8 @@ class SlackAdapter:
         server = self.app.server(port=self.settings.port, path=EVENTS_PATH, host=self.settings.host)
         self._runner = web.AppRunner(server.web_app, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
+        # A workshop's burst of clicks arrives at once: a short listen queue would drop SYNs (1 s retries).
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.port, backlog=BACKLOG)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         log.info("Slack: listening on %s:%s%s", self.settings.host, self.port, EVENTS_PATH)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -25,11 +26,31 @@ class Profiles:
         self._clock = clock
         self._ttl = ttl
         self._cache: dict[tuple[str, str], tuple[float, Profile]] = {}
+        self._asking: dict[tuple[str, str], asyncio.Future[Profile]] = {}
 
     async def get(self, client: AsyncWebClient, team: str, user: str) -> Profile:
         cached = self._cache.get((team, user))
         if cached and self._clock() - cached[0] < self._ttl:
             return cached[1]
+        key = (team, user)
+        if key in self._asking:  # someone's burst of clicks: one users.info answers them all
+            return await asyncio.shield(self._asking[key])
+        future: asyncio.Future[Profile] = asyncio.get_running_loop().create_future()
+        self._asking[key] = future
+        try:
+            profile = await self._look_up(client, team, user, cached)
+            future.set_result(profile)
+            return profile
+        except BaseException as e:
+            future.set_exception(e)
+            future.exception()  # retrieved: nobody else may be waiting
+            raise
+        finally:
+            del self._asking[key]
+
+    async def _look_up(
+        self, client: AsyncWebClient, team: str, user: str, cached: tuple[float, Profile] | None
+    ) -> Profile:
         await self._pacer.wait(("users.info", team))
         try:
             answer = await client.users_info(user=user, include_locale=True)

@@ -324,6 +324,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/commands/{team}/{n}/hook", self._response_url)
         app.router.add_get("/link/", self._socket)
+        app.router.add_get("/_fake/stats", self._stats)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -583,6 +584,13 @@ class FakeSlack:
         if errors:
             return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        """Counts for a process that drives this fake from outside (bench/slack_ack.py)."""
+        counts: dict[str, int] = defaultdict(int)
+        for call in self.calls:
+            counts[call.method] += 1
+        return web.json_response({"responses": len(self.responses), "calls": counts})
 
     # ---- Socket Mode ---------------------------------------------------------------------------------------
 

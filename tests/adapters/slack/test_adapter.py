@@ -6,11 +6,13 @@ DMs, updates) is checked in isolation; test_workshop.py runs the real core throu
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import aiohttp
 import pytest
 from pydantic import SecretStr
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.slack.adapter import SlackAdapter
 from bot.actions import (
@@ -290,3 +292,47 @@ def test_tokens_are_read_from_secret_fields():
 
     read = Read.of(Settings())
     assert read.bot_token == "xoxb-from-secret" and read.port == 3100 and not read.socket_mode
+
+
+async def test_the_ack_never_waits_for_the_core(ws, core, slack):
+    """A core stuck on a slow database still gets Slack its ack; the answer follows when the core is done."""
+    release = asyncio.Event()
+    handle = core.handle
+
+    async def slow_handle(event):
+        await release.wait()
+        return await handle(event)
+
+    core.handle = slow_handle
+    body = sr.slash_command_body("post late", user="U0BOB", trigger_id=slack.new_trigger_id())
+    response = await ws.adapter.app.async_dispatch(AsyncBoltRequest(body=body, headers=sr.signed(body)[1]))
+    assert response.status == 200
+    assert ws.channel() == []  # acked, and nothing done yet
+    release.set()
+    await ws.adapter.settle()
+    assert ws.channel() == ["late\n[Next]"]
+
+
+async def test_a_burst_is_worked_on_a_bounded_number_at_a_time(ws, core, slack):
+    """Work after the ack is bounded: a burst of 40 is answered, never more than WORKERS at once."""
+    from adapters.slack.adapter import WORKERS
+
+    busy, most = 0, 0
+    handle = core.handle
+
+    async def counted(event):
+        nonlocal busy, most
+        busy += 1
+        most = max(most, busy)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        busy -= 1
+        return await handle(event)
+
+    core.handle = counted
+    for i in range(40):
+        body = sr.slash_command_body(f"post n{i}", user="U0BOB", trigger_id=slack.new_trigger_id())
+        await ws.adapter.app.async_dispatch(AsyncBoltRequest(body=body, headers=sr.signed(body)[1]))
+    await ws.adapter.settle()
+    assert most == WORKERS < 40
+    assert sorted(ws.channel()) == sorted(f"n{i}\n[Next]" for i in range(40))
