@@ -128,6 +128,7 @@ class SlackAdapter:
             open_pacer=Pacer(50 / 60, 10, clock=clock, sleep=sleep),
         )
         self.installation_store: Any = None
+        self._oauth_tables: list[Any] = []
         self.app = self._build_app()
 
     # ---- the bolt app --------------------------------------------------------------------------------------
@@ -177,15 +178,19 @@ class SlackAdapter:
         from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
         from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
+        if self.store is None:
+            raise ValueError("Slack OAuth keeps installations in the bot's database: it needs the store")
         engine = self.store.engine
+        installations = AsyncSQLAlchemyInstallationStore(client_id=self.settings.client_id, engine=engine)
+        states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
+        self._oauth_tables = [installations, states]  # slack_installations, slack_bots, slack_oauth_states
         return AsyncOAuthSettings(
             client_id=self.settings.client_id,
             client_secret=self.settings.client_secret,
             scopes=SCOPES,
-            installation_store=AsyncSQLAlchemyInstallationStore(
-                client_id=self.settings.client_id, engine=engine
-            ),
-            state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+            installation_store=installations,
+            state_store=states,
+            install_page_rendering_enabled=False,  # /slack/install goes straight to Slack's consent screen
         )
 
     async def _client_for(self, team: str) -> AsyncWebClient:
@@ -357,6 +362,8 @@ class SlackAdapter:
     # ---- lifecycle -----------------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        for tables in self._oauth_tables:  # created if missing; not under Alembic (slack_sdk owns them)
+            await tables.create_tables()
         if self.settings.socket_mode:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 

@@ -215,6 +215,7 @@ class FakeSlack:
         self._rate_limits: dict[str, deque[int]] = defaultdict(deque)
         self._failures: dict[str, deque[str]] = defaultdict(deque)
         self._triggers: dict[str, float] = {}
+        self._oauth_codes: dict[str, tuple[str, str, str]] = {}
         self._response_users: dict[str, tuple[str | None, str | None]] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -275,6 +276,35 @@ class FakeSlack:
             "is_archived": archived,
             "is_im": False,
             "is_mpim": False,
+        }
+
+    def new_oauth_code(self, team_id: str, name: str, *, installer: str = "U0ADMIN") -> str:
+        """What Slack hands the redirect URL when `installer` adds the app to workspace `team_id`."""
+        code = f"code-{next(self._ids)}"
+        self._oauth_codes[code] = (team_id, name, installer)
+        return code
+
+    def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        grant = self._oauth_codes.pop(str(args.get("code", "")), None)
+        if grant is None:
+            return _error("invalid_code")
+        team_id, name, installer = grant
+        token = f"xoxb-{team_id.lower()}-token"
+        team = self.add_team(team_id, name, bot_token=token, bot_user="UBOT" + team_id[1:])
+        self.users.setdefault(
+            team.bot_user, {**self.users[next(iter(self.teams.values())).bot_user], "id": team.bot_user}
+        )
+        return {
+            "ok": True,
+            "app_id": "A0001",
+            "authed_user": {"id": installer},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": team.bot_user,
+            "team": {"id": team_id, "name": name},
+            "enterprise": None,
+            "is_enterprise_install": False,
         }
 
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
@@ -377,6 +407,8 @@ class FakeSlack:
             if token != APP_TOKEN:
                 return _error("invalid_auth")
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket={next(self._ids)}"}
+        if method == "oauth.v2.access":
+            return self._oauth_v2_access(args)
         team = self.teams.get(token or "")
         if team is None:
             return _error("not_authed" if not token else "invalid_auth")
