@@ -7,6 +7,7 @@ is configured, so a Discord-only install never imports slack_bolt.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.core import Core
 from bot.i18n import Catalog
 from bot.outbox import Dispatcher
 from bot.rituals import all_routers
+from bot.router import Router
 from bot.scheduler import SchedulerAlarm, Timers
 from bot.store.db import Store
 
@@ -52,7 +54,13 @@ class App:
         await self.store.close()
 
 
-def build(settings: Settings, *, clock: Clock | None = None, catalog: Catalog | None = None) -> App:
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    catalog: Catalog | None = None,
+    extra_routers: Sequence[Router] = (),
+) -> App:
     """Everything but the platform adapters; a virtual clock gets no alarm (time moves by command)."""
     clock = clock or SystemClock()
     store = Store(settings.database_url)
@@ -70,7 +78,7 @@ def build(settings: Settings, *, clock: Clock | None = None, catalog: Catalog | 
         store=store,
         clock=clock,
         catalog=catalog,
-        routers=all_routers(),
+        routers=[*all_routers(), *extra_routers],
         outbox=dispatcher,
         timers=timers,
     )

@@ -18,7 +18,11 @@ BACKENDS = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return "database backends: " + ", ".join(BACKENDS) + ("" if POSTGRES else " (set TSUNAGARI_TEST_POSTGRES for PostgreSQL)")
+    return (
+        "database backends: "
+        + ", ".join(BACKENDS)
+        + ("" if POSTGRES else " (set TSUNAGARI_TEST_POSTGRES for PostgreSQL)")
+    )
 
 
 async def _create_pg_database() -> tuple[str, str]:

@@ -94,7 +94,9 @@ class ScriptRunner:
             ):
                 if step.negate:
                     raise ScriptError(step.line, f'{place} showed "{step.text}" but should not have')
-                self.cursors[place] = shown.seq  # later expects may match the same message, never an earlier one
+                self.cursors[place] = (
+                    shown.seq
+                )  # later expects may match the same message, never an earlier one
                 return
         if step.negate:
             return

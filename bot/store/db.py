@@ -31,7 +31,8 @@ class Store:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        kwargs: dict = {"echo": echo}
+        # hide_parameters: an error or echo must never print bound values, which can be what a person typed.
+        kwargs: dict = {"echo": echo, "hide_parameters": True}
         if url.startswith("postgresql"):
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

@@ -1,0 +1,162 @@
+"""The command parser: what people type, including what chat clients do to it, and arbitrary text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.commands import Arg, CommandSpec, Opt, Parser, Role, parse_duration, tokenize
+from bot.errors import UserError
+from bot.rituals import all_routers
+
+SPECS = [spec for router in all_routers() for spec, _ in router.commands]
+PARSER = Parser(
+    SPECS
+    + [
+        CommandSpec(
+            "probe",
+            (Arg("people", "users"), Arg("words", "text")),
+            (
+                Opt("minutes", "duration", min=30, max=1800),
+                Opt("size", "int", min=2, max=4),
+                Opt("fast", "flag"),
+            ),
+            Role.ANYONE,
+            False,
+        ),
+    ]
+)
+
+
+def error_of(text: str) -> UserError:
+    with pytest.raises(UserError) as caught:
+        PARSER.parse(text)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("3", 180),
+        ("90s", 90),
+        ("3m", 180),
+        ("1m30s", 90),
+        ("1.5", 90),
+        ("3分", 180),
+        ("1分30秒", 90),
+        ("2 min", 120),
+    ],
+)
+def test_durations_people_write(text: str, seconds: int) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "abc", "-3", "2h", "1m90s", "3 minutes 4", "∞"])
+def test_a_wrong_duration_is_named_in_the_answer(text: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_duration(text)
+    assert caught.value.key == "core.error.bad_duration"
+
+
+def test_a_duration_out_of_range_says_the_range() -> None:
+    error = error_of("probe --minutes 999")
+    assert error.key == "core.error.duration_range"
+    assert (error.params["min"], error.params["max"]) == (30, 1800)
+    assert error_of("probe --minutes 0").key == "core.error.duration_range"
+
+
+def test_smart_quotes_em_dashes_and_japanese_brackets_are_read_as_typed() -> None:
+    parsed = PARSER.parse("event start “Yorimichi January” —lang ja")
+    assert parsed["name"] == "Yorimichi January" and parsed["lang"] == "ja"
+    parsed = PARSER.parse("event start 「ヨリミチ部　1月」")
+    assert parsed["name"] == "ヨリミチ部 1月"
+
+
+def test_free_text_keeps_apostrophes_and_inner_quotes() -> None:
+    parsed = PARSER.parse('probe I don\'t know "how" to start --fast')
+    assert parsed["words"] == 'I don\'t know "how" to start'
+    assert parsed["fast"] is True
+
+
+def test_mentions_in_platform_and_console_forms() -> None:
+    parsed = PARSER.parse("probe <@U123|bob> @carol hello --size 3")
+    assert parsed["people"] == ["<@U123>", "@carol"]
+    assert parsed["words"] == "hello" and parsed["size"] == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("evnt start x", "core.error.unknown_command_guess"),
+        ("zzzzzz", "core.error.unknown_command"),
+        ("event start", "core.error.missing_arg"),
+        ("event start x --lang", "core.error.missing_value"),
+        ("event start x --lang fr", "core.error.bad_lang"),
+        ("event start x --tz Mars/Olympus", "core.error.bad_zone"),
+        ("event start x --colour red", "core.error.unknown_option"),
+        ('event start "unclosed', "core.error.unclosed_quote"),
+        ("probe --size two", "core.error.bad_number"),
+        ("probe --size 9", "core.error.number_range"),
+        ("facilitators add bob", "core.error.expected_user"),
+        ("lang fr", "core.error.bad_choice"),
+        ("join --languages 日本語", "core.error.bad_language_code"),
+        ("x" * 4001, "core.error.command_too_long"),
+    ],
+)
+def test_each_mistake_gets_its_own_answer(text: str, key: str) -> None:
+    assert error_of(text).key == key
+
+
+def test_empty_text_is_help() -> None:
+    assert PARSER.parse("   ").spec.name == "help"
+
+
+def test_zone_names_are_found_whatever_their_case() -> None:
+    assert PARSER.parse("event start x --tz asia/tokyo")["tz"] == "Asia/Tokyo"
+    assert PARSER.parse("event start x --tz JST")["tz"] == "Asia/Tokyo"
+
+
+def test_tokens_remember_where_they_were() -> None:
+    tokens = tokenize('a "b c" d')
+    assert [(t.text, t.quoted) for t in tokens] == [("a", False), ("b c", True), ("d", False)]
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    st.text(max_size=300)
+    | st.lists(
+        st.sampled_from(
+            [
+                "event",
+                "start",
+                "join",
+                "--org",
+                "--lang",
+                "ja",
+                "--tz",
+                '"',
+                "“",
+                "「",
+                "<@U1>",
+                "@bob",
+                "—lang",
+                "--",
+                "=",
+                "turns",
+                "--minutes",
+                "3m",
+                "forget-me",
+                "confirm",
+                "\u3000",
+                "x" * 90,
+            ]
+        ),
+        max_size=12,
+    ).map(" ".join)
+)
+def test_any_text_parses_or_gets_a_localised_answer(text: str) -> None:
+    try:
+        PARSER.parse(text)
+    except UserError as error:
+        assert error.key.startswith("core.error.")

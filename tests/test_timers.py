@@ -1,0 +1,100 @@
+"""Timers: a row that falls due while the bot is stopped fires once after restart; never twice, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from adapters.console.adapter import TENANT, ConsoleAdapter
+from adapters.console.world import World
+from bot.bootstrap import build
+from bot.clock import VirtualClock
+from bot.config import Settings
+from bot.events import Caller, CommandInvoked
+from bot.store.models import Timer
+from tests.processes.timer_probe import probe
+
+pytestmark = pytest.mark.db
+ROOT = Path(__file__).resolve().parents[1]
+T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+
+
+def lifetime(url: str, when: datetime, mode: str, *extra: str) -> list[str]:
+    """One whole bot process, start to exit; returns what it posted."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.processes.timer_probe", url, when.isoformat(), mode, *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return [line for line in done.stdout.splitlines() if "probe rang" in line]
+
+
+async def test_a_timer_due_while_the_bot_was_stopped_fires_once_after_restart(database_url: str) -> None:
+    assert lifetime(database_url, T0, "schedule", "5", "3") == []
+    # The bot was down from 09:00 to 09:30; the timers fell due at 09:05.
+    fired = lifetime(database_url, T0 + timedelta(minutes=30), "start")
+    assert sorted(line.split(" | ")[1] for line in fired) == ["probe rang 0", "probe rang 1", "probe rang 2"]
+    assert all(line.startswith("[09:30] #probe") for line in fired)  # at start-up, not silently dropped
+    # A later restart finds nothing left to do.
+    assert lifetime(database_url, T0 + timedelta(minutes=40), "start") == []
+
+
+async def test_a_timer_not_yet_due_survives_a_restart_and_waits(database_url: str) -> None:
+    lifetime(database_url, T0, "schedule", "60", "1")
+    assert lifetime(database_url, T0 + timedelta(minutes=10), "start") == []
+    assert len(lifetime(database_url, T0 + timedelta(minutes=61), "start")) == 1
+
+
+async def test_two_processes_sweeping_at_once_fire_every_timer_exactly_once(database_url: str) -> None:
+    lifetime(database_url, T0, "schedule", "1", "150")
+    shown: list[str] = []
+    apps = []
+    for _ in range(2):  # two bots with engines of their own on one database
+        clock = VirtualClock(T0 + timedelta(minutes=5))
+        app = build(
+            Settings().model_copy(update={"database_url": database_url}), clock=clock, extra_routers=[probe]
+        )
+        app.dispatcher.register(
+            TENANT, ConsoleAdapter(World(shown.append), clock, ZoneInfo("UTC"), app.catalog)
+        )
+        apps.append(app)
+    try:
+        counts = await asyncio.gather(*(app.timers.sweep() for app in apps))
+    finally:
+        for app in apps:
+            await app.close()
+    rang = Counter(line.split(" | ")[1] for line in shown)
+    assert len(rang) == 150 and set(rang.values()) == {1}
+    assert sum(counts) == 150
+
+
+async def test_a_cancelled_timer_never_fires(database_url: str) -> None:
+    shown: list[str] = []
+    clock = VirtualClock(T0)
+    app = build(
+        Settings().model_copy(update={"database_url": database_url}), clock=clock, extra_routers=[probe]
+    )
+    app.dispatcher.register(TENANT, ConsoleAdapter(World(shown.append), clock, ZoneInfo("UTC"), app.catalog))
+    await app.start()
+    try:
+        caller = Caller(TENANT, "probe", "#probe")
+        await app.core.handle(CommandInvoked(caller, "probe schedule 5 2"))
+        await app.dispatcher.send(TENANT, await app.core.handle(CommandInvoked(caller, "probe cancel")))
+        await app.timers.advance_to(T0 + timedelta(minutes=10))
+        async with app.store.session() as session:
+            statuses = sorted(t.status for t in (await session.exec(select(Timer))).all())
+    finally:
+        await app.close()
+    assert [line.split(" | ")[1] for line in shown] == ["probe cancelled 2"]
+    assert statuses == ["cancelled", "cancelled"]
