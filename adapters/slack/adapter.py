@@ -145,6 +145,10 @@ class SlackAdapter:
             raise ValueError(
                 "Slack over HTTP needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)"
             )
+        if s.oauth and s.socket_mode:
+            raise ValueError(
+                "Slack OAuth installs need HTTP mode: unset SLACK_APP_TOKEN, or drop SLACK_CLIENT_ID"
+            )
         if s.oauth:
             app = AsyncApp(
                 signing_secret=s.signing_secret or "",

@@ -279,6 +279,17 @@ def test_http_mode_without_a_signing_secret_is_a_clear_error(slack, core):
         SlackAdapter(core, None, slack_settings(slack.api_url, slack_signing_secret=None))
 
 
+def test_oauth_with_an_app_token_is_a_clear_error(slack, core):
+    settings = slack_settings(
+        slack.api_url,
+        slack_app_token=SecretStr(APP_TOKEN),
+        slack_client_id="1.2",
+        slack_client_secret=SecretStr("s"),
+    )
+    with pytest.raises(ValueError, match="HTTP mode"):
+        SlackAdapter(core, None, settings)
+
+
 def test_tokens_are_read_from_secret_fields():
     class Secret:
         def get_secret_value(self) -> str:
