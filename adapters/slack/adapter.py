@@ -12,7 +12,6 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -24,6 +23,7 @@ from adapters.slack import translate
 from adapters.slack.outbox import Interaction, MemoryRefs, MessageRefs, SlackOutbox, StoreRefs
 from adapters.slack.pacing import Pacer, Sleep, retry_handlers
 from adapters.slack.profiles import Profiles
+from adapters.slack.settings import SCOPES, SlackSettings
 from adapters.slack.translate import Profile
 from bot.actions import Action, Delivery, Message, Reply
 from bot.events import Event, InboundEvent
@@ -36,55 +36,10 @@ BACKLOG = 1024
 # Requests worked on at once after their ack. A burst is served first come, first done: early clicks get
 # their answer (and their 3-second trigger_id used) at once instead of all finishing together at the end.
 WORKERS = 16
-SCOPES = [
-    "commands",
-    "chat:write",
-    "chat:write.public",
-    "channels:join",
-    "im:write",
-    "mpim:write",
-    "users:read",
-    "app_mentions:read",
-]
 
 
 class Core(Protocol):
     async def handle(self, event: InboundEvent) -> list[Action]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class SlackSettings:
-    """The Slack part of the bot's settings (env: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET...)."""
-
-    bot_token: str | None = None
-    app_token: str | None = None
-    signing_secret: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
-    host: str = "0.0.0.0"
-    port: int = 3000
-    api_url: str = "https://slack.com/api/"
-    command: str = "/tsunagari"
-
-    @classmethod
-    def of(cls, settings: Any) -> SlackSettings:
-        """Read `slack_*` fields from the project's settings object, whatever else it holds."""
-        values = {}
-        for name in cls.__dataclass_fields__:
-            value = getattr(settings, "slack_" + name, None)
-            if hasattr(value, "get_secret_value"):
-                value = value.get_secret_value()
-            if value is not None:
-                values[name] = value
-        return cls(**values)
-
-    @property
-    def socket_mode(self) -> bool:
-        return bool(self.app_token)
-
-    @property
-    def oauth(self) -> bool:
-        return bool(self.client_id and self.client_secret)
 
 
 class SlackAdapter:

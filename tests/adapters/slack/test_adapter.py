@@ -299,7 +299,7 @@ def test_tokens_are_read_from_secret_fields():
         slack_bot_token = Secret()
         slack_port = 3100
 
-    from adapters.slack.adapter import SlackSettings as Read
+    from adapters.slack.settings import SlackSettings as Read
 
     read = Read.of(Settings())
     assert read.bot_token == "xoxb-from-secret" and read.port == 3100 and not read.socket_mode

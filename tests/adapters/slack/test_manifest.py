@@ -6,7 +6,7 @@ from importlib import resources
 
 import yaml
 
-from adapters.slack.adapter import SCOPES, SlackSettings
+from adapters.slack.settings import SCOPES, SlackSettings
 
 
 def manifest() -> dict:

@@ -12,7 +12,7 @@ from slack_sdk.models.views import View
 from adapters.slack import render
 from bot.actions import Button, Choice, Field, Form, Input, Message
 from bot.markup import clock_time, relative_time
-from tests.fakes.slack_api import block_errors, view_errors
+from tests.fakes.slack_limits import block_errors, view_errors
 
 
 def payloads(message: Message) -> list[dict]:
