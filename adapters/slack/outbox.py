@@ -182,7 +182,7 @@ class SlackOutbox:
                 case Update():
                     await self._update(client, tenant, team, action)
                 case OpenForm():
-                    await self._open_form(client, action, interaction)
+                    await self._open_form(client, team, action, interaction)
                 case _:
                     raise TypeError(f"unsupported action {type(action).__name__}")
         except Refused as refused:
@@ -309,7 +309,7 @@ class SlackOutbox:
         await self._refs.save(tenant, action.ref, channel, stamps[: max(len(parts), 1)])
 
     async def _open_form(
-        self, client: AsyncWebClient, action: OpenForm, interaction: Interaction | None
+        self, client: AsyncWebClient, team: str, action: OpenForm, interaction: Interaction | None
     ) -> None:
         if interaction is None or interaction.trigger_id is None or interaction.user != action.user:
             raise Refused("no_trigger")  # Slack opens a modal only in answer to that person's own click
@@ -318,7 +318,14 @@ class SlackOutbox:
             close_label=self._text(interaction.locale, "slack.close"),
             channel=interaction.channel,
         )
-        await self._call(client, "views.open", trigger_id=interaction.trigger_id, view=view.to_dict())
+        try:
+            await self._call(client, "views.open", trigger_id=interaction.trigger_id, view=view.to_dict())
+        except Refused as refused:
+            if refused.code in {"expired_trigger_id", "invalid_trigger_id"}:
+                # The click's 3 seconds ran out (a slow moment): ask for the click again, don't fail silently.
+                again = Message(self._text(interaction.locale, "slack.form_expired"))
+                await self._reply(client, team, Reply(action.user, interaction.channel, again), interaction)
+            raise
 
 
 def _lane(action: Action) -> Hashable:

@@ -151,6 +151,22 @@ async def test_a_form_opens_with_the_fresh_trigger_and_its_submission_is_posted(
     assert core.events[-1].caller.channel == "C0MAIN"
 
 
+async def test_a_trigger_that_ran_out_asks_for_the_click_again(ws, slack, core):
+    handle = core.handle
+
+    async def slow(event):
+        slack.expire_triggers()  # the core took more than Slack's 3 seconds
+        return await handle(event)
+
+    core.handle = slow
+    await ws.command("bob", "form")
+    assert slack.calls_to("views.open")[0].response["error"] == "expired_trigger_id"
+    assert ws.whispers("bob") == [  # forms go first, so the apology comes before the command's reply
+        "That took me too long to open the form. Please click the button again.",
+        "opening",
+    ]
+
+
 async def test_close_label_follows_the_callers_locale(ws, slack):
     await ws.command("alice", "form")
     assert ws.open_view()["close"]["text"] == "キャンセル"
