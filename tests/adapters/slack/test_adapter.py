@@ -363,3 +363,38 @@ async def test_a_burst_is_worked_on_a_bounded_number_at_a_time(ws, core, slack):
     await ws.adapter.settle()
     assert most == WORKERS < 40
     assert sorted(ws.channel()) == sorted(f"n{i}\n[Next]" for i in range(40))
+
+
+async def test_an_update_that_grows_posts_more_and_one_that_shrinks_deletes_the_rest(ws, slack):
+    send = ws.adapter.send
+    long_text = "\n\n".join(f"line {i} " + "x" * 2900 for i in range(70))  # two Slack messages
+    await send("slack:T0001", [Post("C0MAIN", Message("short"), ref="board")])
+    await send("slack:T0001", [Update("board", Message(long_text))])
+    assert len(slack.messages["C0MAIN"]) == 2
+    assert [c.method for c in slack.calls if c.method.startswith("chat.")][-2:] == [
+        "chat.update",
+        "chat.postMessage",
+    ]
+    await send("slack:T0001", [Update("board", Message("short again"))])
+    assert ws.channel() == ["short again"]
+    [delivery] = await send("slack:T0001", [Update("board", Message("and again"))])
+    assert delivery.status == "ok" and ws.channel() == ["and again"]
+
+
+async def test_an_update_of_an_unknown_ref_is_reported_failed(ws):
+    [delivery] = await ws.adapter.send("slack:T0001", [Update("never-posted", Message("x"))])
+    assert delivery.status == "failed" and delivery.detail == "message_not_found"
+
+
+async def test_a_reply_where_the_bot_cannot_whisper_becomes_a_dm(ws, slack):
+    slack.add_channel("C0SECRET", "secret", bot_member=False, private=True)
+    [delivery] = await ws.adapter.send("slack:T0001", [Reply("U0BOB", "C0SECRET", Message("only you"))])
+    assert delivery.status == "ok"
+    assert ws.dms("bob") == ["only you"]
+
+
+async def test_actions_to_one_channel_keep_their_order(ws, slack):
+    actions = [Post("C0MAIN", Message(f"m{i}")) for i in range(8)] + [Reply("U0BOB", "C0MAIN", Message("r"))]
+    deliveries = await ws.adapter.send("slack:T0001", actions)
+    assert [d.action for d in deliveries] == actions
+    assert ws.channel() == [f"m{i}" for i in range(8)]
