@@ -109,19 +109,25 @@ def clip(text: str, limit: int) -> str:
 _ATOM = re.compile(r"<[^<>]*>|\s+|[^\s<]+|<")
 
 
-SEPARATORS = ("\n\n", "\n")
+# Where to cut, best first: paragraphs, lines, then sentences (Japanese ones have no space after them).
+SEPARATORS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\n\n"), "\n\n"),
+    (re.compile(r"\n"), "\n"),
+    (re.compile(r"(?<=[。！？])|(?<=[.!?] )"), ""),
+)
 
 
 def split(text: str, limit: int, level: int = 0) -> list[str]:
-    """Cut mrkdwn into pieces of at most `limit` characters: at paragraphs, then lines, then words.
+    """Cut mrkdwn into pieces of at most `limit` characters: at paragraphs, lines, sentences, then words.
 
     A `<...>` token (mention, date) is never cut; a single word longer than the limit is.
     """
     if len(text) <= limit:
         return [text] if text.strip() else []
-    for i, separator in enumerate(SEPARATORS[level:], start=level):
-        if separator in text:
-            return _pack(text.split(separator), separator, limit, i + 1)
+    for i, (separator, joiner) in enumerate(SEPARATORS[level:], start=level):
+        parts = separator.split(text)
+        if len(parts) > 1:
+            return _pack(parts, joiner, limit, i + 1)
     pieces: list[str] = []
     current = ""
     for atom in _ATOM.findall(text):

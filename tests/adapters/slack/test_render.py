@@ -70,6 +70,15 @@ def test_long_text_is_split_into_sections_at_paragraphs():
     assert re.sub(r"\s", "", "".join(sections)) == re.sub(r"\s", "", "".join(paragraphs))
 
 
+def test_japanese_text_without_spaces_is_cut_after_a_sentence():
+    sentence = "最近気になっていることを互いに三分ずつ話します。"  # 24 characters, no spaces
+    [payload] = payloads(Message(text=sentence * 300))
+    sections = [b["text"]["text"] for b in payload["blocks"]]
+    assert len(sections) == 3
+    assert all(s.endswith("。") and len(s) <= 3000 for s in sections)
+    assert "".join(sections) == sentence * 300
+
+
 def test_one_huge_word_is_cut_and_a_mention_is_never_cut():
     text = "x" * 7000 + " " + "<@U0BOB> " * 400
     [payload] = payloads(Message(text=text))
