@@ -271,14 +271,22 @@ class SlackOutbox:
         self, client: AsyncWebClient, team: str, action: Reply, interaction: Interaction | None
     ) -> None:
         parts = self._render(team, action.message)
-        if interaction and interaction.response_url and interaction.user == action.user:
+        if (
+            interaction
+            and interaction.response_url
+            and (interaction.user, interaction.channel) == (action.user, action.channel)
+        ):
             # response_url works where the bot is not a member (a DM between two people, a private channel).
             hook = AsyncWebhookClient(interaction.response_url)
-            for part in parts:
+            for i, part in enumerate(parts):
                 answer = await hook.send(response_type="ephemeral", replace_original=False, **part.payload())
                 if answer.status_code != 200:
-                    raise Refused(answer.body or str(answer.status_code))
-            return
+                    if i:  # part of the reply is out already; the rest cannot follow another way
+                        raise Refused(answer.body or str(answer.status_code))
+                    log.info("A response_url was refused (%s); whispering another way", answer.status_code)
+                    break
+            else:
+                return
         if action.channel is not None:
             try:
                 for part in parts:

@@ -398,3 +398,11 @@ async def test_actions_to_one_channel_keep_their_order(ws, slack):
     deliveries = await ws.adapter.send("slack:T0001", actions)
     assert [d.action for d in deliveries] == actions
     assert ws.channel() == [f"m{i}" for i in range(8)]
+
+
+async def test_a_refused_response_url_falls_back_to_an_ephemeral_message(ws, slack):
+    dead = f"http://127.0.0.1:{slack.port}/commands/T0001/expired"  # Slack answers 404 to a dead hook
+    body = sr.slash_command_body("whisper still reaches you", user="U0BOB", response_url=dead)
+    await ws.dispatch(*sr.signed(body))
+    assert ws.whispers("bob") == ["still reaches you"]
+    assert len(slack.calls_to("chat.postEphemeral", ok=True)) == 1
