@@ -6,6 +6,6 @@ from bot.router import Router
 
 
 def all_routers() -> list[Router]:
-    from bot.rituals import event, people
+    from bot.rituals import barriers, event, people
 
-    return [event.router, people.router]
+    return [event.router, people.router, barriers.router]

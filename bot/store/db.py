@@ -18,9 +18,29 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 log = logging.getLogger(__name__)
 
 
+class _NoRowData(logging.Filter):
+    """Drops the driver's DEBUG records: aiosqlite prints every statement with its bound values and
+    SQLAlchemy prints every result row there, and either can be what a participant typed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+_NO_ROW_DATA = _NoRowData()
+
+
+def _silence_row_data() -> None:
+    for name in ("aiosqlite", "sqlalchemy.engine.Engine"):
+        logger = logging.getLogger(name)
+        if _NO_ROW_DATA not in logger.filters:
+            logger.addFilter(_NO_ROW_DATA)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # Deleted or overwritten rows are zeroed in the file, not left in free space for anyone to read back.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -33,6 +53,7 @@ class Store:
         self.url = url
         # hide_parameters: an error or echo must never print bound values, which can be what a person typed.
         kwargs: dict = {"echo": echo, "hide_parameters": True}
+        _silence_row_data()
         if url.startswith("postgresql"):
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

@@ -1,3 +1,4 @@
 """Imports every module that defines tables, so SQLModel.metadata (and Alembic) sees them all."""
 
+from bot.rituals.barriers import models as barrier_models  # noqa: F401
 from bot.store import models  # noqa: F401

@@ -1,0 +1,89 @@
+"""Finding a board and its cards, and recognising a person's own cards through the board's secret."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from bot.errors import UserError
+from bot.rituals.barriers import crypto
+from bot.rituals.barriers.models import BarrierBoard, BarrierCard, BarrierVote
+from bot.router import Ctx
+from bot.store.models import Event, Member
+
+
+async def live_board(ctx: Ctx, event: Event | None = None) -> BarrierBoard | None:
+    event = event or ctx.event
+    if event is None:
+        return None
+    statement = select(BarrierBoard).where(BarrierBoard.event_id == event.id, BarrierBoard.status != "closed")
+    return (await ctx.session.exec(statement.with_for_update())).first()
+
+
+async def require_board(ctx: Ctx) -> BarrierBoard:
+    board = await live_board(ctx)
+    if board is None:
+        raise UserError("barriers.error.no_board")
+    return board
+
+
+async def board_by_id(ctx: Ctx, raw: str | None) -> BarrierBoard:
+    board = None
+    if raw and raw.isdigit():
+        board = (
+            await ctx.session.exec(select(BarrierBoard).where(BarrierBoard.id == int(raw)).with_for_update())
+        ).first()
+    if board is None or board.tenant_id != ctx.tenant or board.status == "closed":
+        raise UserError("core.error.stale_button")
+    return board
+
+
+async def event_of(ctx: Ctx, board: BarrierBoard) -> Event:
+    if ctx.event is not None and ctx.event.id == board.event_id:
+        return ctx.event
+    return await ctx.session.get(Event, board.event_id)
+
+
+async def cards_of(ctx: Ctx, board: BarrierBoard) -> list[BarrierCard]:
+    """A board's cards in the order of their random ids: the only order a card has before the reveal."""
+    rows = await ctx.session.exec(
+        select(BarrierCard).where(BarrierCard.board_id == board.id).order_by(col(BarrierCard.id))
+    )
+    return list(rows.all())
+
+
+async def card_by_number(ctx: Ctx, board: BarrierBoard, raw: str) -> BarrierCard:
+    if not raw.lstrip("#").isdigit():
+        raise UserError("barriers.error.bad_number", value=raw[:20])
+    number = int(raw.lstrip("#"))
+    card = (
+        await ctx.session.exec(
+            select(BarrierCard).where(BarrierCard.board_id == board.id, BarrierCard.number == number)
+        )
+    ).first()
+    if card is None:
+        raise UserError("barriers.error.no_such_card", number=number, count=board.shown_count)
+    return card
+
+
+async def own_cards(ctx: Ctx, board: BarrierBoard, member: Member | None = None) -> list[BarrierCard]:
+    """The caller's own cards: the ones whose author tag their id reproduces under the board's secret."""
+    user = (member or ctx.member).user_id
+    if board.secret is None:
+        return []
+    return [
+        card
+        for card in await cards_of(ctx, board)
+        if crypto.same_tag(card.author, crypto.author_tag(board.secret, card.id, ctx.tenant, user))
+    ]
+
+
+async def vote_counts(ctx: Ctx, cards: list[BarrierCard]) -> dict[str, int]:
+    if not cards:
+        return {}
+    rows = await ctx.session.exec(
+        select(BarrierVote.card_id, func.count())
+        .where(col(BarrierVote.card_id).in_([card.id for card in cards]))
+        .group_by(BarrierVote.card_id)
+    )
+    return {card_id: count for card_id, count in rows.all()}
