@@ -10,6 +10,7 @@ import asyncio
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from pydantic import SecretStr
@@ -134,6 +135,11 @@ class Workspace:
         event = sr.app_mention(f"<@UBOT> {text}", user=self.ids[name])
         body = sr.event_callback(event, event_id=event_id)
         return await self.dispatch(*sr.signed(json.dumps(body), json_body=True, retry_num=retry))
+
+    async def wait(self, app: Any, **delta: float) -> None:
+        """Virtual time passes: timers that fall due fire, and what they send goes out through Slack."""
+        await app.timers.advance_to(app.clock.now() + timedelta(**delta))
+        await self.adapter.settle()
 
     def channel(self, channel: str = "C0MAIN") -> list[str]:
         return self.slack.texts(channel)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+
+from tests.fakes.slack_api import message_text
 
 pytestmark = pytest.mark.db
 
@@ -59,3 +63,60 @@ async def test_a_slash_command_retried_with_the_same_trigger_acts_once(bot):
         assert (await ws.dispatch(*sr.signed(body))).status == 200
     # alice's Slack locale is ja-JP, so the event she starts without --lang speaks Japanese.
     assert len(ws.channel()) == 1 and ws.channel()[0].startswith("*Once* を開始しました")
+
+
+async def test_an_anonymous_barrier_board_through_slack(bot):
+    app, ws = bot
+    await ws.command("alice", 'event start "Yorimichi January" --lang en')
+    for name in ("bob", "carol", "dave"):
+        await ws.command(name, "join")
+    await ws.command("alice", "barriers open --min 3")
+    board_ts = ws.slack.messages["C0MAIN"][-1]["ts"]
+    assert "Cards in: 0" in ws.channel()[-1] and ws.channel()[-1].endswith("[Share anonymously]\n[My cards]")
+
+    # By command: only the author hears back; by the modal: opened with the click's own trigger_id.
+    await ws.command("bob", "barriers share I am afraid to look foolish --category fear")
+    assert ws.whispers("bob")[-1].startswith("Your card is in (Expectation and fear)")
+    await ws.click("carol", "Share anonymously")
+    view = ws.open_view()
+    assert [b["block_id"] for b in view["blocks"]] == ["text", "category"]
+    assert view["blocks"][1]["element"]["type"] == "static_select"
+    await ws.submit("carol", {"text": "Nobody here talks about <!channel> loneliness", "category": "taboo"})
+    assert ws.whispers("carol")[-1].startswith("Your card is in (Taboo and stigma)")
+    await ws.command("dave", 'barriers share "Our department only ever talks to itself" --category isolation')
+    assert not any("afraid" in text or "loneliness" in text for text in ws.channel())
+
+    # The board's count moves on the timer's minute, by editing the message posted at the start.
+    await ws.wait(app, minutes=1)
+    assert [c for c in ws.slack.calls_to("chat.update", ok=True) if c.args["ts"] == board_ts]
+    [board] = [m for m in ws.slack.messages["C0MAIN"] if m["ts"] == board_ts]
+    assert "Cards in: 3" in message_text(board) and board["edited"]
+
+    await ws.command("alice", "barriers reveal")
+    revealed = "\n".join(ws.channel())
+    assert "Revealed: 3 cards" in revealed
+    assert "loneliness" in revealed and "<!channel>" not in revealed  # a card cannot ping everyone
+    await ws.click("bob", "Me too #1")
+    assert ws.whispers("bob")[-1].startswith("Counted: “me too” on #1")
+    await ws.wait(app, minutes=1)
+    assert "Me too: 1" in "\n".join(ws.channel())
+
+    await ws.command("alice", "barriers close")
+    assert any("This board is closed" in text for text in ws.channel())
+    assert all(call.ok for call in ws.slack.calls), [c for c in ws.slack.calls if not c.ok]
+
+
+async def test_sharing_a_card_through_slack_logs_nothing_of_it_even_at_debug(bot, caplog):
+    """The request that carries a card also names its author: no logger (ours, bolt's, slack_sdk's) repeats it."""
+    app, ws = bot
+    caplog.set_level(logging.DEBUG)
+    await ws.command("alice", 'event start "Yorimichi" --lang en')
+    await ws.command("bob", "join")
+    await ws.command("carol", "join")
+    await ws.command("alice", "barriers open --min 3")
+    await ws.command("bob", "barriers share UNMISTAKABLE-CARD-WORDS --category fear")
+    await ws.click("carol", "Share anonymously")
+    await ws.submit("carol", {"text": "ANOTHER-UNMISTAKABLE-CARD", "category": "trust"})
+    assert ws.whispers("carol")[-1].startswith("Your card is in")
+    leaks = [r.name for r in caplog.records if "UNMISTAKABLE" in r.getMessage()]
+    assert leaks == []
