@@ -37,14 +37,17 @@ class App:
     adapters: list[Any] = field(default_factory=list)
 
     async def start(self, *, migrate: bool = True) -> None:
-        """Migrate, arm the alarms and fire what fell due while we were down, then start the adapters."""
+        """Migrate, start the adapters, then arm the alarms and fire what fell due while we were down.
+
+        Adapters come first: what fell due during the downtime is delivered through them.
+        """
         if migrate:
             await self.store.upgrade()
+        for adapter in self.adapters:
+            await adapter.start()
         if self.alarm is not None:
             self.alarm.start()
         await self.timers.start()
-        for adapter in self.adapters:
-            await adapter.start()
 
     async def close(self) -> None:
         for adapter in reversed(self.adapters):

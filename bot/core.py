@@ -67,6 +67,7 @@ class Core:
     async def handle(self, event: InboundEvent) -> list[Action]:
         caller = event.caller
         locale = normalise_locale(caller.locale) or self.settings.default_lang
+        ctx: Ctx | None = None
         async with self.store.session() as session:
             try:
                 ctx = await self._context(session, caller)
@@ -79,6 +80,8 @@ class Core:
                 await session.commit()
             except UserError as error:
                 await session.rollback()
+                # A handler may learn the reader's language late (a button in a DM names its event).
+                locale = ctx.locale if ctx is not None else locale
                 return [self._error_reply(caller, locale, error.key, error.params)]
             except Exception:
                 await session.rollback()

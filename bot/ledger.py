@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.models import Connection
@@ -85,3 +85,46 @@ async def forget(session: AsyncSession, *, tenant: str, member_id: int) -> None:
     )
     for row in rows.all():
         await session.delete(row)
+
+
+async def between(session: AsyncSession, *, tenant: str, a: int, b: int) -> Connection | None:
+    low, high = ordered(a, b)
+    return (
+        await session.exec(
+            select(Connection).where(
+                Connection.tenant_id == tenant, Connection.member_a_id == low, Connection.member_b_id == high
+            )
+        )
+    ).first()
+
+
+async def of_member(session: AsyncSession, *, tenant: str, member_id: int) -> list[Connection]:
+    """One member's connections, the newest stage change first."""
+    rows = await session.exec(
+        select(Connection)
+        .where(
+            Connection.tenant_id == tenant,
+            or_(Connection.member_a_id == member_id, Connection.member_b_id == member_id),
+        )
+        .order_by(col(Connection.stage_changed_at).desc(), col(Connection.id))
+    )
+    return list(rows.all())
+
+
+def set_stage(row: Connection, stage: str, now: datetime) -> bool:
+    """Move a connection to `stage` (any direction: people drift apart too); False if it was there already."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}")
+    if row.stage == stage:
+        return False
+    row.stage, row.stage_changed_at = stage, now
+    return True
+
+
+async def stage_counts(session: AsyncSession, *, tenant: str, event_id: int | None = None) -> dict[str, int]:
+    """How many connections are at each stage (those begun at one event, or all): counts, never names."""
+    query = select(Connection.stage, func.count()).where(Connection.tenant_id == tenant)
+    if event_id is not None:
+        query = query.where(Connection.event_id == event_id)
+    found = dict((await session.exec(query.group_by(col(Connection.stage)))).all())
+    return {stage: found.get(stage, 0) for stage in STAGES}

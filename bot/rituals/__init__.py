@@ -6,6 +6,6 @@ from bot.router import Router
 
 
 def all_routers() -> list[Router]:
-    from bot.rituals import barriers, event, people
+    from bot.rituals import barriers, connections, event, nudges, people
 
-    return [event.router, people.router, barriers.router]
+    return [event.router, people.router, barriers.router, connections.router, nudges.router]

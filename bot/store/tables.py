@@ -1,4 +1,5 @@
 """Imports every module that defines tables, so SQLModel.metadata (and Alembic) sees them all."""
 
 from bot.rituals.barriers import models as barrier_models  # noqa: F401
+from bot.rituals.nudges import models as nudges  # noqa: F401
 from bot.store import models  # noqa: F401

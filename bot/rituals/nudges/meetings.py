@@ -1,0 +1,58 @@
+"""Who met whom at an event, read from the connection ledger (pairs and one-on-ones record the links)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlmodel import and_, col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.models import Connection, Event, Member, Participant
+
+MAX_PEOPLE = 5  # a nudge names at most this many people: enough to act on, few enough to read
+
+
+def _made_at(event: Event):  # noqa: ANN202 - a SQL condition
+    """A connection that started at this event, or an older one renewed while it ran."""
+    window = [col(Connection.last_met_at) >= event.created_at]
+    if event.ended_at is not None:
+        window.append(col(Connection.last_met_at) <= event.ended_at)
+    return or_(Connection.event_id == event.id, and_(*window))
+
+
+async def connections_at(
+    session: AsyncSession, event: Event, members: set[int] | None = None
+) -> list[Connection]:
+    """The links made at `event` (only those touching `members`, when given)."""
+    query = select(Connection).where(Connection.tenant_id == event.tenant_id, _made_at(event))
+    if members is not None:
+        ids = sorted(members)
+        query = query.where(or_(col(Connection.member_a_id).in_(ids), col(Connection.member_b_id).in_(ids)))
+    rows = list((await session.exec(query.order_by(col(Connection.created_at), col(Connection.id)))).all())
+    if all(row.event_id == event.id for row in rows):
+        return rows
+    # A link renewed during the event counts only if both were in it (another channel may run at once).
+    present = set(
+        (await session.exec(select(Participant.member_id).where(Participant.event_id == event.id))).all()
+    )
+    return [
+        row
+        for row in rows
+        if row.event_id == event.id or (row.member_a_id in present and row.member_b_id in present)
+    ]
+
+
+def by_member(connections: list[Connection]) -> dict[int, list[tuple[Connection, int]]]:
+    """member id -> [(connection, the other member's id)], in the order the links were made."""
+    found: dict[int, list[tuple[Connection, int]]] = defaultdict(list)
+    for row in connections:
+        found[row.member_a_id].append((row, row.member_b_id))
+        found[row.member_b_id].append((row, row.member_a_id))
+    return found
+
+
+async def members_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Member]:
+    if not ids:
+        return {}
+    rows = await session.exec(select(Member).where(col(Member.id).in_(sorted(ids))))
+    return {row.id: row for row in rows.all()}
