@@ -22,6 +22,7 @@ from adapters.slack.profiles import Profiles
 from adapters.slack.render import SlackMessage, render_form, render_message
 from adapters.slack.translate import team_of
 from bot.actions import Action, Delivery, DirectMessage, Message, OpenForm, Post, Reply, Update
+from bot.pacing import rate_limited_detail
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +100,27 @@ class StoreRefs:
 
 
 class Refused(Exception):
-    """Slack said no: `code` is Slack's error code."""
+    """Slack said no: `code` is Slack's error code (`rate_limited` for a 429 that outlived its retries)."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, retry_after: float | None = None) -> None:
         super().__init__(code)
         self.code = code
+        self.retry_after = retry_after
+
+    @property
+    def detail(self) -> str:
+        return rate_limited_detail(self.retry_after) if self.code == "rate_limited" else self.code
+
+
+def _retry_after(headers: Any) -> float | None:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            value = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 def _status(code: str, *, direct: bool) -> str:
@@ -187,7 +204,7 @@ class SlackOutbox:
                     raise TypeError(f"unsupported action {type(action).__name__}")
         except Refused as refused:
             log.warning("Slack refused a %s in %s: %s", type(action).__name__, team, refused.code)
-            return Delivery(action, _status(refused.code, direct=False), refused.code)
+            return Delivery(action, _status(refused.code, direct=False), refused.detail)
         except Exception as e:
             log.exception("Could not deliver a %s in %s", type(action).__name__, team)
             return Delivery(action, "failed", type(e).__name__)
@@ -199,6 +216,8 @@ class SlackOutbox:
         try:
             answer = await client.api_call(method, json=kwargs)
         except SlackApiError as e:
+            if e.response.status_code == 429:  # still limited after the client's own retries
+                raise Refused("rate_limited", _retry_after(e.response.headers)) from None
             raise Refused(str(e.response.get("error") or e.response.status_code)) from None
         return answer.data  # type: ignore[return-value]
 
@@ -207,7 +226,12 @@ class SlackOutbox:
     ) -> dict[str, Any]:
         await self._channel_pacer.wait((team, channel))
         await self._team_pacer.wait(team)
-        return await self._call(client, method, channel=channel, **kwargs)
+        try:
+            return await self._call(client, method, channel=channel, **kwargs)
+        except Refused as refused:
+            if refused.code == "rate_limited":  # the others bound for this channel wait it out too
+                self._channel_pacer.hold((team, channel), refused.retry_after or 1.0)
+            raise
 
     def _render(self, team: str, message: Message) -> list[SlackMessage]:
         return render_message(message, self._profiles.names(team))
@@ -265,7 +289,7 @@ class SlackOutbox:
                 await self._post(client, tenant, team, action.near, fallback, action.ref)
                 return Delivery(action, status, f"{refused.code}; mentioned in {action.near}")
             log.warning("A DM in %s was not delivered: %s", team, refused.code)
-            return Delivery(action, status, refused.code)
+            return Delivery(action, status, refused.detail)
 
     async def _reply(
         self, client: AsyncWebClient, team: str, action: Reply, interaction: Interaction | None

@@ -23,6 +23,8 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from bot.pacing import TokenBucket
+
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
@@ -30,24 +32,26 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class Pacer:
-    """One token bucket per key: `burst` calls at once, then `rate` per second. Waiters reserve in turn."""
+    """One token bucket (the core's GCRA `TokenBucket`) per key: `burst` calls at once, then `rate` a second."""
 
     def __init__(
         self, rate: float, burst: int, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
     ):
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._sleep = sleep
-        self._buckets: dict[Hashable, tuple[float, float]] = {}
+        self.rate, self.burst = rate, burst
+        self._clock, self._sleep = clock, sleep
+        self._buckets: dict[Hashable, TokenBucket] = {}
+
+    def _bucket(self, key: Hashable) -> TokenBucket:
+        if key not in self._buckets:
+            self._buckets[key] = TokenBucket(self.rate, self.burst, clock=self._clock, sleep=self._sleep)
+        return self._buckets[key]
 
     async def wait(self, key: Hashable) -> None:
-        now = self._clock()
-        tokens, last = self._buckets.get(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate) - 1
-        self._buckets[key] = (tokens, now)
-        if tokens < 0:
-            await self._sleep(-tokens / self.rate)
+        await self._bucket(key).acquire()
+
+    def hold(self, key: Hashable, seconds: float) -> None:
+        """Slack said Retry-After for `key`: nothing more goes there before it, and no burst follows."""
+        self._bucket(key).hold(seconds)
 
 
 class RateLimitRetry(AsyncRateLimitErrorRetryHandler):

@@ -406,3 +406,14 @@ async def test_a_refused_response_url_falls_back_to_an_ephemeral_message(ws, sla
     await ws.dispatch(*sr.signed(body))
     assert ws.whispers("bob") == ["still reaches you"]
     assert len(slack.calls_to("chat.postEphemeral", ok=True)) == 1
+
+
+async def test_a_429_that_outlives_the_retries_is_reported_for_the_senders_queue(ws, slack):
+    """The nudge sender's PacedQueue holds and tries again when a Delivery says `rate_limited`."""
+    from bot.pacing import retry_after_of
+
+    slack.rate_limit("chat.postMessage", times=4, retry_after=30)
+    [delivery] = await ws.adapter.send("slack:T0001", [Post("C0MAIN", Message("later"))])
+    assert delivery.status == "failed" and retry_after_of(delivery.detail) == 30
+    [delivery] = await ws.adapter.send("slack:T0001", [Post("C0MAIN", Message("now"))])
+    assert delivery.status == "ok" and ws.channel() == ["now"]

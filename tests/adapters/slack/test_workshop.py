@@ -120,3 +120,32 @@ async def test_sharing_a_card_through_slack_logs_nothing_of_it_even_at_debug(bot
     assert ws.whispers("carol")[-1].startswith("Your card is in")
     leaks = [r.name for r in caplog.records if "UNMISTAKABLE" in r.getMessage()]
     assert leaks == []
+
+
+async def test_nudges_arrive_as_slack_dms_and_their_buttons_work_there(bot):
+    app, ws = bot  # the virtual clock starts at 18:00 in Tokyo
+    await ws.command("alice", 'event start "Yorimichi January" --lang en --tz Asia/Tokyo')
+    for name in ("bob", "carol", "dave"):
+        await ws.command(name, "join")
+    await ws.command("alice", "connections add @bob @carol")
+    await ws.command("dave", "nudges off")
+    await ws.wait(app, hours=3)
+    await ws.command("alice", "event end")
+
+    await ws.wait(app, hours=11)  # 08:00 in Tokyo: quiet hours, nothing yet
+    assert ws.dms("bob") == []
+    await ws.wait(app, hours=1)
+    [thanks] = ws.dms("bob")
+    assert thanks.startswith("You met <@U0CAROL> at *Yorimichi January* yesterday.")
+    assert "[Thank carol]" in thanks and "[Stop these]" in thanks
+    assert ws.dms("carol")[0].startswith("You met <@U0BOB>")
+    assert ws.dms("dave") == []
+
+    dm = ws.slack.dm_channel("U0BOB")
+    await ws.click("bob", "Thank carol", channel=dm)
+    note = ws.open_view()
+    assert note["blocks"][0]["element"]["initial_value"].startswith("Thank you for the conversation")
+    await ws.submit("bob", {"note": "Thank you for the talk about rice farming in Akita!"})
+    assert ws.whispers("bob")[-1].startswith("Sent to <@U0CAROL>.")
+    assert "Thank you for the talk about rice farming in Akita!" in ws.dms("carol")[-1]
+    assert all(call.ok for call in ws.slack.calls), [c for c in ws.slack.calls if not c.ok]
