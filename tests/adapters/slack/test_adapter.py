@@ -286,6 +286,12 @@ async def test_socket_mode_receives_a_slash_command_and_acks_it(slack, core, vti
         await adapter.settle()
         assert slack.texts("C0MAIN") == ["over the socket\n[Next]"]
         assert len(slack.calls_to("apps.connections.open")) == 1
+        # A click arrives as an `interactive` envelope, and is acked the same way.
+        ts = slack.messages["C0MAIN"][0]["ts"]
+        click = sr.block_actions("t:next:1", user="U0BOB", message_ts=ts, trigger_id=slack.new_trigger_id())
+        assert "envelope_id" in await slack.socket_send("interactive", click)
+        await adapter.settle()
+        assert slack.texts("C0MAIN") == ["pressed by <@U0BOB>\n[Next]"]
     finally:
         await adapter.stop()
 
