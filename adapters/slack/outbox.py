@@ -158,7 +158,11 @@ class SlackOutbox:
         self, tenant: str, actions: list[Action], *, interaction: Interaction | None = None
     ) -> list[Delivery]:
         team = team_of(tenant)
-        client = await self._client_for(team)
+        try:
+            client = await self._client_for(team)
+        except LookupError as missing:  # uninstalled since the timer was set
+            log.warning("%s", missing)
+            return [Delivery(action, "failed", "not_installed") for action in actions]
         results: dict[int, Delivery] = {}
         # A trigger_id dies 3 seconds after the click: forms before anything else.
         for i, action in enumerate(actions):
@@ -171,9 +175,8 @@ class SlackOutbox:
                 continue
             lane = _lane(action)
             if isinstance(action, Update) and action.ref in lane_of_ref:
-                lane = lane_of_ref[
-                    action.ref
-                ]  # an update of a message posted in this same batch waits for it
+                # An update of a message posted in this same batch waits for that post.
+                lane = lane_of_ref[action.ref]
             elif isinstance(action, Post | DirectMessage) and action.ref is not None:
                 lane_of_ref[action.ref] = lane
             lanes.setdefault(lane, []).append(i)

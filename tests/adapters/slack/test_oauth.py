@@ -98,3 +98,9 @@ async def test_a_forged_install_callback_is_refused(oauth_bot, slack):
         async with browser.get(f"{base}/slack/oauth_redirect?code={code}&state=made-up") as landed:
             assert landed.status >= 400
     assert slack.calls_to("oauth.v2.access") == []
+
+
+async def test_a_timers_message_for_a_workspace_that_uninstalled_is_reported_not_raised(oauth_bot, slack):
+    [delivery] = await oauth_bot.send("slack:T0009", [Post("C0MAIN", Message("a nudge"))])
+    assert delivery.status == "failed" and delivery.detail == "not_installed"
+    assert slack.calls_to("chat.postMessage") == []
