@@ -15,6 +15,7 @@ from bot.clock import Clock, SystemClock, VirtualClock
 from bot.config import Settings
 from bot.core import Core
 from bot.i18n import Catalog
+from bot.leader import Leadership, migration_lock
 from bot.outbox import Dispatcher
 from bot.rituals import all_routers
 from bot.router import Router
@@ -35,21 +36,39 @@ class App:
     core: Core
     alarm: SchedulerAlarm | None
     adapters: list[Any] = field(default_factory=list)
+    leadership: Leadership | None = None
 
     async def start(self, *, migrate: bool = True) -> None:
-        """Migrate, start the adapters, then arm the alarms and fire what fell due while we were down.
-
-        Adapters come first: what fell due during the downtime is delivered through them.
+        """Migrate, start the adapters, then ring the alarms if this process leads (firing what fell due
+        while nobody did). Adapters come first: what fell due during the downtime is delivered through them.
+        On a virtual clock the timers just catch up: time moves by command.
         """
         if migrate:
-            await self.store.upgrade()
+            async with migration_lock(self.store.url):
+                await self.store.upgrade()
         for adapter in self.adapters:
             await adapter.start()
-        if self.alarm is not None:
-            self.alarm.start()
-        await self.timers.start()
+        if self.alarm is None:
+            await self.timers.start()
+        else:
+            self.leadership = Leadership(
+                self.store.url,
+                on_elected=self._lead,
+                on_deposed=self._follow,
+                retry_seconds=self.settings.leader_poll_seconds,
+            )
+            await self.leadership.start()
+
+    async def _lead(self) -> None:
+        self.alarm.start()
+
+    async def _follow(self) -> None:
+        await self.alarm.stop()
 
     async def close(self) -> None:
+        if self.leadership is not None:
+            # The timers in flight finish (through the adapters, still up), then the lock is handed on.
+            await self.leadership.close()
         for adapter in reversed(self.adapters):
             await adapter.stop()
         if self.alarm is not None:
@@ -73,7 +92,13 @@ def build(
     alarm = (
         None
         if isinstance(clock, VirtualClock)
-        else SchedulerAlarm(timers, sweep_seconds=settings.sweep_seconds)
+        else SchedulerAlarm(
+            timers,
+            sweep_seconds=settings.sweep_seconds,
+            poll_seconds=settings.leader_poll_seconds,
+            stuck_seconds=settings.stuck_timer_seconds,
+            in_flight=settings.timers_in_flight,
+        )
     )
     timers.alarm = alarm
     core = Core(

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", alias="TSUNAGARI_LOG_LEVEL")
     prompts_dir: Path | None = Field(None, alias="TSUNAGARI_PROMPTS_DIR")
     sweep_seconds: float = Field(30.0, alias="TSUNAGARI_SWEEP_SECONDS")
+    # Several processes on PostgreSQL: how often a follower tries to become the leader and the leader looks
+    # for rows other processes inserted; and how long a claimed timer may stay `running` before the leader
+    # decides its process died and marks it `failed` (never fired again).
+    leader_poll_seconds: float = Field(1.0, alias="TSUNAGARI_LEADER_POLL_SECONDS", gt=0)
+    stuck_timer_seconds: float = Field(600.0, alias="TSUNAGARI_STUCK_TIMER_SECONDS", gt=0)
+    # How many timers the leader fires at once: the most a crash of the leader can leave undelivered.
+    timers_in_flight: int = Field(8, alias="TSUNAGARI_TIMERS_IN_FLIGHT", ge=1, le=100)
 
     # Slack (Socket Mode needs the app token; HTTP mode needs the signing secret)
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")

@@ -1,16 +1,25 @@
 """Durable timers: the `timer` table is the truth, APScheduler is only the alarm clock that wakes us.
 
 Firing claims a row with `UPDATE … WHERE id = :id AND status = 'pending'`, so a late alarm, a restart or a
-second process can never run it twice. A row whose handler was running when the process died stays
-`running`: it is delivered at most once, never twice. On start-up every pending row is armed again and
-the ones that fell due while the bot was down are fired at once (APScheduler 3 would drop them).
+second process can never run it twice. A row whose handler was running when its process died stays
+`running` until a leader marks it `failed`: it is delivered at most once, never twice. On start-up (or on
+becoming leader) the rows that fell due while nobody was ringing are fired at once (APScheduler 3 would
+drop them) and the rest are armed as they come due.
+
+With several processes on one PostgreSQL database only the leader (bot/leader.py) runs a SchedulerAlarm:
+it polls every `poll_seconds` for pending rows that fall due soon (whoever inserted them), arms them and
+sweeps what is due, and marks rows left `running` by a process that died as `failed` (never fires them
+again). The others take commands and insert rows; their alarm is inactive and arms nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from apscheduler.jobstores.base import JobLookupError
@@ -24,6 +33,11 @@ from bot.store.models import Timer
 log = logging.getLogger(__name__)
 
 RunTimer = Callable[[Timer], Awaitable[None]]
+
+# By default at most this many timers are claimed and not yet finished in one process at any instant: a row
+# is claimed only once a slot is free, so the rows a crash can lose (claimed, never finished) are at most
+# this many (TSUNAGARI_TIMERS_IN_FLIGHT).
+IN_FLIGHT = 8
 
 
 class Alarm(Protocol):
@@ -48,16 +62,23 @@ class Timers:
 
     async def claim(self, timer_id: int) -> Timer | None:
         now = self.clock.now()
+        claim = (
+            update(Timer)
+            .where(Timer.id == timer_id, Timer.status == "pending", Timer.due_at <= now)
+            .values(status="running", fired_at=now)
+        )
         async with self.store.session() as session:
-            result = await session.exec(
-                update(Timer)
-                .where(Timer.id == timer_id, Timer.status == "pending", Timer.due_at <= now)
-                .values(status="running", fired_at=now)
-            )
+            if not self._returning:  # SQLite before 3.35: a second round trip
+                result = await session.exec(claim)
+                await session.commit()
+                return await session.get(Timer, timer_id) if result.rowcount == 1 else None
+            timer = (await session.exec(claim.returning(Timer))).scalars().first()
             await session.commit()
-            if result.rowcount != 1:
-                return None
-            return await session.get(Timer, timer_id)
+            return timer
+
+    @property
+    def _returning(self) -> bool:
+        return bool(self.store.engine.dialect.update_returning)
 
     async def fire(self, timer_id: int) -> bool:
         """Claim and run one timer; False if it was not due, already taken, or cancelled."""
@@ -96,6 +117,54 @@ class Timers:
         async with self.store.session() as session:
             return (await session.exec(select(func.min(Timer.due_at)).where(Timer.status == "pending"))).one()
 
+    async def due_soon(self, horizon: datetime, limit: int = 10_000) -> list[tuple[int, datetime]]:
+        """(id, due_at) of pending rows due by `horizon`, soonest first: what a leader must arm now."""
+        async with self.store.session() as session:
+            rows = await session.exec(
+                select(Timer.id, Timer.due_at)
+                .where(Timer.status == "pending", Timer.due_at <= horizon)
+                .order_by(col(Timer.due_at), col(Timer.id))
+                .limit(limit)
+            )
+            return [(timer_id, due_at) for timer_id, due_at in rows.all()]
+
+    async def fail_abandoned(self, older_than: timedelta) -> list[int]:
+        """Rows claimed (`running`) longer ago than `older_than` by a process that died: mark them `failed`.
+
+        They are never fired again: the dead process may already have delivered their actions, and
+        at-most-once is the promise for a row in flight at a crash.
+        """
+        cutoff = self.clock.now() - older_than
+        stuck = (Timer.status == "running", col(Timer.fired_at) < cutoff)
+        async with self.store.session() as session:
+            if self._returning:
+                result = await session.exec(
+                    update(Timer)
+                    .where(*stuck)
+                    .values(status="failed")
+                    .returning(Timer.id, Timer.kind, Timer.fired_at)
+                )
+                abandoned = list(result.all())
+            else:  # SQLite before 3.35: one by one, so only what this call changed is reported
+                abandoned = []
+                for row in (
+                    await session.exec(select(Timer.id, Timer.kind, Timer.fired_at).where(*stuck))
+                ).all():
+                    result = await session.exec(
+                        update(Timer).where(Timer.id == row[0], *stuck).values(status="failed")
+                    )
+                    if result.rowcount == 1:
+                        abandoned.append(row)
+            await session.commit()
+        for timer_id, kind, claimed_at in abandoned:
+            log.warning(
+                "timer %s (%s) was claimed at %s by a process that never finished it: marked failed, not fired again",
+                timer_id,
+                kind,
+                claimed_at.isoformat(timespec="seconds") if claimed_at else "?",
+            )
+        return [row[0] for row in abandoned]
+
     async def pending(self) -> list[Timer]:
         async with self.store.session() as session:
             return list((await session.exec(select(Timer).where(Timer.status == "pending"))).all())
@@ -128,26 +197,76 @@ class Timers:
 
 
 class SchedulerAlarm:
-    """APScheduler 3 as an alarm clock: one date job per pending row, plus a periodic sweep as a net."""
+    """APScheduler 3 as an alarm clock: one date job per pending row due soon, armed by a poll (every
+    `poll_seconds`, whoever inserted the row) or at once when this process schedules it; the poll also
+    sweeps what is due, and a periodic sweep is a last net.
 
-    def __init__(self, timers: Timers, *, sweep_seconds: float = 30.0) -> None:
+    It rings only while started (this process is the leader); `arm` does nothing otherwise.
+    """
+
+    def __init__(
+        self,
+        timers: Timers,
+        *,
+        sweep_seconds: float = 30.0,
+        poll_seconds: float = 1.0,
+        stuck_seconds: float = 600.0,
+        in_flight: int = IN_FLIGHT,
+    ) -> None:
         self.timers = timers
         self.sweep_seconds = sweep_seconds
+        self.poll_seconds = poll_seconds
+        self.stuck_seconds = stuck_seconds
+        self.active = False
         self.scheduler = AsyncIOScheduler(
             timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
         )
+        self._poller: asyncio.Task | None = None
+        self._wake = asyncio.Event()
+        self._ringing: set[asyncio.Task] = set()
+        self._slots = asyncio.Semaphore(in_flight)
+        self._busy: set[int] = set()  # ids waiting for a slot or firing in this process
 
     def start(self) -> None:
-        self.scheduler.start()
+        """Start ringing (this process leads): in the background, fire what is due, arm what falls due
+        soon, then poll."""
+        if not self.scheduler.running:
+            self.scheduler.start()
+        self.active = True
+        self._wake = asyncio.Event()
         self.scheduler.add_job(
-            self.timers.sweep, "interval", seconds=self.sweep_seconds, id="sweep", replace_existing=True
+            self._sweep, "interval", seconds=self.sweep_seconds, id="sweep", replace_existing=True
         )
+        if self._poller is None or self._poller.done():
+            self._poller = asyncio.get_running_loop().create_task(self._poll_forever(), name="timer-poll")
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop ringing (leadership lost or the process is closing): forget every alarm, let the timers
+        already firing finish (up to `grace` seconds). The rows stay the truth for the next leader."""
+        self.active = False
+        self._wake.set()
+        if self.scheduler.running:
+            self.scheduler.remove_all_jobs()
+        busy = [task for task in (self._poller, *self._ringing) if task is not None and not task.done()]
+        busy = [task for task in busy if task is not asyncio.current_task()]
+        if busy:
+            _, late = await asyncio.wait(busy, timeout=grace)
+            for task in late:
+                task.cancel()
+        self._poller = None
 
     def shutdown(self) -> None:
+        self.active = False
+        self._wake.set()
+        if self._poller is not None:
+            self._poller.cancel()
+            self._poller = None
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
     def arm(self, timer_id: int, due_at: datetime) -> None:
+        if not self.active:
+            return  # a follower: the leader's poll will find the row
         self.scheduler.add_job(
             self._ring,
             "date",
@@ -163,12 +282,93 @@ class SchedulerAlarm:
         except JobLookupError:
             pass
 
-    async def _ring(self, timer_id: int) -> None:
+    def is_armed(self, timer_id: int) -> bool:
+        return self.scheduler.get_job(f"timer-{timer_id}") is not None
+
+    async def poll(self) -> int:
+        """Arm the pending rows due within two polls that have no alarm yet; sweep if any is due now."""
+        now = self.timers.clock.now()
+        due_now = False
+        armed = 0
+        for timer_id, due_at in await self.timers.due_soon(now + timedelta(seconds=2 * self.poll_seconds)):
+            if due_at <= now:
+                due_now = True
+            elif self.active and not self.is_armed(timer_id):
+                self.arm(timer_id, due_at)
+                armed += 1
+        if due_now:
+            await self._sweep()
+        return armed
+
+    async def catch_up(self) -> None:
+        """On becoming leader: give up on rows a dead process left running, fire what fell due while
+        nobody was ringing, arm what falls due soon. Rows due later are armed by the poll as they come
+        within two polls of their time, so taking over costs the same with ten or a million pending rows."""
+        await self.timers.fail_abandoned(timedelta(seconds=self.stuck_seconds))
+        fired = await self._sweep()
+        if fired:
+            log.info("fired %d timers that fell due while no process was ringing", fired)
+        await self.poll()
+
+    async def _sweep(self) -> int:
+        """Timers.sweep, but `in_flight` at a time (oldest first), and none claimed once stopped."""
+        fired = 0
+        while self.active and (ids := await self.timers.due_ids()):
+            results = await asyncio.gather(
+                *(self._fire(timer_id) for timer_id in ids), return_exceptions=True
+            )
+            for timer_id, result in zip(ids, results, strict=True):
+                if isinstance(result, Exception):
+                    log.error("timer %s could not be fired", timer_id, exc_info=result)
+            progress = sum(result is True for result in results)
+            fired += progress
+            if progress == 0:  # another process took them all: let it
+                break
+        return fired
+
+    async def _fire(self, timer_id: int) -> bool:
+        if timer_id in self._busy:  # its alarm and a sweep both found it: one attempt is enough
+            return False
+        self._busy.add(timer_id)
         try:
-            if not await self.timers.fire(timer_id):
+            async with self._slots:
+                return self.active and await self.timers.fire(timer_id)
+        finally:
+            self._busy.discard(timer_id)
+
+    async def _poll_forever(self) -> None:
+        stuck_every = max(self.poll_seconds, min(60.0, self.stuck_seconds / 4))
+        last_stuck_check = time.monotonic()
+        try:
+            await self.catch_up()
+        except Exception:
+            log.exception("timer catch-up failed")
+        while self.active:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            if not self.active:
+                break
+            try:
+                await self.poll()
+                if time.monotonic() - last_stuck_check >= stuck_every:
+                    last_stuck_check = time.monotonic()
+                    await self.timers.fail_abandoned(timedelta(seconds=self.stuck_seconds))
+            except Exception:
+                log.exception("timer poll failed")
+
+    async def _ring(self, timer_id: int) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._ringing.add(task)
+        try:
+            if not self.active:
+                return
+            if not await self._fire(timer_id):
                 await self._rearm_if_early(timer_id)
         except Exception:
             log.exception("timer %s could not be fired", timer_id)
+        finally:
+            self._ringing.discard(task)
 
     async def _rearm_if_early(self, timer_id: int) -> None:
         async with self.timers.store.session() as session:
