@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from importlib import resources
 from pathlib import Path
@@ -48,8 +49,14 @@ async def _run(settings: Settings) -> int:
         return 0
     await app.start()
     logging.getLogger("tsunagari").info("running: %s", ", ".join(started))
+    # SIGTERM (systemd, Kubernetes, docker stop) is a normal exit: the leader finishes its timers in flight
+    # and releases its lock, instead of leaving them to the at-most-once crash path.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await app.close()
     return 0

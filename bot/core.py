@@ -55,9 +55,16 @@ class Core:
                     raise ValueError(f"command {spec.name!r} is registered twice")
                 self.specs[spec.name] = spec
                 self.command_handlers[spec.name] = handler
-            self.button_handlers.update(router.buttons)
-            self.form_handlers.update(router.forms)
-            self.timer_handlers.update(router.timers)
+            # A second ritual claiming a button prefix or timer kind would silently take over the first's.
+            for what, table, routes in (
+                ("button", self.button_handlers, router.buttons),
+                ("form", self.form_handlers, router.forms),
+                ("timer kind", self.timer_handlers, router.timers),
+            ):
+                for key, handler in routes.items():
+                    if key in table:
+                        raise ValueError(f"{what} {key!r} is registered twice")
+                    table[key] = handler
         self.parser = Parser(list(self.specs.values()))
 
     def signal_handlers(self, signal: str) -> list:

@@ -160,3 +160,14 @@ async def test_the_migrations_build_exactly_the_tables_the_models_describe(datab
     finally:
         await store.close()
     assert diff == [], f"models and migrations differ; write a migration: {diff}"
+
+
+def test_two_rituals_cannot_claim_the_same_button_or_timer_kind() -> None:
+    first, second = Router("first"), Router("second")
+    for router in (first, second):
+        router.timer("shared.ring")(lambda ctx, timer: None)
+    with pytest.raises(ValueError, match="timer kind 'shared.ring' is registered twice"):
+        build(
+            Settings().model_copy(update={"database_url": "sqlite+aiosqlite://"}),
+            extra_routers=[first, second],
+        )

@@ -4,6 +4,7 @@ typed lines into core events."""
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,14 @@ from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, Inb
 from bot.i18n import Catalog
 
 TENANT = "console"
+# A request id must be unique for the database's life, not the process's: the core drops an id it has
+# seen before, so ids that restart at 1 would silence the first commands after every restart.
+_PROCESS = uuid.uuid4().hex[:12]
 _request_ids = itertools.count(1)
+
+
+def _request_id() -> str:
+    return f"console-{_PROCESS}-{next(_request_ids)}"
 
 
 def dm_place(users: Sequence[str]) -> tuple[str, str]:
@@ -44,22 +52,20 @@ class ConsoleAdapter:
         text = text.strip()
         if text.startswith("/tsunagari"):
             text = text[len("/tsunagari") :]
-        return CommandInvoked(self.caller(user, channel), text.strip(), f"console-{next(_request_ids)}")
+        return CommandInvoked(self.caller(user, channel), text.strip(), _request_id())
 
     def click(self, user: str, label: str) -> ButtonPressed | None:
         found = self.world.find_button(user, label)
         if found is None:
             return None
         shown, action_id = found
-        return ButtonPressed(self.caller(user, shown.channel), action_id, f"console-{next(_request_ids)}")
+        return ButtonPressed(self.caller(user, shown.channel), action_id, _request_id())
 
     def submit(self, user: str, title: str, values: dict[str, str]) -> FormSubmitted | None:
         shown = self.world.find_form(user, title)
         if shown is None:
             return None
-        return FormSubmitted(
-            self.caller(user, shown.channel), shown.form.form_id, values, f"console-{next(_request_ids)}"
-        )
+        return FormSubmitted(self.caller(user, shown.channel), shown.form.form_id, values, _request_id())
 
     # -- outbound -----------------------------------------------------------------------------------------
     async def send(

@@ -6,6 +6,14 @@ from bot.router import Router
 
 
 def all_routers() -> list[Router]:
-    from bot.rituals import barriers, connections, event, nudges, people
+    from bot.rituals import barriers, connections, event, nudges, oneonone, people, turns
 
-    return [event.router, people.router, barriers.router, connections.router, nudges.router]
+    return [
+        event.router,
+        people.router,
+        barriers.router,
+        connections.router,
+        nudges.router,
+        turns.router,
+        oneonone.router,
+    ]

@@ -325,7 +325,8 @@ async def accept_button(ctx: Ctx, rest: list[str]) -> None:
         ctx.reply("nudges.warm.answered")
         return
     await ctx.emit("chat_accepted", event=event, proposer=proposer, partner=ctx.member)
-    hint = "nudges.warm.oneonone_hint" if "oneonone" in ctx.core.specs else "nudges.warm.meet_hint"
+    guided = "oneonone" in ctx.core.specs
+    hint = "nudges.warm.oneonone_hint" if guided else "nudges.warm.meet_hint"
     lang = locale_for(proposer, event, ctx.core.settings.default_lang)
     text = ctx.t_in(
         lang,
@@ -334,7 +335,17 @@ async def accept_button(ctx: Ctx, rest: list[str]) -> None:
         partner=mention(ctx.member.user_id),
         hint=ctx.t_in(lang, hint, name=mention(ctx.member.user_id)),
     )
-    ctx.dm([proposer.user_id, ctx.member.user_id], Message(text))
+    # Either of the two can start the guided one-on-one from here when they are both ready.
+    buttons = (
+        (
+            Button(
+                ctx.t_in(lang, "nudges.warm.start_oneonone"), f"oneonone:pair:{proposer.id}:{ctx.member.id}"
+            ),
+        )
+        if guided
+        else ()
+    )
+    ctx.dm([proposer.user_id, ctx.member.user_id], Message(text, buttons=buttons))
 
 
 @router.button("nudges:decline")

@@ -95,3 +95,23 @@ def test_run_without_tokens_opens_the_console_and_says_how_to_connect(tmp_path: 
     assert "Connect Slack or Discord" in done.stdout
     assert "#main | Live has started" in done.stdout
     assert (tmp_path / "tsunagari.db").exists()  # the embedded default: a SQLite file beside you
+
+
+def test_console_request_ids_differ_from_one_process_to_the_next() -> None:
+    """The core drops a request id it has seen, so ids that restarted at 1 in each process would silence
+    the first commands typed after a restart on the same database."""
+    import subprocess
+    import sys
+
+    probe = (
+        "from adapters.console.adapter import ConsoleAdapter;"
+        "from adapters.console.world import World;"
+        "print(ConsoleAdapter(World(), None, None, None).command('alice', '#main', 'help').request_id)"
+    )
+    ids = {
+        subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    assert len(ids) == 2

@@ -1,0 +1,132 @@
+"""What the channel reads as a round of turns moves: the floor, the warning, the hand-off and the summary.
+
+Everything is posted in the event's language; a round's buttons carry its id and the turn's position (and
+`seq` for +1 min), so a button from an earlier turn or a finished round changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import col, select
+
+from bot.actions import Button, Field, Message
+from bot.markup import clock_time, mention
+from bot.router import Ctx
+from bot.steps import engine
+from bot.steps.models import Step, StepRun
+from bot.steps.words import length
+from bot.store.models import Member
+
+EXTEND_SECONDS = 60
+
+
+async def user_ids(ctx: Ctx, member_ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {m for m in member_ids if m is not None}
+    if not wanted:
+        return {}
+    rows = await ctx.session.exec(select(Member.id, Member.user_id).where(col(Member.id).in_(wanted)))
+    return dict(rows.all())
+
+
+async def who(ctx: Ctx, run: StepRun, member_id: int | None) -> str:
+    """A speaker's mention, or a neutral word for someone who has asked to be forgotten."""
+    users = await user_ids(ctx, [member_id])
+    return mention(users[member_id]) if member_id in users else ctx.t_in(run.lang, "turns.someone")
+
+
+def controls(ctx: Ctx, run: StepRun, step: Step) -> tuple[Button, ...]:
+    ident = f"{run.id}:{step.position}"
+    if run.status == "paused":
+        return (Button(ctx.t_in(run.lang, "turns.button.resume"), f"turns:resume:{ident}", "primary"),)
+    return (
+        Button(ctx.t_in(run.lang, "turns.button.done"), f"turns:done:{ident}", "primary"),
+        Button(ctx.t_in(run.lang, "turns.button.extend"), f"turns:extend:{ident}:{run.seq}"),
+        Button(ctx.t_in(run.lang, "turns.button.pause"), f"turns:pause:{ident}"),
+        Button(ctx.t_in(run.lang, "turns.button.next"), f"turns:next:{ident}"),
+    )
+
+
+async def handoff_line(ctx: Ctx, run: StepRun, previous: Step | None) -> str | None:
+    if previous is None or previous.status in ("stopped", "pending", "active"):
+        return None
+    if previous.member_id is None:
+        return ctx.t_in(run.lang, "turns.handoff.gone")
+    return ctx.t_in(
+        run.lang, f"turns.handoff.{previous.status}", speaker=await who(ctx, run, previous.member_id)
+    )
+
+
+class Announcer:
+    """The turns ritual's Presenter for the step engine."""
+
+    async def began(self, ctx: Ctx, run: StepRun, step: Step, previous: Step | None) -> None:
+        lines = [line for line in [await handoff_line(ctx, run, previous)] if line]
+        lines.append(
+            ctx.t_in(
+                run.lang,
+                "turns.floor",
+                speaker=await who(ctx, run, step.member_id),
+                until=clock_time(run.ends_at),
+                length=length(ctx, run.lang, step.seconds or 0),
+            )
+        )
+        lines.append(ctx.t_in(run.lang, "turns.listeners"))
+        upcoming = await engine.pending_steps(ctx, run)
+        if upcoming:
+            lines.append(
+                ctx.t_in(run.lang, "turns.up_next", speaker=await who(ctx, run, upcoming[0].member_id))
+            )
+        ctx.post(
+            Message("\n".join(lines), buttons=controls(ctx, run, step)),
+            channel=run.channel_id,
+            ref=f"turns:{run.id}:{step.position}",
+        )
+
+    async def warned(self, ctx: Ctx, run: StepRun, step: Step) -> None:
+        ctx.post(
+            Message(
+                ctx.t_in(
+                    run.lang,
+                    "turns.warning",
+                    speaker=await who(ctx, run, step.member_id),
+                    seconds=engine.WARN_SECONDS,
+                )
+            ),
+            channel=run.channel_id,
+        )
+
+    async def finished(self, ctx: Ctx, run: StepRun, previous: Step | None) -> None:
+        lines = [line for line in [await handoff_line(ctx, run, previous)] if line]
+        lines.append(ctx.t_in(run.lang, f"turns.summary.{run.status}"))
+        steps = await engine.steps_of(ctx, run)
+        users = await user_ids(ctx, [s.member_id for s in steps])
+        fields = []
+        for step in steps:
+            label = (
+                mention(users[step.member_id])
+                if step.member_id in users
+                else ctx.t_in(run.lang, "turns.someone")
+            )
+            fields.append(Field(label, self.outcome(ctx, run, step)))
+        total = sum(step.spoken for step in steps)
+        lines.append(ctx.t_in(run.lang, "turns.summary.total", length=length(ctx, run.lang, total)))
+        ctx.post(Message("\n".join(lines), fields=tuple(fields)), channel=run.channel_id)
+
+    @staticmethod
+    def outcome(ctx: Ctx, run: StepRun, step: Step) -> str:
+        spoke = length(ctx, run.lang, step.spoken)
+        if step.status in ("done", "next") and step.spoken < (step.seconds or 0):
+            return ctx.t_in(run.lang, "turns.outcome.early", length=spoke)
+        if step.status in ("timeup", "done", "next"):
+            return ctx.t_in(run.lang, "turns.outcome.spoke", length=spoke)
+        if step.status == "skipped" and step.spoken:
+            return ctx.t_in(run.lang, "turns.outcome.skipped_during", length=spoke)
+        if step.status == "left" and step.spoken:
+            return ctx.t_in(run.lang, "turns.outcome.left_during", length=spoke)
+        if step.status == "stopped":
+            return ctx.t_in(run.lang, "turns.outcome.stopped", length=spoke)
+        return ctx.t_in(run.lang, f"turns.outcome.{step.status}")
+
+
+ANNOUNCER = Announcer()

@@ -1,0 +1,403 @@
+"""The timed-step engine: starts, pauses, extends, advances and stops a run of steps on durable timers.
+
+Every transition first bumps the run's `seq` with a compare-and-set, cancels the run's pending timers and
+arms new ones whose keys and payloads carry the new `seq`; a timer or a click that raced a transition finds
+`seq` moved on and does nothing. The engine never speaks: a ritual's Presenter says what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col, select, update
+
+from bot.errors import UserError
+from bot.router import Ctx, Router
+from bot.steps.models import LIVE, Step, StepRun
+from bot.store.models import Timer
+
+log = logging.getLogger(__name__)
+
+WARN_SECONDS = 30
+
+
+class Presenter(Protocol):
+    """What a ritual says when its run moves. `previous` is the step that just ended, if any."""
+
+    async def began(self, ctx: Ctx, run: StepRun, step: Step, previous: Step | None) -> None: ...
+
+    async def warned(self, ctx: Ctx, run: StepRun, step: Step) -> None: ...
+
+    async def finished(self, ctx: Ctx, run: StepRun, previous: Step | None) -> None: ...
+
+
+class Moved(UserError):
+    """Someone else moved the run on between our read and our write: nothing was changed."""
+
+    def __init__(self, run: StepRun) -> None:
+        super().__init__(f"{run.ritual}.error.moved")
+
+
+# -- reading ------------------------------------------------------------------------------------------------
+async def steps_of(ctx: Ctx, run: StepRun) -> list[Step]:
+    rows = await ctx.session.exec(select(Step).where(Step.run_id == run.id).order_by(col(Step.position)))
+    return list(rows.all())
+
+
+async def current_step(ctx: Ctx, run: StepRun) -> Step | None:
+    if run.current < 0:
+        return None
+    return (
+        await ctx.session.exec(select(Step).where(Step.run_id == run.id, Step.position == run.current))
+    ).first()
+
+
+async def pending_steps(ctx: Ctx, run: StepRun) -> list[Step]:
+    rows = await ctx.session.exec(
+        select(Step).where(Step.run_id == run.id, Step.status == "pending").order_by(col(Step.position))
+    )
+    return list(rows.all())
+
+
+def time_left(run: StepRun, now: datetime) -> int | None:
+    """Whole seconds the active step has left; None for a step that waits for answers, not the clock."""
+    if run.status == "paused":
+        return run.remaining
+    if run.status == "running" and run.ends_at is not None:
+        return max(0, math.ceil((run.ends_at - now).total_seconds()))
+    return None
+
+
+# -- building -----------------------------------------------------------------------------------------------
+async def create(
+    ctx: Ctx,
+    *,
+    ritual: str,
+    lang: str,
+    channel_id: str | None,
+    event_id: int | None = None,
+    started_by: int | None = None,
+    options: dict | None = None,
+) -> StepRun:
+    run = StepRun(
+        tenant_id=ctx.tenant,
+        ritual=ritual,
+        event_id=event_id,
+        channel_id=channel_id,
+        lang=lang,
+        status="running",
+        started_by=started_by,
+        options=dict(options or {}),
+        created_at=ctx.now,
+    )
+    ctx.session.add(run)
+    await ctx.session.flush()
+    return run
+
+
+async def add_step(
+    ctx: Ctx,
+    run: StepRun,
+    *,
+    kind: str,
+    member_id: int | None = None,
+    seconds: int | None = None,
+    name: str | None = None,
+) -> Step:
+    """Append a step at the end (a late joiner's turn goes here too)."""
+    last = (
+        await ctx.session.exec(
+            select(Step.position).where(Step.run_id == run.id).order_by(col(Step.position).desc())
+        )
+    ).first()
+    step = Step(
+        tenant_id=ctx.tenant,
+        run_id=run.id,
+        position=0 if last is None else last + 1,
+        kind=kind,
+        name=name,
+        member_id=member_id,
+        seconds=seconds,
+    )
+    ctx.session.add(step)
+    await ctx.session.flush()
+    return step
+
+
+# -- transitions --------------------------------------------------------------------------------------------
+async def begin(ctx: Ctx, run: StepRun, presenter: Presenter) -> None:
+    await _claim(ctx, run)
+    await _next(ctx, run, presenter, None)
+
+
+async def advance(ctx: Ctx, run: StepRun, presenter: Presenter, *, outcome: str) -> Step | None:
+    """End the active step with `outcome` (timeup, done, next, skipped, left) and start the next one."""
+    await _claim(ctx, run)
+    await ctx.cancel_timers(_key_prefix(run))
+    step = await current_step(ctx, run)
+    if step is not None and step.status == "active":
+        _close(ctx, run, step, outcome)
+    await _next(ctx, run, presenter, step)
+    return step
+
+
+async def pause(ctx: Ctx, run: StepRun) -> int:
+    """Stop the clock; returns the seconds the active step keeps for later."""
+    if run.status != "running" or run.ends_at is None:
+        raise ValueError("only a running, timed step can be paused")
+    left = time_left(run, ctx.now) or 0
+    await _claim(ctx, run)
+    await ctx.cancel_timers(_key_prefix(run))
+    step = await current_step(ctx, run)
+    if step is not None:
+        step.spoken += _elapsed(ctx, run)
+    run.status, run.remaining, run.ends_at, run.resumed_at = "paused", left, None, None
+    return left
+
+
+async def resume(ctx: Ctx, run: StepRun) -> datetime:
+    """Start the clock again with the time the step had left; returns its new end."""
+    if run.status != "paused":
+        raise ValueError("only a paused run can be resumed")
+    await _claim(ctx, run)
+    run.status, run.resumed_at = "running", ctx.now
+    run.ends_at = ctx.now + timedelta(seconds=run.remaining or 0)
+    run.remaining = None
+    await _arm(ctx, run)
+    return run.ends_at
+
+
+async def extend(ctx: Ctx, run: StepRun, seconds: int) -> None:
+    """Give the active step more time, running or paused."""
+    if run.status == "running" and run.ends_at is None:
+        raise ValueError("a step that waits for answers has no time to extend")
+    await _claim(ctx, run)
+    step = await current_step(ctx, run)
+    if step is not None and step.seconds is not None:
+        step.seconds += seconds
+    if run.status == "paused":
+        run.remaining = (run.remaining or 0) + seconds
+        return
+    await ctx.cancel_timers(_key_prefix(run))
+    run.ends_at = (run.ends_at or ctx.now) + timedelta(seconds=seconds)
+    await _arm(ctx, run)
+
+
+async def stop(ctx: Ctx, run: StepRun, presenter: Presenter) -> None:
+    await _claim(ctx, run)
+    await ctx.cancel_timers(_key_prefix(run))
+    step = await current_step(ctx, run)
+    if step is not None and step.status == "active":
+        _close(ctx, run, step, "stopped")
+    await _finish(ctx, run, presenter, "stopped", step)
+
+
+async def drop_member(
+    ctx: Ctx,
+    run: StepRun,
+    member_id: int,
+    presenter: Presenter,
+    *,
+    outcome: str = "left",
+    anonymous: bool = False,
+) -> tuple[bool, int]:
+    """Someone left: their steps still to come are marked `outcome`, and if they have the floor it passes
+    on. `anonymous` (forget-me) unlinks their steps first, so the hand-off does not name them.
+    Returns (whether they had the floor, how many of their steps were still to come)."""
+    theirs = await ctx.session.exec(
+        select(Step.id).where(
+            Step.run_id == run.id, Step.member_id == member_id, col(Step.status).in_(("pending", "active"))
+        )
+    )
+    if theirs.first() is None:
+        return False, 0  # nothing of theirs to come: no need to lock the run
+    await hold(ctx, run)
+    if run.status not in LIVE:
+        return False, 0
+    dropped = 0
+    for step in await pending_steps(ctx, run):
+        if step.member_id == member_id:
+            step.status = outcome
+            dropped += 1
+    active = await current_step(ctx, run)
+    had_floor = active is not None and active.status == "active" and active.member_id == member_id
+    if anonymous:
+        await forget_steps(ctx, run.ritual, member_id)
+    if had_floor:
+        await advance(ctx, run, presenter, outcome=outcome)
+    return had_floor, dropped
+
+
+async def forget_member(ctx: Ctx, ritual: str, member_id: int, presenter: Presenter) -> list[StepRun]:
+    """Forget-me: the member leaves every live run of `ritual`, and no step or run of it names them.
+    Returns the live runs they were in."""
+    runs = list(
+        (
+            await ctx.session.exec(
+                select(StepRun).where(
+                    StepRun.tenant_id == ctx.tenant,
+                    StepRun.ritual == ritual,
+                    col(StepRun.status).in_(LIVE),
+                    col(StepRun.id).in_(select(Step.run_id).where(Step.member_id == member_id)),
+                )
+            )
+        ).all()
+    )
+    for run in runs:
+        await drop_member(ctx, run, member_id, presenter, outcome="left", anonymous=True)
+    await forget_steps(ctx, ritual, member_id)
+    await ctx.session.exec(
+        update(StepRun)
+        .where(col(StepRun.started_by) == member_id, StepRun.ritual == ritual)
+        .values(started_by=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    return runs
+
+
+async def forget_steps(ctx: Ctx, ritual: str, member_id: int) -> None:
+    own_runs = select(StepRun.id).where(StepRun.ritual == ritual)
+    await ctx.session.exec(
+        update(Step)
+        .where(col(Step.member_id) == member_id, col(Step.run_id).in_(own_runs))
+        .values(member_id=None)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+async def hold(ctx: Ctx, run: StepRun) -> None:
+    """Lock the run's row for this transaction and read it afresh, without moving `seq` (which would
+    orphan its timers): for changes to the steps still to come, such as a late joiner or a leaver."""
+    await ctx.session.exec(
+        update(StepRun)
+        .where(col(StepRun.id) == run.id)
+        .values(seq=StepRun.seq)
+        .execution_options(synchronize_session=False)
+    )
+    await ctx.session.refresh(run)
+
+
+# -- timers -------------------------------------------------------------------------------------------------
+def timer_routes(router: Router, ritual: str, presenter: Presenter) -> None:
+    """Register `<ritual>.warn` and `<ritual>.end`; both ignore a timer whose `seq` has moved on."""
+
+    @router.timer(f"{ritual}.warn")
+    async def on_warn(ctx: Ctx, timer: Timer) -> None:
+        run = await _live_run_for(ctx, timer)
+        if run is None or (run.ends_at is not None and ctx.now >= run.ends_at):
+            return  # after a downtime, "30 seconds left" once the time is up would mislead
+        step = await current_step(ctx, run)
+        if step is not None:
+            await presenter.warned(ctx, run, step)
+
+    @router.timer(f"{ritual}.end")
+    async def on_end(ctx: Ctx, timer: Timer) -> None:
+        run = await _live_run_for(ctx, timer)
+        if run is None:
+            return
+        try:
+            await advance(ctx, run, presenter, outcome="timeup")
+        except Moved:
+            log.info("run %s moved on before its timer %s ran", run.id, timer.id)
+
+
+async def _live_run_for(ctx: Ctx, timer: Timer) -> StepRun | None:
+    payload = timer.payload
+    run = await ctx.session.get(StepRun, int(payload.get("run", 0)))
+    if (
+        run is None
+        or run.tenant_id != timer.tenant_id
+        or run.status != "running"
+        or run.seq != payload.get("seq")
+        or run.current != payload.get("position")
+    ):
+        return None  # stale: the step ended, was paused or extended after this timer was set
+    ctx.locale = run.lang
+    return run
+
+
+# -- inside -------------------------------------------------------------------------------------------------
+def _key_prefix(run: StepRun) -> str:
+    return f"{run.ritual}:{run.id}:"
+
+
+async def _claim(ctx: Ctx, run: StepRun) -> None:
+    """Compare-and-set on `seq`: of two transitions racing on one run, only the first goes through."""
+    result = await ctx.session.exec(
+        update(StepRun)
+        .where(col(StepRun.id) == run.id, col(StepRun.seq) == run.seq)
+        .values(seq=run.seq + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Moved(run)
+    set_committed_value(run, "seq", run.seq + 1)
+
+
+def _elapsed(ctx: Ctx, run: StepRun) -> int:
+    if run.status != "running" or run.resumed_at is None:
+        return 0
+    return max(0, round((ctx.now - run.resumed_at).total_seconds()))
+
+
+def _close(ctx: Ctx, run: StepRun, step: Step, outcome: str) -> None:
+    step.spoken += _elapsed(ctx, run)
+    step.status, step.ended_at = outcome, ctx.now
+
+
+async def _next(ctx: Ctx, run: StepRun, presenter: Presenter, previous: Step | None) -> None:
+    upcoming = await pending_steps(ctx, run)
+    if not upcoming:
+        await _finish(ctx, run, presenter, "finished", previous)
+        return
+    step = upcoming[0]
+    step.status, step.started_at = "active", ctx.now
+    run.current, run.status, run.resumed_at, run.remaining = step.position, "running", ctx.now, None
+    run.ends_at = ctx.now + timedelta(seconds=step.seconds) if step.seconds else None
+    await _arm(ctx, run)
+    await presenter.began(ctx, run, step, previous)
+
+
+async def _finish(ctx: Ctx, run: StepRun, presenter: Presenter, status: str, previous: Step | None) -> None:
+    run.status, run.finished_at = status, ctx.now
+    run.ends_at, run.remaining, run.resumed_at = None, None, None
+    await presenter.finished(ctx, run, previous)
+
+
+async def _arm(ctx: Ctx, run: StepRun) -> None:
+    """Timers for the active step's end, and for the warning when there is time enough to give one."""
+    if run.ends_at is None:
+        return
+    payload = {"run": run.id, "position": run.current, "seq": run.seq}
+    prefix = f"{_key_prefix(run)}{run.seq}"
+    warn_at = run.ends_at - timedelta(seconds=WARN_SECONDS)
+    if warn_at > ctx.now:
+        await ctx.schedule(f"{run.ritual}.warn", warn_at, payload, key=f"{prefix}:warn")
+    await ctx.schedule(f"{run.ritual}.end", run.ends_at, payload, key=f"{prefix}:end")
+
+
+__all__ = [
+    "LIVE",
+    "Moved",
+    "Presenter",
+    "add_step",
+    "advance",
+    "begin",
+    "create",
+    "current_step",
+    "drop_member",
+    "extend",
+    "forget_member",
+    "hold",
+    "pause",
+    "pending_steps",
+    "resume",
+    "steps_of",
+    "stop",
+    "time_left",
+    "timer_routes",
+]
