@@ -149,3 +149,55 @@ async def test_nudges_arrive_as_slack_dms_and_their_buttons_work_there(bot):
     assert ws.whispers("bob")[-1].startswith("Sent to <@U0CAROL>.")
     assert "Thank you for the talk about rice farming in Akita!" in ws.dms("carol")[-1]
     assert all(call.ok for call in ws.slack.calls), [c for c in ws.slack.calls if not c.ok]
+
+
+async def test_a_round_of_turns_through_slack_keeps_time_and_its_buttons_work(bot):
+    app, ws = bot  # 18:00 in Tokyo
+    await ws.command("alice", 'event start "Yorimichi January" --lang en --tz Asia/Tokyo')
+    for name in ("bob", "carol", "dave"):
+        await ws.command(name, "join")
+    await ws.command("alice", "turns @bob @carol @dave --order given")
+    floor = "\n".join(ws.channel())
+    assert "<@U0BOB> has the floor until <!date^" in floor and "|09:03 UTC>" in floor  # each reader's zone
+    assert "[Done]\n[+1 min]\n[Pause]\n[Next]" in floor
+
+    await ws.wait(app, minutes=2, seconds=30)
+    assert ws.channel()[-1] == "<@U0BOB>, 30 seconds left."
+    await ws.wait(app, seconds=30)
+    assert "Time's up, <@U0BOB>. Thank you!\n<@U0CAROL> has the floor until" in ws.channel()[-1]
+
+    await ws.click("carol", "Done")  # the newest message with the round's buttons
+    assert "<@U0CAROL> has finished. Thank you!\n<@U0DAVE> has the floor" in ws.channel()[-1]
+    await ws.click("bob", "Pause")
+    assert ws.whispers("bob")[-1].startswith("Only")  # a participant cannot pause the round
+    await ws.wait(app, minutes=3)
+    assert any("The round is over" in t for t in ws.channel())
+    await ws.click("bob", "Next")
+    assert ws.whispers("bob")[-1] == "That round has finished, so nothing happened."
+    assert all(call.ok for call in ws.slack.calls), [c for c in ws.slack.calls if not c.ok]
+
+
+async def test_a_one_on_one_runs_in_a_slack_group_dm(bot):
+    app, ws = bot
+    await ws.command("alice", 'event start "Yorimichi January" --lang en')
+    for name in ("bob", "carol"):
+        await ws.command(name, "join")
+    await ws.command("bob", "oneonone @carol")
+    assert ws.whispers("bob")[-1].startswith("I've opened a one-on-one (Reflect) with <@U0CAROL>")
+    [opened] = ws.slack.calls_to("conversations.open", ok=True)
+    assert opened.args["users"] == "U0BOB,U0CAROL"
+    room = ws.slack.dm_channel("U0BOB", "U0CAROL")
+    talk = "\n".join(ws.dms("bob", "carol"))
+    assert "<@U0CAROL>, what's been on your mind lately?" in talk and "[Done]" in talk
+
+    await ws.click("bob", "Done", channel=room)
+    assert ws.whispers("bob")[-1] == "It's <@U0CAROL>'s turn; only they can end it early."
+    await ws.click("carol", "Done", channel=room)
+    assert "<@U0BOB>, what's been on your mind lately?" in "\n".join(ws.dms("bob", "carol"))
+    await ws.wait(app, minutes=2, seconds=30)
+    assert ws.dms("bob", "carol")[-1] == "<@U0BOB>, 30 seconds left."
+
+    # alice's Slack says ja-JP: her own one-on-one answer comes in Japanese.
+    await ws.command("alice", "oneonone @dave")
+    assert ws.whispers("alice")[-1].startswith("<@U0DAVE> さんとの1on1")
+    assert all(call.ok for call in ws.slack.calls), [c for c in ws.slack.calls if not c.ok]
