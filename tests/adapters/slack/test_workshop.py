@@ -201,3 +201,43 @@ async def test_a_one_on_one_runs_in_a_slack_group_dm(bot):
     await ws.command("alice", "oneonone @dave")
     assert ws.whispers("alice")[-1].startswith("<@U0DAVE> さんとの1on1")
     assert all(call.ok for call in ws.slack.calls), [c for c in ws.slack.calls if not c.ok]
+
+
+async def test_a_whole_evening_through_slack(bot):
+    """One workshop start to finish, the way the seeds run it, with nothing but Slack payloads going in."""
+    app, ws = bot  # 18:00 in Tokyo
+    await ws.command("alice", 'event start "Yorimichi January" --lang en --tz Asia/Tokyo')
+    for name, org in (("bob", "Fujitsu"), ("carol", "LinkedIn"), ("dave", "Musubi")):
+        await ws.command(name, f"join --org {org}")
+
+    # Step 1: three minutes each on what's been on your mind.
+    await ws.command("alice", "turns @bob @carol @dave --order given")
+    for speaker in ("bob", "carol", "dave"):
+        await ws.click(speaker, "Done")
+    assert any("The round is over" in t for t in ws.channel())
+
+    # Step 2: the barriers, shared anonymously, revealed together.
+    await ws.command("alice", "barriers open --min 2")
+    await ws.click("bob", "Share anonymously")
+    await ws.submit("bob", {"text": "I fear looking foolish", "category": "fear"})
+    await ws.command("carol", "barriers share Nobody talks about loneliness --category taboo")
+    await ws.command("alice", "barriers reveal")
+    assert "Revealed: 2 cards" in "\n".join(ws.channel())
+    await ws.command("alice", "barriers close")
+
+    # Step 3: people who met; the evening ends; the thank-you nudge comes the next morning as a DM.
+    await ws.command("alice", "connections add @bob @carol")
+    await ws.wait(app, hours=3)
+    await ws.command("alice", "event end")
+    await ws.wait(app, hours=12)
+    assert ws.dms("bob")[-1].startswith("You met <@U0CAROL> at *Yorimichi January* yesterday.")
+
+    calls = ws.slack.calls
+    assert all(call.ok for call in calls), [c for c in calls if not c.ok]
+    assert {c.method for c in calls} >= {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.update",
+        "views.open",
+    }
+    assert len(ws.slack.calls_to("users.info")) == 4  # once per person, however much they did
