@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from bot.errors import UserError
+from bot.errors import Seconds, UserError
 
 MAX_COMMAND_LENGTH = 4000
 
@@ -177,7 +177,12 @@ def _option_value(opt: Opt, raw: str) -> Any:
     if opt.kind == "duration":
         seconds = parse_duration(raw)
         if (opt.min is not None and seconds < opt.min) or (opt.max is not None and seconds > opt.max):
-            raise UserError("core.error.duration_range", option=opt.name, min=opt.min or 0, max=opt.max or 0)
+            raise UserError(
+                "core.error.duration_range",
+                option=opt.name,
+                min=Seconds(opt.min or 0),
+                max=Seconds(opt.max or 0),
+            )
         return seconds
     if opt.kind == "int":
         if not re.fullmatch(r"-?\d{1,6}", raw):

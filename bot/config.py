@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     # Discord
     discord_token: SecretStr | None = Field(None, alias="DISCORD_TOKEN")
     discord_application_id: int | None = Field(None, alias="DISCORD_APPLICATION_ID")
+    discord_sharded: bool = Field(False, alias="DISCORD_SHARDED")  # AutoShardedBot: needed from 2,500 guilds
 
     @field_validator("database_url")
     @classmethod

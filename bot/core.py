@@ -12,7 +12,7 @@ from bot.actions import Action, Message, Reply
 from bot.clock import Clock
 from bot.commands import Parser, Role
 from bot.config import Settings
-from bot.errors import UserError
+from bot.errors import Seconds, UserError
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
 from bot.i18n import Catalog, normalise_locale
 from bot.router import Ctx, Router
@@ -99,6 +99,10 @@ class Core:
         return ctx.actions
 
     def _error_reply(self, caller: Caller, locale: str, key: str, params: dict) -> Reply:
+        params = {
+            name: self.catalog.duration(locale, value) if isinstance(value, Seconds) else value
+            for name, value in params.items()
+        }
         return Reply(caller.user, caller.channel, Message(self.catalog.text(locale, key, **params)))
 
     async def _context(self, session, caller: Caller) -> Ctx:

@@ -15,3 +15,7 @@ class UserError(Exception):
         super().__init__(key)
         self.key = key
         self.params = params
+
+
+class Seconds(int):
+    """A length of time in an error's parameters: the reply shows it in the reader's words ("1 min 30 s")."""

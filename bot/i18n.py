@@ -80,6 +80,15 @@ class Catalog:
     def has(self, key: str) -> bool:
         return key in self._entries[FALLBACK]
 
+    def duration(self, lang: str | None, seconds: int) -> str:
+        """ "3 min", "1 min 30 s", "90 s" in English; "3分", "1分30秒" in Japanese."""
+        minutes, rest = divmod(int(seconds), 60)
+        if minutes and rest:
+            return self.text(lang, "core.duration.minutes_seconds", minutes=minutes, seconds=rest)
+        if minutes:
+            return self.text(lang, "core.duration.minutes", minutes=minutes)
+        return self.text(lang, "core.duration.seconds", seconds=rest)
+
     def text(self, lang: str | None, key: str, **params: Any) -> str:
         lang = normalise_locale(lang) or FALLBACK
         try:

@@ -171,3 +171,11 @@ def test_two_rituals_cannot_claim_the_same_button_or_timer_kind() -> None:
             Settings().model_copy(update={"database_url": "sqlite+aiosqlite://"}),
             extra_routers=[first, second],
         )
+
+
+async def test_a_duration_out_of_range_is_answered_in_the_readers_words(app) -> None:  # noqa: ANN001
+    await app.core.handle(CommandInvoked(alice(), 'event start "Durations"'))
+    english = await app.core.handle(CommandInvoked(alice(), "turns --minutes 999"))
+    japanese = await app.core.handle(CommandInvoked(alice(locale="ja"), "turns --minutes 10s"))
+    assert english[0].message.text == "--minutes must be between 30 s and 30 min."
+    assert japanese[0].message.text == "--minutes は 30秒から30分の間で指定してください。"

@@ -7,6 +7,7 @@ from bot.router import Router
 
 def all_routers() -> list[Router]:
     from bot.rituals import barriers, connections, event, nudges, oneonone, people, turns
+    from bot.rituals.pairing import ritual as pairing
 
     return [
         event.router,
@@ -16,4 +17,5 @@ def all_routers() -> list[Router]:
         nudges.router,
         turns.router,
         oneonone.router,
+        pairing.router,
     ]

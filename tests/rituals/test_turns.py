@@ -107,7 +107,7 @@ async def test_two_hundred_people_are_refused_with_the_limit_and_why(chat: Chat)
 async def test_a_turn_length_out_of_range_says_the_range(chat: Chat, minutes: str) -> None:
     await workshop(chat, "bob", "carol")
     lines = await chat.say("alice", f"/tsunagari turns --minutes {minutes}")
-    assert said(lines, "alice only | --minutes must be between 30 and 1800 seconds.")
+    assert said(lines, "alice only | --minutes must be between 30 s and 30 min.")
     assert await rounds(chat) == []
 
 

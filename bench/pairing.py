@@ -1,0 +1,174 @@
+"""Benchmark of the pair matcher against networkx's exact matching on workshop-like groups.
+
+Run `python bench/pairing.py` (or `--quick`). Prints a table per group size N: our time (wall clock, and
+the process's CPU time, which a busy shared machine inflates less), networkx's time on the same weighted
+graph, our weight over the exact optimum, the bridge differences we found over the optimum's, repeated
+pairs and pairs with no common language (ours / optimum's), and the share of pairs that bridge. Then
+rounds without a repeat for fixed groups, against the language bound for mixed-language ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from itertools import combinations
+
+import networkx as nx
+
+from bot.rituals.pairing.matcher import Participant, PastMeeting, build_objective, match, plan_rounds
+
+SIZES = (20, 50, 100, 200, 500, 1000, 2000, 5000)
+QUICK_SIZES = (20, 50, 100, 200, 2000)
+EXACT_BUDGET = 60.0
+"""Seconds networkx may take beyond N=1000 (measured: ~45 s there); a size is skipped when the cubic
+extrapolation of the last run exceeds it."""
+
+REGIONS = ("Tokyo", "Osaka", "Fukuoka", "Sapporo", "Nagoya", "Singapore", "Seoul", "London")
+GENERATIONS = ("20s", "30s", "40s", "50s", "60s")
+ROLES = ("engineer", "designer", "sales", "hr", "manager", "researcher", "student", "founder")
+INTERESTS = ("ai", "climate", "community", "careers", "music", "running", "food", "parenting", "books")
+
+
+def workshop(n: int, seed: int, mixed_languages: bool = True) -> tuple[list[Participant], list[PastMeeting]]:
+    """N people from a few big and many small organisations, mostly Japanese-speaking, some history."""
+    rng = random.Random(seed)
+    orgs = [f"org{k}" for k in range(max(4, n // 12))]
+    org_weights = [1 / (k + 1) for k in range(len(orgs))]  # a few big companies, a long tail
+    people = []
+    for i in range(n):
+        roll = rng.random()
+        if not mixed_languages:
+            languages = {"ja"} if roll < 0.7 else {"ja", "en"}
+        else:
+            languages = {"ja"} if roll < 0.6 else {"en"} if roll < 0.75 else {"ja", "en"}
+        maybe = lambda values: None if rng.random() < 0.08 else rng.choice(values)  # noqa: E731
+        people.append(
+            Participant(
+                key=f"u{i:05d}",
+                languages=frozenset(languages),
+                org=rng.choices(orgs, org_weights)[0],
+                region=maybe(REGIONS),
+                generation=maybe(GENERATIONS),
+                role=maybe(ROLES),
+                interests=frozenset(rng.sample(INTERESTS, 2)),
+            )
+        )
+    colleagues: dict[str | None, list[Participant]] = {}
+    for person in people:
+        colleagues.setdefault(person.org, []).append(person)
+    history = []
+    for person in people:
+        # Colleagues have often met, some many times; everyone has met a few strangers at earlier events.
+        team = colleagues[person.org]
+        met = rng.sample(team, min(5, len(team))) + [rng.choice(people) for _ in range(3)]
+        for other in met:
+            if other.key != person.key:
+                history.append(PastMeeting(person.key, other.key, rng.randint(1, 6), rng.randint(1, 30)))
+    return people, history
+
+
+def summary(objective, groups) -> tuple[int, int, int, int, int]:
+    """(weight, bridge differences, repeats, language mismatches, pairs that bridge) over all pairs."""
+    weight = bridges = repeats = mismatches = bridging = 0
+    for group in groups:
+        for a, b in combinations(group, 2):
+            tiers = objective.tiers(objective.index[a], objective.index[b])
+            weight += objective.scales.fold(tiers)
+            bridges += tiers.bridges
+            repeats += tiers.penalty > 0
+            mismatches += not tiers.shares_language
+            bridging += tiers.bridges > 0
+    return weight, bridges, repeats, mismatches, bridging
+
+
+def exact(objective) -> tuple[float, list[tuple[str, str]]]:
+    matrix = objective.matrix().tolist()
+    keys = objective.keys
+    graph = nx.Graph()
+    graph.add_weighted_edges_from(
+        (keys[i], keys[j], matrix[i][j]) for i in range(len(keys)) for j in range(i + 1, len(keys))
+    )
+    started = time.perf_counter()
+    pairs = nx.max_weight_matching(graph, maxcardinality=True)
+    return time.perf_counter() - started, [tuple(p) for p in pairs]
+
+
+def pairing_table(sizes: tuple[int, ...]) -> None:
+    print(
+        f"{'N':>5} {'ours s':>8} {'(cpu s)':>8} {'nx s':>8} {'weight/opt':>12} {'bridges/opt':>12} "
+        f"{'repeats':>9} {'no lang':>9} {'bridging':>9}"
+    )
+    last_exact: tuple[int, float] | None = None
+    for n in sizes:
+        people, history = workshop(n, seed=n)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        result = match(people, history=history, seed=7)
+        ours, ours_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        objective = build_objective(people, history=history, seed=7)
+        weight, bridges, repeats, mismatches, bridging = summary(objective, [g.keys for g in result.groups])
+        pair_total = len(result.pairs)
+        nx_time = ratio = bridge_ratio = "-"
+        opt_repeats = opt_mismatches = "-"
+        predicted = last_exact and last_exact[1] * (n / last_exact[0]) ** 3
+        if n <= 1000 or (predicted is not None and predicted < EXACT_BUDGET):
+            seconds, pairs = exact(objective)
+            best = summary(objective, pairs)
+            last_exact = (n, seconds)
+            nx_time, ratio = f"{seconds:.3f}", f"{weight / best[0]:.9f}"
+            bridge_ratio = f"{bridges / best[1]:.4f}" if best[1] else "-"
+            opt_repeats, opt_mismatches = best[2], best[3]
+        print(
+            f"{n:>5} {ours:>8.3f} {f'({ours_cpu:.3f})':>8} {nx_time:>8} {ratio:>12} {bridge_ratio:>12} "
+            f"{f'{repeats}/{opt_repeats}':>9} {f'{mismatches}/{opt_mismatches}':>9} "
+            f"{bridging / pair_total:>9.1%}"
+        )
+
+
+def rounds_without_repeat(rounds) -> int:
+    seen: set[tuple[str, str]] = set()
+    for r, matching in enumerate(rounds):
+        pairs = {tuple(sorted(p)) for p in matching.pairs}
+        if pairs & seen:
+            return r
+        seen |= pairs
+    return len(rounds)
+
+
+def language_bound(people: list[Participant]) -> int:
+    """Rounds in which everyone can have a new partner they share a language with: at most the fewest
+    such partners anyone has."""
+    return min(
+        sum(1 for other in people if other is not person and person.languages & other.languages)
+        for person in people
+    )
+
+
+def rounds_table(sizes: tuple[int, ...]) -> None:
+    print(
+        f"\n{'fixed group':>11} {'languages':>10} {'rounds without repeat':>22} {'target':>7} "
+        f"{'language bound':>15} {'seconds':>8}"
+    )
+    for n in sizes:
+        for mixed in (False, True):
+            people, _ = workshop(n, seed=1000 + n, mixed_languages=mixed)
+            started = time.perf_counter()
+            rounds = plan_rounds(people, rounds=n - 1, seed=7)
+            seconds = time.perf_counter() - started
+            label = "ja/en mix" if mixed else "shared"
+            print(
+                f"{n:>11} {label:>10} {rounds_without_repeat(rounds):>22} {n - 1:>7} "
+                f"{language_bound(people):>15} {seconds:>8.2f}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller groups only, for a short run")
+    args = parser.parse_args()
+    pairing_table(QUICK_SIZES if args.quick else SIZES)
+    rounds_table((20, 30) if args.quick else (20, 30, 60))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Pair matching that bridges backgrounds, never repeats a pair while it can, and scales."""

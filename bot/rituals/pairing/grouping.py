@@ -1,0 +1,211 @@
+"""Groupings for any number of people: a greedy start, then swaps and moves between groups while they help.
+
+Everything works on a weight matrix padded with one extra all-zero row and column (index n), so a
+group with an empty seat can be a fixed-width row of member indices whose gaps point at n.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.rituals.pairing.chains import improve_by_chains, relocate_trio
+from bot.rituals.pairing.cycles import group_total, rotate_groups, shake
+from bot.rituals.pairing.objective import MAX_PENALTY, Objective, Scales
+from bot.rituals.pairing.repair import repair_trio
+
+MAX_PASSES = 12
+"""Swap passes over everyone; in practice the search settles after two to four."""
+
+MAX_STARTS = 6
+START_BUDGET = 2_000_000
+"""Starts × people² stays under this: six starts up to ~570 people, two at 1,000, one from ~1,400."""
+
+MAX_KICKS = 40
+KICK_BUDGET = 200_000
+"""Kicks for breakout groups while kicks × people² stays under this: 40 up to ~70 people, none past ~450."""
+
+CHAIN_ROUNDS = 4
+"""Alternations of chain search and swap search; each round is a pass of each."""
+
+
+def group_sizes(count: int, size: int) -> list[int]:
+    """How many people go in each group: `size`, with a few of size-1 or size+1 when it doesn't divide.
+
+    Never a group of one unless there is only one person. Pairs with an odd count get one trio.
+    """
+    if count <= 0:
+        return []
+    best: list[int] | None = None
+    for groups in sorted({max(count // size, 1), max(-(-count // size), 1)}):
+        small, extra = divmod(count, groups)
+        sizes = [small + 1] * extra + [small] * (groups - extra)
+        if all(size - 1 <= s <= size + 1 and s >= 2 for s in sizes):
+            off = sum(s != size for s in sizes)
+            if best is None or off < sum(s != size for s in best):
+                best = sizes
+    if best is None:
+        # Too few people for the size asked: keep them together rather than leave anyone alone.
+        return [count]
+    return sorted(best, key=lambda s: (s != size, -s))
+
+
+def padded_matrix(objective: Objective, block_rows: int = 512) -> np.ndarray:
+    """The objective's weight matrix with an extra zero row and column, built a block at a time."""
+    n = len(objective)
+    weights = np.zeros((n + 1, n + 1), dtype=np.int64)
+    for start in range(0, n, block_rows):
+        stop = min(start + block_rows, n)
+        weights[start:stop, :n] = objective.matrix(slice(start, stop))
+    return weights
+
+
+def placement_order(objective: Objective, weights: np.ndarray) -> np.ndarray:
+    """People with the fewest good partners (common language, never met) first; ties in seeded order."""
+    n = len(objective)
+    scales = objective.scales
+    good = scales.language + MAX_PENALTY * scales.penalty
+    choices = (weights[:n, :n] >= good).sum(axis=1)
+    shuffle = np.random.default_rng(objective.seed).permutation(n)
+    return np.lexsort((shuffle, choices))
+
+
+def greedy_groups(weights: np.ndarray, sizes: list[int], order: np.ndarray) -> list[list[int]]:
+    """Fill groups one at a time: the next person in `order` starts a group, then the best fit joins."""
+    n = weights.shape[0] - 1
+    free = np.ones(n, dtype=bool)
+    cursor = 0
+    groups: list[list[int]] = []
+    for size in sizes:
+        while not free[order[cursor]]:
+            cursor += 1
+        first = int(order[cursor])
+        members = [first]
+        free[first] = False
+        fit = weights[first, :n].copy()
+        while len(members) < size:
+            candidate = int(np.argmax(np.where(free, fit, -1)))
+            members.append(candidate)
+            free[candidate] = False
+            fit += weights[candidate, :n]
+        groups.append(members)
+    return groups
+
+
+def improve(
+    weights: np.ndarray, groups: list[list[int]], order: np.ndarray, best_partner: np.ndarray
+) -> list[list[int]]:
+    """Local search: swap two people between groups, or move one to a group one smaller, while it gains.
+
+    A swap between two pairs is the classic 2-opt move; a move lets the one trio of an odd count
+    travel to wherever it costs least. Each step takes the best move for one person, vectorised over
+    everyone else. Someone already with partners as good as their best possible (`best_partner`, the
+    largest weight in their row) is skipped: no move of theirs can gain that their partner's can't.
+    """
+    n = weights.shape[0] - 1
+    if len(groups) < 2:
+        return groups
+    width = max(len(g) for g in groups)
+    members = np.full((len(groups), width), n, dtype=np.int64)
+    for g, group in enumerate(groups):
+        members[g, : len(group)] = group
+    sizes = np.array([len(g) for g in groups])
+    group_of = np.empty(n, dtype=np.int64)
+    for g, group in enumerate(groups):
+        group_of[group] = g
+    current = weights[np.arange(n)[:, None], members[group_of]].sum(axis=1)
+    uneven = len(set(sizes.tolist())) > 1
+    for _ in range(MAX_PASSES):
+        changed = False
+        for i in order:
+            i = int(i)
+            home = int(group_of[i])
+            if current[i] >= (sizes[home] - 1) * best_partner[i]:
+                continue
+            with_group = weights[i, members].sum(axis=1)
+            gain = with_group[group_of] - 2 * weights[i, :n] + weights[members[home]].sum(axis=0)[:n]
+            gain -= current[i] + current
+            gain[group_of == home] = np.iinfo(np.int64).min
+            j = int(np.argmax(gain))
+            best_swap = int(gain[j])
+            best_move, target = 0, -1
+            if uneven:
+                fits = np.flatnonzero(sizes == sizes[home] - 1)
+                if fits.size:
+                    move_gain = with_group[fits] - current[i]
+                    k = int(np.argmax(move_gain))
+                    best_move, target = int(move_gain[k]), int(fits[k])
+            if best_swap <= 0 and best_move <= 0:
+                continue
+            changed = True
+            if best_swap >= best_move:
+                there = int(group_of[j])
+                members[home][members[home] == i] = j
+                members[there][members[there] == j] = i
+                group_of[i], group_of[j] = there, home
+                touched = (home, there)
+            else:
+                members[home][members[home] == i] = n
+                members[target][np.flatnonzero(members[target] == n)[0]] = i
+                sizes[home] -= 1
+                sizes[target] += 1
+                group_of[i] = target
+                touched = (home, target)
+            for g in touched:
+                for m in members[g][members[g] < n]:
+                    current[m] = weights[m, members[g]].sum()
+        if not changed:
+            break
+    return [[int(m) for m in row if m < n] for row in members]
+
+
+def heuristic_groups(objective: Objective, sizes: list[int]) -> list[list[int]]:
+    """A near-optimal grouping of everyone into groups of `sizes`, as participant indices.
+
+    Small groups get several starts (a different placement order each) and keep the best: local
+    search is cheap there, and a second start is what rescues the odd repeat a single one leaves.
+    """
+    weights = padded_matrix(objective)
+    order = placement_order(objective, weights)
+    best_partner = weights.max(axis=1)[:-1]
+    starts = max(1, min(MAX_STARTS, START_BUDGET // len(objective) ** 2))
+    rng = np.random.default_rng(objective.seed)
+    best: tuple[int, list[list[int]]] | None = None
+    for start in range(starts):
+        if start:
+            # Keep the most constrained people early; shuffle within the rest.
+            order = np.concatenate([order[: len(order) // 4], rng.permutation(order[len(order) // 4 :])])
+        groups = _search(weights, sizes, order, best_partner, objective.scales)
+        total = group_total(weights, groups) if starts > 1 else 0
+        if best is None or total > best[0]:
+            best = (total, groups)
+    assert best is not None
+    groups = best[1]
+    kicks = min(MAX_KICKS, KICK_BUDGET // len(objective) ** 2)
+    if max(sizes) > 2 and kicks:
+
+        def settle(trial: list[list[int]]) -> list[list[int]]:
+            trial = improve(weights, trial, order, best_partner)
+            if rotate_groups(weights, trial):
+                trial = improve(weights, trial, order, best_partner)
+            return trial
+
+        groups = shake(weights, groups, settle, rng, kicks)
+    return groups
+
+
+def _search(
+    weights: np.ndarray, sizes: list[int], order: np.ndarray, best_partner: np.ndarray, scales: Scales
+) -> list[list[int]]:
+    groups = improve(weights, greedy_groups(weights, sizes, order), order, best_partner)
+    for _ in range(CHAIN_ROUNDS):
+        if not (improve_by_chains(weights, groups, order, best_partner) or rotate_groups(weights, groups)):
+            break
+        groups = improve(weights, groups, order, best_partner)
+    # The trio moves scan everyone against every pair, so they wait until the cheaper moves settle.
+    for _ in range(CHAIN_ROUNDS):
+        if not (relocate_trio(weights, groups) or repair_trio(weights, groups, scales)):
+            break
+        groups = improve(weights, groups, order, best_partner)
+        if improve_by_chains(weights, groups, order, best_partner):
+            groups = improve(weights, groups, order, best_partner)
+    return groups

@@ -1,0 +1,391 @@
+"""The pair matcher against exact answers: networkx's blossom matching and brute force on small groups."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import networkx as nx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.rituals.pairing.grouping import group_sizes
+from bot.rituals.pairing.matcher import (
+    Matching,
+    Objective,
+    Participant,
+    PastMeeting,
+    build_objective,
+    match,
+    plan_rounds,
+)
+
+
+def person(key: str, languages: str = "ja", **attributes: str | None) -> Participant:
+    interests = frozenset(attributes.pop("interests", "").split(",")) - {""}
+    return Participant(key, frozenset(languages.split(",")), interests=interests, **attributes)
+
+
+def keys(matching: Matching) -> list[tuple[str, ...]]:
+    return [group.keys for group in matching.groups]
+
+
+def placed(matching: Matching) -> list[str]:
+    return sorted(key for group in matching.groups for key in group.keys)
+
+
+def grouping_weight(objective: Objective, groups) -> int:
+    return sum(objective.weight(a, b) for group in groups for a, b in combinations(group, 2))
+
+
+def best_pairing_weight(objective: Objective) -> int:
+    """The exact optimum: blossom matching, trying every trio when the count is odd."""
+    everyone = list(objective.keys)
+
+    def matched(people: list[str]) -> int:
+        graph = nx.Graph()
+        graph.add_weighted_edges_from((a, b, objective.weight(a, b)) for a, b in combinations(people, 2))
+        return sum(objective.weight(a, b) for a, b in nx.max_weight_matching(graph, maxcardinality=True))
+
+    if len(everyone) % 2 == 0:
+        return matched(everyone)
+    return max(
+        grouping_weight(objective, [trio]) + matched([k for k in everyone if k not in trio])
+        for trio in combinations(everyone, 3)
+    )
+
+
+def best_grouping_weight(objective: Objective, sizes: list[int]) -> int:
+    """The exact optimum over every way to split the people into groups of `sizes`, by brute force."""
+
+    def best(people: tuple[str, ...], sizes: tuple[int, ...]) -> int:
+        if not people:
+            return 0
+        first, rest = people[0], people[1:]
+        answer = None
+        for size in set(sizes):
+            left = list(sizes)
+            left.remove(size)
+            for others in combinations(rest, size - 1):
+                group = (first, *others)
+                remaining = tuple(k for k in rest if k not in others)
+                value = grouping_weight(objective, [group]) + best(remaining, tuple(left))
+                answer = value if answer is None else max(answer, value)
+        return answer
+
+    return best(objective.keys, tuple(sizes))
+
+
+def test_zero_participants_make_no_groups():
+    assert match([]).groups == ()
+    rounds = plan_rounds([], rounds=3)
+    assert len(rounds) == 3 and all(r.groups == () for r in rounds)
+
+
+def test_one_participant_is_a_group_of_one():
+    matching = match([person("solo")])
+    assert keys(matching) == [("solo",)]
+    assert matching.pairs == []
+    assert matching.weight == 0
+
+
+def test_two_participants_make_one_pair():
+    assert keys(match([person("a"), person("b")])) == [("a", "b")]
+
+
+def test_three_participants_make_one_trio():
+    matching = match([person("a"), person("b"), person("c")])
+    assert keys(matching) == [("a", "b", "c")]
+    assert len(matching.pairs) == 3
+
+
+@pytest.mark.parametrize("count", [5, 7, 9, 11, 13, 21, 41])
+def test_odd_count_makes_one_trio(count):
+    people = [person(f"p{i:02d}", org=f"org{i % 3}") for i in range(count)]
+    matching = match(people, seed=count)
+    sizes = sorted(len(g) for g in keys(matching))
+    assert sizes == [2] * (count // 2 - 1) + [3]
+    assert placed(matching) == sorted(p.key for p in people)
+
+
+def test_odd_count_puts_the_trio_where_everyone_keeps_a_common_language():
+    # Thirteen people, too many to solve exactly: only a trio of the three English speakers works.
+    people = [person(f"ja{i:02d}", "ja") for i in range(10)] + [person(f"en{i}", "en") for i in range(3)]
+    matching = match(people, seed=0)
+    assert ("en0", "en1", "en2") in keys(matching)
+    assert all(group.shares_language for group in matching.groups)
+
+
+def test_the_trio_moves_several_steps_when_that_is_what_keeps_a_common_language():
+    # Found by hypothesis: only a Korean trio works, and reaching it re-pairs several people at once.
+    languages = "ja ja,en ja en ko ja ja ko en ko ja en en".split()
+    generations = "20s 20s 20s - 20s 40s 40s - 20s 20s 20s 20s 40s".split()
+    people = [
+        Participant(
+            f"p{i:02d}",
+            frozenset(lang.split(",")),
+            org="B" if i in (7, 12) else "A",
+            generation=None if generation == "-" else generation,
+        )
+        for i, (lang, generation) in enumerate(zip(languages, generations, strict=True))
+    ]
+    matching = match(people, seed=2)
+    assert ("p04", "p07", "p09") in keys(matching)
+    assert all(group.shares_language for group in matching.groups)
+
+
+def test_trio_is_chosen_to_add_the_least_repeat_penalty():
+    people = [person(k) for k in "abcde"]
+    # Everyone has met except a-b, a-c and b-c, so only the trio a+b+c adds no repeat.
+    history = [
+        PastMeeting(x, y)
+        for x, y in combinations("abcde", 2)
+        if {x, y} not in ({"a", "b"}, {"a", "c"}, {"b", "c"})
+    ]
+    matching = match(people, history=history, seed=1)
+    assert ("a", "b", "c") in keys(matching)
+    assert matching.repeats == 1  # d and e have met and nobody else is left for them
+
+
+def test_pairs_bridge_organisations_when_they_can():
+    people = [person("a1", org="A"), person("a2", org="A"), person("b1", org="B"), person("b2", org="B")]
+    matching = match(people, bridge=["org"])
+    assert all(group.bridged == ("org",) for group in matching.groups)
+
+
+def test_everyone_from_one_organisation_still_bridges_generations():
+    people = [
+        person("p1", org="X", generation="20s"),
+        person("p2", org="X", generation="20s"),
+        person("p3", org="X", generation="50s"),
+        person("p4", org="X", generation="50s"),
+    ]
+    matching = match(people, bridge=["org", "generation"])
+    assert all(group.bridged == ("generation",) for group in matching.groups)
+    assert matching.weight == best_pairing_weight(build_objective(people, bridge=["org", "generation"]))
+
+
+def test_an_unknown_attribute_never_counts_as_a_bridge():
+    matching = match([person("a", org="A"), person("b", org=None)], bridge=["org"])
+    assert matching.groups[0].bridged == ()
+
+
+def test_two_people_with_no_common_language_are_still_paired():
+    matching = match([person("ja1", "ja"), person("en1", "en")])
+    assert keys(matching) == [("en1", "ja1")]
+    assert not matching.groups[0].shares_language
+
+
+def test_a_common_language_beats_any_number_of_bridges():
+    people = [
+        person("ja1", "ja", org="A", region="Tokyo", generation="20s", role="hr"),
+        person("ja2", "ja", org="A", region="Tokyo", generation="20s", role="hr"),
+        person("en1", "en", org="B", region="London", generation="50s", role="cto"),
+        person("en2", "en", org="B", region="London", generation="50s", role="cto"),
+    ]
+    matching = match(people)
+    assert keys(matching) == [("en1", "en2"), ("ja1", "ja2")]
+    assert all(group.shares_language and group.bridged == () for group in matching.groups)
+
+
+def test_people_who_met_are_not_paired_again_while_avoidable():
+    people = [person("a", org="A"), person("b", org="B"), person("c", org="A"), person("d", org="B")]
+    # a-b and c-d bridge organisations, but they have met: a fresh pair beats a bridge.
+    matching = match(people, bridge=["org"], history=[PastMeeting("a", "b"), PastMeeting("c", "d")])
+    assert matching.repeats == 0
+    assert sorted(keys(matching)) in ([("a", "c"), ("b", "d")], [("a", "d"), ("b", "c")])
+
+
+def test_when_everyone_has_met_the_oldest_and_rarest_meetings_repeat():
+    people = [person(k) for k in "abcd"]
+    history = [
+        PastMeeting("a", "b", times=1, ago=1),
+        PastMeeting("c", "d", times=1, ago=1),
+        PastMeeting("a", "c", times=3, ago=20),
+        PastMeeting("b", "d", times=1, ago=2),
+        PastMeeting("a", "d", times=1, ago=30),
+        PastMeeting("b", "c", times=1, ago=40),
+    ]
+    matching = match(people, history=history)
+    assert keys(matching) == [("a", "d"), ("b", "c")]
+    assert matching.repeats == 2
+
+
+def test_groups_say_what_they_share():
+    people = [
+        person("a", "ja,en", org="A", generation="20s", interests="ai,music"),
+        person("b", "en", org="B", generation="50s", interests="music"),
+    ]
+    group = match(people).groups[0]
+    assert group.bridged == ("org", "generation")
+    assert group.shared_interests == ("music",)
+    assert group.common_languages == ("en",)
+
+
+@pytest.mark.parametrize("size", [3, 4])
+@pytest.mark.parametrize("count", [2, 3, 5, 6, 7, 8, 9])
+def test_breakout_groups_are_the_exact_best_split(size, count):
+    people = [
+        person(f"p{i}", "en" if i % 4 == 0 else "ja,en", org=f"o{i % 3}", generation=f"g{i % 2}")
+        for i in range(count)
+    ]
+    history = [PastMeeting("p1", "p2"), PastMeeting("p3", "p5", times=2)]
+    matching = match(people, history=history, size=size, seed=count)
+    assert placed(matching) == sorted(p.key for p in people)
+    sizes = group_sizes(count, size)
+    assert sorted(len(g) for g in keys(matching)) == sorted(sizes)
+    objective = build_objective(people, history=history, size=size, seed=count)
+    assert matching.weight == best_grouping_weight(objective, sizes)
+
+
+@pytest.mark.parametrize("size", [2, 3, 4])
+@pytest.mark.parametrize("count", range(0, 30))
+def test_group_sizes_never_leave_anyone_alone(size, count):
+    sizes = group_sizes(count, size)
+    assert sum(sizes) == count
+    if count >= 2:
+        assert min(sizes) >= 2
+    if count >= size + 2:
+        assert all(size - 1 <= s <= size + 1 for s in sizes)
+
+
+def test_breakout_groups_of_four_for_forty_people_mix_organisations():
+    people = [person(f"p{i:02d}", org=f"org{i % 4}") for i in range(40)]
+    matching = match(people, size=4, bridge=["org"], seed=3)
+    for group in matching.groups:
+        assert len({int(k[1:]) % 4 for k in group.keys}) == 4
+
+
+def test_the_same_seed_gives_the_same_pairs_whatever_the_input_order():
+    people = [person(f"p{i:02d}") for i in range(30)]
+    assert keys(match(people, seed=5)) == keys(match(list(reversed(people)), seed=5))
+
+
+def test_different_seeds_vary_equal_choices():
+    people = [person(f"p{i:02d}") for i in range(30)]
+    assert len({tuple(keys(match(people, seed=seed))) for seed in range(5)}) > 1
+
+
+def test_duplicate_keys_are_refused():
+    with pytest.raises(ValueError):
+        match([person("a"), person("a")])
+
+
+def test_twenty_people_get_nineteen_rounds_without_a_repeat():
+    people = [person(f"p{i:02d}", org=f"org{i % 5}", generation=f"g{i % 3}") for i in range(20)]
+    rounds = plan_rounds(people, rounds=19, seed=11)
+    pairs = [tuple(sorted(p)) for matching in rounds for p in matching.pairs]
+    assert len(pairs) == 19 * 10
+    assert len(set(pairs)) == len(pairs)
+    assert all(matching.repeats == 0 for matching in rounds)
+
+
+def test_planned_rounds_avoid_pairs_met_in_history():
+    people = [person(f"p{i}") for i in range(8)]
+    history = [PastMeeting("p0", "p1"), PastMeeting("p2", "p3")]
+    rounds = plan_rounds(people, rounds=5, history=history, seed=2)
+    pairs = [tuple(sorted(p)) for matching in rounds for p in matching.pairs]
+    assert len(set(pairs)) == len(pairs)
+    assert ("p0", "p1") not in pairs and ("p2", "p3") not in pairs
+
+
+def test_odd_group_rounds_place_everyone_with_one_trio_each_round():
+    people = [person(f"p{i}") for i in range(9)]
+    rounds = plan_rounds(people, rounds=9, seed=4)
+    assert len(rounds) == 9
+    for matching in rounds:
+        assert placed(matching) == sorted(p.key for p in people)
+        assert sorted(len(g) for g in keys(matching)) == [2, 2, 2, 3]
+    assert all(matching.repeats == 0 for matching in rounds[:4])
+
+
+def test_breakout_rounds_do_not_repeat_while_they_can():
+    people = [person(f"p{i:02d}") for i in range(16)]
+    rounds = plan_rounds(people, rounds=3, size=4, seed=1)
+    pairs = [tuple(sorted(p)) for matching in rounds for p in matching.pairs]
+    assert len(set(pairs)) == len(pairs)
+
+
+@st.composite
+def workshops(draw):
+    count = draw(st.integers(min_value=2, max_value=16))
+    people = [
+        Participant(
+            key=f"p{i:02d}",
+            languages=frozenset(draw(st.sets(st.sampled_from(["ja", "en", "ko"]), min_size=1, max_size=2))),
+            org=draw(st.sampled_from(["A", "B", "C", None])),
+            generation=draw(st.sampled_from(["20s", "40s", None])),
+        )
+        for i in range(count)
+    ]
+    met = draw(st.sets(st.tuples(st.integers(0, count - 1), st.integers(0, count - 1)), max_size=count * 2))
+    history = [
+        PastMeeting(f"p{a:02d}", f"p{b:02d}", times=1 + (a + b) % 3, ago=1 + a) for a, b in met if a != b
+    ]
+    return people, history, draw(st.integers(0, 2**31))
+
+
+def tally(objective: Objective, groups) -> tuple[int, int]:
+    mismatches = repeats = 0
+    for group in groups:
+        for a, b in combinations(group, 2):
+            tiers = objective.tiers(objective.index[a], objective.index[b])
+            mismatches += not tiers.shares_language
+            repeats += tiers.penalty > 0
+    return mismatches, repeats
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workshops())
+def test_random_groups_place_everyone_once_with_no_avoidable_repeat_or_language_gap(workshop):
+    people, history, seed = workshop
+    matching = match(people, history=history, seed=seed)
+    assert placed(matching) == sorted(p.key for p in people)
+    objective = build_objective(people, history=history, seed=seed)
+    best = best_pairing_weight(objective)
+    # Weights are lexicographic, so the optimum's language gaps and repeats are the fewest possible.
+    scales = objective.scales
+    sharing = best // scales.language
+    assert tally(objective, keys(matching))[0] == len(matching.pairs) - sharing
+    fewest_penalty = (best - sharing * scales.language) // scales.penalty
+    assert (matching.weight - sharing * scales.language) // scales.penalty == fewest_penalty
+    if len(people) <= 12:
+        assert matching.weight == best
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workshops(), st.sampled_from([3, 4]))
+def test_random_breakout_groups_place_everyone_once_in_sensible_sizes(workshop, size):
+    people, history, seed = workshop
+    matching = match(people, history=history, size=size, seed=seed)
+    assert placed(matching) == sorted(p.key for p in people)
+    sizes = group_sizes(len(people), size)
+    assert sorted(len(g) for g in keys(matching)) == sorted(sizes)
+    if len(people) <= 8:
+        objective = build_objective(people, history=history, size=size, seed=seed)
+        assert matching.weight == best_grouping_weight(objective, sizes)
+
+
+@st.composite
+def planted_breakouts(draw):
+    """Groups that all share a language by construction, some people with a second language that tempts
+    the search elsewhere, and organisations that reward mixing the planted groups up."""
+    size = draw(st.sampled_from([3, 4]))
+    count = draw(st.integers(min_value=4, max_value=7))
+    people = []
+    for g in range(count):
+        for m in range(size):
+            extra = draw(st.sets(st.sampled_from([f"l{x}" for x in range(count)]), max_size=1))
+            people.append(
+                Participant(f"g{g}m{m}", frozenset({f"l{g}"} | extra), org=draw(st.sampled_from("ABCD")))
+            )
+    return draw(st.permutations(people)), size, draw(st.integers(0, 2**31))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(planted_breakouts())
+def test_breakout_groups_leave_nobody_without_a_common_language_when_a_split_allows_it(planted):
+    people, size, seed = planted
+    matching = match(people, size=size, seed=seed)
+    assert placed(matching) == sorted(p.key for p in people)
+    assert all(group.shares_language for group in matching.groups)
