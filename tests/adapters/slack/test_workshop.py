@@ -204,7 +204,8 @@ async def test_a_one_on_one_runs_in_a_slack_group_dm(bot):
 
 
 async def test_a_whole_evening_through_slack(bot):
-    """One workshop start to finish, the way the seeds run it, with nothing but Slack payloads going in."""
+    """One workshop start to finish, the way the seeds run it, with nothing but Slack payloads going in:
+    turns with buttons, a barrier board with its modal, pairs in group DMs, the next morning's nudge."""
     app, ws = bot  # 18:00 in Tokyo
     await ws.command("alice", 'event start "Yorimichi January" --lang en --tz Asia/Tokyo')
     for name, org in (("bob", "Fujitsu"), ("carol", "LinkedIn"), ("dave", "Musubi")):
@@ -225,12 +226,19 @@ async def test_a_whole_evening_through_slack(bot):
     assert "Revealed: 2 cards" in "\n".join(ws.channel())
     await ws.command("alice", "barriers close")
 
-    # Step 3: people who met; the evening ends; the thank-you nudge comes the next morning as a DM.
-    await ws.command("alice", "connections add @bob @carol")
+    # Step 3: pairs across differences (three people: one trio), introduced in a Slack group DM.
+    await ws.command("alice", "pairs")
+    assert "What bridges you" in ws.dms("bob", "carol", "dave")[0]
+
+    # The evening ends; the pair round recorded who met, and the thank-you comes the next morning by DM.
     await ws.wait(app, hours=3)
     await ws.command("alice", "event end")
     await ws.wait(app, hours=12)
-    assert ws.dms("bob")[-1].startswith("You met <@U0CAROL> at *Yorimichi January* yesterday.")
+    [thanks] = ws.dms("bob")
+    assert thanks.startswith("You met <@U0CAROL> and <@U0DAVE> at *Yorimichi January* yesterday.")
+    await ws.click("bob", "Thank dave", channel=ws.slack.dm_channel("U0BOB"))
+    await ws.submit("bob", {"note": "Thanks for the story about Musubi!"})
+    assert "Thanks for the story about Musubi!" in ws.dms("dave")[-1]
 
     calls = ws.slack.calls
     assert all(call.ok for call in calls), [c for c in calls if not c.ok]
@@ -241,3 +249,34 @@ async def test_a_whole_evening_through_slack(bot):
         "views.open",
     }
     assert len(ws.slack.calls_to("users.info")) == 4  # once per person, however much they did
+
+
+async def test_pairs_become_slack_group_dms_with_a_trio_so_nobody_is_left_out(bot):
+    app, ws = bot
+    await ws.command("alice", 'event start "Yorimichi January" --lang en')
+    people = (
+        ("bob", "Fujitsu", "Tokyo"),
+        ("carol", "LinkedIn", "Osaka"),
+        ("dave", "Fujitsu", "Osaka"),
+        ("erin", "NPO", "Fukuoka"),
+        ("frank", "City", "Tokyo"),
+    )
+    for name, org, region in people:
+        if name not in ws.ids:
+            ws.person(name)
+        await ws.command(name, f"join --org {org} --region {region} --languages en")
+    await ws.command("alice", "pairs --preview")  # alice's Slack is in Japanese: so is her preview
+    assert ws.whispers("alice")[-1].startswith("ラウンド 1 のプレビュー")
+    assert not any("Round 1" in t for t in ws.channel())
+    await ws.click("alice", "送信")
+
+    groups = [c.args["users"].split(",") for c in ws.slack.calls_to("conversations.open", ok=True)]
+    assert sorted(len(g) for g in groups) == [2, 3]  # five people: a pair and a trio, nobody alone
+    assert sorted(u for g in groups for u in g) == sorted(ws.ids[n] for n, _, _ in people)
+    for group in groups:
+        [intro] = ws.slack.texts(ws.slack.dm_channel(*group))
+        assert "Round 1 · Yorimichi January" in intro and "What bridges you" in intro
+        assert all(f"<@{user}>" in intro for user in group)
+    assert ws.channel()[-1].startswith("Round 1 of *Yorimichi January*: 5 people in 2 groups")
+    assert "ラウンド 1" in ws.whispers("alice")[-1]
+    assert all(call.ok for call in ws.slack.calls), [c for c in ws.slack.calls if not c.ok]
