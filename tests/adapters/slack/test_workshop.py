@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
+import aiohttp
 import pytest
 
+from bot.bootstrap import build
+from bot.clock import VirtualClock
+from tests.adapters.slack.harness import slack_settings
+from tests.fakes import slack_requests as sr
 from tests.fakes.slack_api import message_text
 
 pytestmark = pytest.mark.db
@@ -280,3 +286,25 @@ async def test_pairs_become_slack_group_dms_with_a_trio_so_nobody_is_left_out(bo
     assert ws.channel()[-1].startswith("Round 1 of *Yorimichi January*: 5 people in 2 groups")
     assert "ラウンド 1" in ws.whispers("alice")[-1]
     assert all(call.ok for call in ws.slack.calls), [c for c in ws.slack.calls if not c.ok]
+
+
+async def test_the_composition_root_starts_slack_from_settings_alone(database_url, slack):
+    """bot/bootstrap.py as it stands: `SlackAdapter(core, store, settings)`, HTTP mode on SLACK_PORT."""
+    from bot.bootstrap import add_platform_adapters
+
+    settings = slack_settings(slack.api_url, database_url=database_url)
+    app = build(settings, clock=VirtualClock(datetime(2026, 1, 15, 9, 0, tzinfo=UTC)))
+    assert add_platform_adapters(app) == ["slack"]
+    await app.start()
+    try:
+        [adapter] = app.adapters
+        slack.add_user("U0BOB", "bob")
+        body = sr.slash_command_body("help", user="U0BOB")
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{adapter.port}/slack/events"
+            async with http.post(url, data=body, headers=sr.signed(body)[1]) as answer:
+                assert answer.status == 200
+        await adapter.settle()
+        assert len(slack.calls_to("chat.postEphemeral", ok=True)) == 1
+    finally:
+        await app.close()
