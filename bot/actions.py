@@ -45,12 +45,19 @@ class Input:
     placeholder: str | None = None
 
 
+MAX_FORM_INPUTS = 5  # the portable limit: a Discord modal holds five inputs (Slack allows more)
+
+
 @dataclass(frozen=True, slots=True)
 class Form:
     form_id: str  # namespaced like an action id: "barriers:share:7"
     title: str  # short: Slack allows 24 characters, Discord 45
     inputs: tuple[Input, ...]
     submit_label: str
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.inputs) <= MAX_FORM_INPUTS:
+            raise ValueError(f"a form holds 1 to {MAX_FORM_INPUTS} inputs, not {len(self.inputs)}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The `tsunagari` command line: run, console, demo, db upgrade."""
+"""The `tsunagari` command line: run, console, demo, db upgrade, discord sync|invite-url."""
 
 from __future__ import annotations
 
@@ -75,9 +75,20 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--database", help="database URL (default: a fresh temporary SQLite file)")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
+    discord = commands.add_parser(
+        "discord", help="Discord: register the slash command, print the invite link"
+    )
+    discord.add_argument("action", choices=["sync", "invite-url"])
+    discord.add_argument("--guild", type=int, help="sync to this server only (shows at once)")
+    discord.add_argument("--clear", action="store_true", help="with --guild: remove that server's own copy")
     args = parser.parse_args(argv)
 
     settings = Settings()
+    if args.command == "discord":
+        _logging(settings, quiet=True)
+        from adapters.discord.cli import main as discord_main
+
+        return discord_main(args.action, settings, guild_id=args.guild, clear=args.clear)
     if args.command == "db":
         _logging(settings)
         from bot.store.db import upgrade_sync

@@ -324,7 +324,9 @@ class Parser:
                     if len(rest) == 1 and rest[0].quoted:
                         value = rest[0].text
                     else:
-                        value = text.translate(_QUOTES).replace("\u3000", " ")[rest[0].start : rest[-1].end]
+                        # The words as typed: the quote folding maps one character to one, so the spans
+                        # found in the folded text fit the original, brackets 「」 and all.
+                        value = text[rest[0].start : rest[-1].end]
                     rest = []
                     value = value.strip()
                     if len(value) > arg.max_length:

@@ -79,6 +79,11 @@ def test_free_text_keeps_apostrophes_and_inner_quotes() -> None:
     assert parsed["fast"] is True
 
 
+def test_free_text_keeps_japanese_brackets_as_typed() -> None:
+    assert PARSER.parse("probe 「助けて」と言えない --fast")["words"] == "「助けて」と言えない"
+    assert PARSER.parse("probe 弱さを　見せられない")["words"] == "弱さを　見せられない"
+
+
 def test_mentions_in_platform_and_console_forms() -> None:
     parsed = PARSER.parse("probe <@U123|bob> @carol hello --size 3")
     assert parsed["people"] == ["<@U123>", "@carol"]

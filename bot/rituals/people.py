@@ -126,6 +126,8 @@ async def open_profile_form(ctx: Ctx, rest: list[str]) -> None:
     participant = await ctx.participant(event)
     if participant is None:
         raise UserError("people.not_joined")
+    # A form holds five inputs on every platform (Discord's modal limit), so interests are set with
+    # `join --interests a,b` rather than here.
     inputs = tuple(
         Input(
             name,
@@ -134,7 +136,7 @@ async def open_profile_form(ctx: Ctx, rest: list[str]) -> None:
             max_length=100,
             initial=getattr(participant, name),
         )
-        for name in (*PROFILE_FIELDS, "languages", "interests")
+        for name in (*PROFILE_FIELDS, "languages")
     )
     ctx.open_form(
         Form(f"people:profile:{event.id}", ctx.t("people.form_title"), inputs, ctx.t("people.form_submit"))

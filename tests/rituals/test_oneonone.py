@@ -266,6 +266,22 @@ async def test_a_facilitator_adds_a_template_as_a_file_without_touching_code(
             "`minutes` must be a number from 0.5 to 30",
         ),
         ({"summary": "x", "closing": "x", "steps": [{"name": "a", "kind": "turns", "say": "x"}]}, "`title`"),
+        (
+            {
+                "title": "x",
+                "summary": "x",
+                "closing": "x",
+                "steps": [
+                    {
+                        "name": "a",
+                        "kind": "collect",
+                        "say": "x",
+                        "inputs": [{"name": f"q{i}", "label": "Q"} for i in range(6)],
+                    }
+                ],
+            },
+            "holds at most 5 inputs, not 6",
+        ),
     ],
 )
 def test_a_broken_template_says_what_to_fix(data: object, problem: str) -> None:

@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from bot.actions import MAX_FORM_INPUTS
 from bot.i18n import FALLBACK, LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -165,7 +166,11 @@ def _step(node: Any, where: str) -> StepSpec:
         raw_inputs = node.get("inputs")
         if not isinstance(raw_inputs, list) or not raw_inputs:
             raise TemplateError(f"{where}: a collect step needs `inputs`")
-        inputs = tuple(_input(item, where) for item in raw_inputs[:5])
+        if len(raw_inputs) > MAX_FORM_INPUTS:  # a form holds five inputs on every platform
+            raise TemplateError(
+                f"{where}: a collect step holds at most {MAX_FORM_INPUTS} inputs, not {len(raw_inputs)}"
+            )
+        inputs = tuple(_input(item, where) for item in raw_inputs)
         if len({i.name for i in inputs}) != len(inputs):
             raise TemplateError(f"{where}: two inputs share a name")
         button = _text(node, "button", where)

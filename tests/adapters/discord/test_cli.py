@@ -80,3 +80,22 @@ def test_a_sharded_setting_makes_an_auto_sharded_bot():
     chosen = intents()
     assert not (chosen.members or chosen.presences or chosen.message_content)
     assert chosen.guilds and chosen.voice_states
+
+
+def test_the_tsunagari_command_prints_the_invite_link() -> None:
+    """What a new user types after creating the app: `tsunagari discord invite-url`."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "discord", "invite-url"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(root), "DISCORD_APPLICATION_ID": "123456789012345678"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "client_id=123456789012345678" in done.stdout and "applications.commands" in done.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -134,7 +135,7 @@ def test_form_fits_a_modal():
     form = Form(
         form_id="barriers:share:7",
         title="Share a barrier that makes connection hard for you",
-        inputs=tuple(Input(f"i{n}", "Label " * 20, placeholder="p" * 300) for n in range(7)),
+        inputs=tuple(Input(f"i{n}", "Label " * 20, placeholder="p" * 300) for n in range(5)),
         submit_label="Share",
     )
     modal = render_form(form, guild_id=42)
@@ -142,6 +143,11 @@ def test_form_fits_a_modal():
     assert len(modal.inputs) == 5
     assert all(len(i.label) <= 45 and len(i.placeholder) <= 100 for i in modal.inputs)
     assert modal.custom_id == "g42|barriers:share:7"
+
+
+def test_the_core_never_builds_a_form_a_modal_cannot_hold():
+    with pytest.raises(ValueError, match="1 to 5 inputs, not 6"):
+        Form("barriers:share:7", "Share", tuple(Input(f"i{n}", "L") for n in range(6)), "Share")
 
 
 def test_form_select_keeps_its_choices():
