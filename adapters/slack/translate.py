@@ -102,6 +102,8 @@ def form(payload: Mapping[str, Any], profile: Profile | None = None) -> FormSubm
         channel = json.loads(view.get("private_metadata") or "{}").get("channel")
     except (ValueError, AttributeError):
         channel = None
+    if not isinstance(channel, str):  # only ever what form_metadata wrote; anything else names no channel
+        channel = None
     values: dict[str, str] = {}
     for name, by_action in (view.get("state") or {}).get("values", {}).items():
         for state in by_action.values():

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.slack import translate
 from adapters.slack.translate import Profile
@@ -110,3 +114,29 @@ def test_tenant_round_trip_and_foreign_tenants_refused():
     assert translate.team_of(translate.tenant("T9")) == "T9"
     with pytest.raises(ValueError):
         translate.team_of("discord:123")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(max_size=300), values=st.dictionaries(st.text(min_size=1, max_size=20), st.text(max_size=50))
+)
+def test_any_text_slack_sends_translates_without_error_and_mentions_come_out_clean(text, values):
+    event = translate.command(sr.slash_command(text, user="U0BOB"))
+    assert not re.search(r"<@[UW][A-Z0-9]+\|", event.text)
+    view = {
+        "type": "modal",
+        "callback_id": "barriers:form:1",
+        "id": "V1",
+        "private_metadata": text,  # whatever came back, a bad value only loses the channel
+        "blocks": [
+            {"type": "input", "block_id": name, "element": {"type": "plain_text_input", "action_id": name}}
+            for name in values
+        ],
+    }
+    submitted = translate.form(sr.view_submission(view, values, user="U0BOB"))
+    assert set(submitted.values) == set(values)
+    assert submitted.caller.channel is None or isinstance(submitted.caller.channel, str)
+    weird = translate.form(
+        sr.view_submission({**view, "private_metadata": '{"channel": 5}'}, values, user="U0B")
+    )
+    assert weird.caller.channel is None
