@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
     slack_port: int = Field(3000, alias="SLACK_PORT")
+    slack_host: str = Field("0.0.0.0", alias="SLACK_HOST")
+    # OAuth, for installing into many workspaces (HTTP mode; installations kept in our database)
+    slack_client_id: str | None = Field(None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(None, alias="SLACK_CLIENT_SECRET")
+    # Only tests and proxies change this: where the Slack Web API is
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
 
     # Discord
     discord_token: SecretStr | None = Field(None, alias="DISCORD_TOKEN")
@@ -61,7 +67,8 @@ class Settings(BaseSettings):
 
     @property
     def slack_configured(self) -> bool:
-        return self.slack_bot_token is not None
+        oauth = self.slack_client_id is not None and self.slack_client_secret is not None
+        return self.slack_bot_token is not None or oauth
 
     @property
     def discord_configured(self) -> bool:
