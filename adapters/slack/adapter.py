@@ -16,10 +16,11 @@ from typing import Any, Protocol
 
 from aiohttp import web
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import translate
+from adapters.slack import gate, translate
 from adapters.slack.outbox import Interaction, MemoryRefs, MessageRefs, SlackOutbox, StoreRefs
 from adapters.slack.pacing import Pacer, Sleep, retry_handlers
 from adapters.slack.profiles import Profiles
@@ -304,6 +305,13 @@ class SlackAdapter:
         except Exception:
             log.exception("Could not tell the user that their request failed")
 
+    async def dispatch(self, body: str, headers: dict[str, str]) -> BoltResponse:
+        """One request as the HTTP server hands it on: through the gate, then bolt (tests enter here too)."""
+        if not gate.readable(body, headers):
+            log.warning("Answered 400 to a Slack request in a shape Slack never sends")
+            return BoltResponse(status=400, body="")
+        return await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+
     async def settle(self) -> None:
         """Wait until the work of every request acked so far is done (tests, and a graceful stop)."""
         while self._work_tasks:
@@ -333,6 +341,7 @@ class SlackAdapter:
             log.info("Slack: connected in Socket Mode")
             return
         server = self.app.server(port=self.settings.port, path=EVENTS_PATH, host=self.settings.host)
+        server.web_app.middlewares.append(_gate_unreadable)
         self._runner = web.AppRunner(server.web_app, handle_signals=False)
         await self._runner.setup()
         # A workshop's burst of clicks arrives at once: a short listen queue would drop SYNs (1 s retries).
@@ -352,3 +361,14 @@ class SlackAdapter:
             await asyncio.wait_for(self.settle(), timeout=10)
         except TimeoutError:
             log.warning("Slack: stopped with requests still being handled")
+
+
+@web.middleware
+async def _gate_unreadable(request: web.Request, handler: Any) -> web.StreamResponse:
+    """HTTP mode: the same gate as SlackAdapter.dispatch, before bolt's own aiohttp handler."""
+    if request.method == "POST" and request.path == EVENTS_PATH:
+        body = await request.text()  # aiohttp keeps the body, so bolt reads it again
+        if not gate.readable(body, dict(request.headers)):
+            log.warning("Answered 400 to a Slack request in a shape Slack never sends")
+            return web.Response(status=400)
+    return await handler(request)

@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import SecretStr
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from adapters.slack.adapter import SlackAdapter
@@ -68,7 +67,7 @@ class Workspace:
         return user_id
 
     async def dispatch(self, body: str, headers: dict[str, str]) -> BoltResponse:
-        response = await self.adapter.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        response = await self.adapter.dispatch(body, headers)
         await self.adapter.settle()
         return response
 
