@@ -66,6 +66,9 @@ class DiscordAdapter:
         self._runner: asyncio.Task[None] | None = None
         self._replied: set[int] = set()  # interactions whose "thinking…" a reply has replaced
         self._told_no_mute: set[str] = set()  # rounds told once that the bot may not mute
+        # (tenant, round ref) -> (voice channel, speaker, text channel) of rounds whose floor this process
+        # has handed out, so that someone joining the room mid-turn is muted too
+        self._floors: dict[tuple[str, str], tuple[int, str, str]] = {}
         self.bot.add_listener(self.on_voice_state_update)
 
     def text(self, locale: str, key: str, **params: Any) -> str:
@@ -424,31 +427,48 @@ class DiscordAdapter:
             }
         if action.speaker in ours:
             await self._unmute(tenant, guild_id, action.round_ref, action.speaker)
+        self._floors[(tenant, action.round_ref)] = (room.id, action.speaker, action.channel)
         for member in list(room.members):
-            user = str(member.id)
-            if member.bot or user == action.speaker or user in ours:
+            if str(member.id) in ours:
                 continue
-            if member.voice is not None and member.voice.mute:
-                continue  # muted by someone else: not ours to mute, nor ever to unmute
-            async with self.store.session() as session:
-                await mutes.record(
-                    session,
-                    tenant=tenant,
-                    round_ref=action.round_ref,
-                    guild=str(guild_id),
-                    channel=str(room.id),
-                    user=user,
-                    at=self.core.clock.now(),
-                )
-            try:
-                await member.edit(mute=True, reason="Tsunagari: turns --mute-others")
-            except discord.Forbidden:
-                await self._forget_mute(tenant, action.round_ref, user)
+            if not await self._mute_one(tenant, guild_id, action.round_ref, room.id, member, action.speaker):
+                self._floors.pop((tenant, action.round_ref), None)  # no more refused requests this turn
                 return await self._cannot_mute(guild_id, action)
-            except discord.HTTPException:
-                await self._forget_mute(tenant, action.round_ref, user)
-                raise
         return Delivery(action)
+
+    async def _mute_one(
+        self, tenant: str, guild_id: int, round_ref: str, room_id: int, member: Any, speaker: str
+    ) -> bool:
+        """Mute one listener, recording it first (so a crash in between still unmutes them later).
+
+        False when Discord refuses for want of permission; someone gone meanwhile is just skipped.
+        """
+        user = str(member.id)
+        if member.bot or user == speaker:
+            return True
+        if member.voice is not None and member.voice.mute:
+            return True  # muted by someone else: not ours to mute, nor ever to unmute
+        from bot.store import mutes
+
+        async with self.store.session() as session:
+            await mutes.record(
+                session,
+                tenant=tenant,
+                round_ref=round_ref,
+                guild=str(guild_id),
+                channel=str(room_id),
+                user=user,
+                at=self.core.clock.now(),
+            )
+        try:
+            await member.edit(mute=True, reason="Tsunagari: turns --mute-others")
+        except discord.Forbidden:
+            await self._forget_mute(tenant, round_ref, user)
+            return False
+        except discord.HTTPException as error:
+            await self._forget_mute(tenant, round_ref, user)
+            log.info("could not mute a listener (code %s); carrying on", error.code)
+        return True
 
     async def _voice_room(
         self, tenant: str, guild: Any, action: Floor, interaction: discord.Interaction | None
@@ -489,6 +509,7 @@ class DiscordAdapter:
         for row in rows:
             await self._unmute(tenant, int(row.guild), round_ref, row.user_id)
         self._told_no_mute.discard(round_ref)
+        self._floors.pop((tenant, round_ref), None)
 
     async def _unmute(self, tenant: str, guild_id: int, round_ref: str, user: str) -> bool:
         """Lift a mute the bot made; the row goes once it is lifted (or nobody is left to lift it for).
@@ -538,17 +559,32 @@ class DiscordAdapter:
                 log.exception("unmuting after a restart failed")
 
     async def on_voice_state_update(self, member: Any, before: Any, after: Any) -> None:
-        """Someone the bot muted for a round now over, back in voice: lift that mute now."""
-        if after.channel is None or not after.mute or getattr(member, "bot", False):
+        """Someone comes into voice: a listener joining a round's room mid-turn is muted; someone the bot
+        muted for a round now over (or who has the floor now) gets that mute lifted."""
+        if after.channel is None or getattr(member, "bot", False):
             return
         from bot.store import mutes
 
-        tenant = translate.tenant(member.guild.id)
-        async with self.store.session() as session:
-            rows = [
-                row
-                for row in await mutes.of_user(session, tenant=tenant, user=str(member.id))
-                if not await mutes.live(session, row.round_ref)
-            ]
-        for row in rows:
-            await self._unmute(tenant, int(row.guild), row.round_ref, row.user_id)
+        tenant, user = translate.tenant(member.guild.id), str(member.id)
+        if after.mute:
+            async with self.store.session() as session:
+                rows = [
+                    row
+                    for row in await mutes.of_user(session, tenant=tenant, user=user)
+                    if not await mutes.live(session, row.round_ref)
+                    or self._floors.get((tenant, row.round_ref), (0, ""))[1] == user
+                ]
+            for row in rows:
+                await self._unmute(tenant, int(row.guild), row.round_ref, row.user_id)
+            return
+        if before.channel is not None and before.channel.id == after.channel.id:
+            return  # unmuted where they were (by a moderator, or by the bot itself): leave it be
+        for (floor_tenant, round_ref), (room_id, speaker, channel) in list(self._floors.items()):
+            if floor_tenant != tenant or room_id != after.channel.id:
+                continue
+            async with self.store.session() as session:
+                if not await mutes.live(session, round_ref):
+                    continue
+            if not await self._mute_one(tenant, member.guild.id, round_ref, room_id, member, speaker):
+                self._floors.pop((tenant, round_ref), None)
+                await self._cannot_mute(member.guild.id, Floor(channel, round_ref, speaker))

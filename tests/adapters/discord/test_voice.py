@@ -144,3 +144,20 @@ async def test_a_mute_discord_refuses_is_told_once_and_the_round_runs(world: Dis
     assert await rows(world) == []
     await world.command("alice", "turns stop")
     assert muted(world) == {"dan"} and edits(world, "dan") == []
+
+
+async def test_someone_joining_the_room_mid_turn_is_muted_and_unmuted_at_the_end(world: DiscordWorld):
+    await world.command("alice", "event start", name="Yorimichi")
+    for person in ("bob", "carol"):
+        await world.command(person, "join")
+    for person in ("alice", "bob", "carol"):
+        world.join_voice(person)
+    await start_round(world)
+    assert muted(world) == {"carol", "alice"}
+    world.join_voice("dan")  # arrives during bob's turn
+    await world.settle()
+    assert muted(world) == {"carol", "alice", "dan"}
+    await world.command("alice", "turns stop")
+    assert muted(world) == set()
+    assert edits(world, "dan") == [True, False]
+    assert await rows(world) == []
