@@ -116,7 +116,21 @@ class OpenForm:
     form: Form
 
 
-Action = Post | DirectMessage | Reply | Update | OpenForm
+@dataclass(frozen=True, slots=True)
+class Floor:
+    """The floor of the voice room tied to `channel` now belongs to `speaker`; None: the round is over.
+
+    Sent only for rounds started with `--mute-others`. An adapter that can mute people in a voice room
+    mutes everyone else there (and later unmutes exactly those it muted); one that cannot ignores it.
+    `round_ref` names the round ("turns:42") so the adapter can keep its own record of whom it muted.
+    """
+
+    channel: str
+    round_ref: str
+    speaker: str | None
+
+
+Action = Post | DirectMessage | Reply | Update | OpenForm | Floor
 
 DeliveryStatus = Literal["ok", "dm_refused", "unknown_user", "failed"]
 

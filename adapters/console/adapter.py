@@ -8,9 +8,9 @@ import uuid
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from adapters.console.render import form_lines, message_lines, stamp
+from adapters.console.render import form_lines, message_lines, render_text, stamp
 from adapters.console.world import Shown, World
-from bot.actions import Action, Delivery, DirectMessage, Message, OpenForm, Post, Reply, Update
+from bot.actions import Action, Delivery, DirectMessage, Floor, Message, OpenForm, Post, Reply, Update
 from bot.clock import Clock
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
 from bot.i18n import Catalog
@@ -114,6 +114,14 @@ class ConsoleAdapter:
             self.world.add(
                 Shown(seq, now, place, channel, frozenset({action.user}), None, action.form, lines=lines)
             )
+        elif isinstance(action, Floor):
+            # No voice room here: one short line, so a script can check who would have the floor.
+            if action.speaker is None:
+                words = self.catalog.text(None, "console.floor_over")
+            else:
+                words = self.catalog.text(None, "console.floor", speaker=f"<@{action.speaker}>")
+            lines = stamp(now, self.zone, action.channel, [render_text(words, self.zone)])
+            self.world.add(Shown(seq, now, action.channel, action.channel, None, None, lines=lines))
         return Delivery(action)
 
     def _message(

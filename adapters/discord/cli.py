@@ -22,9 +22,13 @@ SCOPES = ("bot", "applications.commands")
 
 
 def permissions() -> discord.Permissions:
-    """Exactly what the bot uses: post and embed, and private threads for pairs and one-on-ones.
+    """Exactly what the bot uses: post and embed, private threads for pairs and one-on-ones, and Mute
+    Members for `turns --mute-others`.
 
-    Voice rounds with `--mute-others` will add `mute_members` when they land; until then it is not asked for.
+    Mute Members is asked for up front: a bot's role is granted once, when it is added, and asking only
+    when a facilitator first tries `--mute-others` would mean a server admin re-inviting it mid-workshop.
+    The bot mutes only during such rounds and unmutes only the people it muted itself; a server that
+    leaves it out still runs every round, and the channel is told once that nobody is being muted.
     """
     return discord.Permissions(
         view_channel=True,
@@ -33,6 +37,7 @@ def permissions() -> discord.Permissions:
         create_private_threads=True,
         embed_links=True,
         read_message_history=True,
+        mute_members=True,
     )
 
 

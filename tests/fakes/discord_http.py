@@ -65,6 +65,7 @@ class DiscordRest(backend.FakeHttp):
         self.thread_members: dict[int, list[int]] = {}
         self.member_edits: list[tuple[int, int, dict[str, Any]]] = []
         self.private_threads_allowed = True
+        self.mute_allowed = True  # False: the bot lacks Mute Members, as a 403/50013 says
         self.deleted_channels: set[int] = set()
         self.too_many_requests = 0  # answer this many sends with a 429 that discord.py did not absorb
         self.synced: list[tuple[int | None, list[dict[str, Any]]]] = []
@@ -170,9 +171,16 @@ class DiscordRest(backend.FakeHttp):
     async def edit_member(
         self, guild_id: int, user_id: int, *, reason: str | None = None, **fields: Any
     ) -> Any:
-        self.member_edits.append((int(guild_id), int(user_id), fields))
+        if "mute" in fields and not self.mute_allowed:
+            raise discord.Forbidden(FakeResponse(403), {"code": 50013, "message": "Missing Permissions"})
         guild = self.state._get_guild(int(guild_id))
         member = guild.get_member(int(user_id)) if guild else None
+        if "mute" in fields and (member is None or member.voice is None or member.voice.channel is None):
+            raise discord.HTTPException(
+                FakeResponse(400, "Bad Request"),
+                {"code": 40032, "message": "Target user is not connected to voice."},
+            )
+        self.member_edits.append((int(guild_id), int(user_id), fields))
         if member is not None and member.voice is not None and "mute" in fields:
             member.voice.mute = fields["mute"]
         return {
@@ -208,6 +216,15 @@ class DiscordRest(backend.FakeHttp):
 
     def in_channel(self, channel_id: int) -> list[Sent]:
         return [s for s in self.sent if s.channel_id == int(channel_id)]
+
+    def muted(self, guild_id: int, user_id: int) -> bool:
+        """Whether Discord holds a server mute on this member (as their voice state says)."""
+        member = self.state._get_guild(int(guild_id)).get_member(int(user_id))
+        return bool(member is not None and member.voice is not None and member.voice.mute)
+
+    def mute_edits(self, user_id: int) -> list[bool]:
+        """Every server mute (True) and unmute (False) the bot asked for this person, in order."""
+        return [f["mute"] for _, u, f in self.member_edits if u == int(user_id) and "mute" in f]
 
     def dms_to(self, user_id: int) -> list[Sent]:
         return [s for s in self.sent if self.dm_channels.get(s.channel_id) == int(user_id)]

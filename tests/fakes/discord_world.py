@@ -30,7 +30,12 @@ GUILD_ID = 910_000_000_000_000_001
 MAIN_ID = 920_000_000_000_000_001
 BREAKOUT_ID = 920_000_000_000_000_002
 VOICE_ID = 920_000_000_000_000_003
-PEOPLE = {"alice": 930_000_000_000_000_001, "bob": 930_000_000_000_000_002, "carol": 930_000_000_000_000_003}
+PEOPLE = {
+    "alice": 930_000_000_000_000_001,
+    "bob": 930_000_000_000_000_002,
+    "carol": 930_000_000_000_000_003,
+    "dan": 930_000_000_000_000_004,
+}
 
 
 class DiscordWorld:
@@ -53,7 +58,9 @@ class DiscordWorld:
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
-    async def boot(self, *, response_budget: float = 2.0) -> None:
+    async def boot(
+        self, *, response_budget: float = 2.0, voice: Mapping[str, tuple[int, bool]] | None = None
+    ) -> None:
         """What `App.start` does, in its order, except logging in to Discord: the adapter is registered
         and its bot set up on the fakes before the timers that fell due while down are fired."""
         self.app = build(self.settings, clock=self.clock)
@@ -74,20 +81,38 @@ class DiscordWorld:
         self.main = backend.make_text_channel("main", self.guild, id_num=MAIN_ID)
         self.breakout = backend.make_text_channel("breakout", self.guild, id_num=BREAKOUT_ID)
         self.voice = backend.make_voice_channel("circle", self.guild, id_num=VOICE_ID)
+        self.grant(mute_members=True)  # as the invite URL asks
         for name, user_id in PEOPLE.items():
             self.users[name] = backend.make_user(name, 1, id_num=user_id)
             self.rest.add_user(self.users[name])
+        # The voice states GUILD_CREATE carries: known to the cache, with no voice_state_update event.
+        dispatch = bot._connection.dispatch
+        bot._connection.dispatch = lambda *args, **kwargs: None
+        try:
+            for name, (channel_id, mute) in (voice or {}).items():
+                self.join_voice(name, channel_id, mute=mute)
+        finally:
+            bot._connection.dispatch = dispatch
         await bot.setup_hook()
         await self.app.store.upgrade()
+        await self.adapter.unmute_stale()  # what `start()` does once logged in
         await self.app.timers.start()
         # Tasks alive now (the test runner's own, a fixture suspended at its yield) are not ours to wait for.
         self._outside = set(asyncio.all_tasks())
 
     async def restart(self) -> None:
-        """The process dies and comes back: a new bot and app on the same database and the same guild."""
+        """The process dies and comes back: a new bot and app on the same database and the same guild.
+
+        Discord keeps who is in which voice channel, server mutes included; the new gateway session is
+        told so on connecting, as here."""
         await self.settle()
+        voice = {}
+        for name, user_id in PEOPLE.items():
+            member = self.guild.get_member(user_id)
+            if member is not None and member.voice is not None and member.voice.channel is not None:
+                voice[name] = (member.voice.channel.id, bool(member.voice.mute))
         await self.app.close()
-        await self.boot()
+        await self.boot(voice=voice)
 
     async def close(self) -> None:
         await self.settle()
@@ -185,14 +210,23 @@ class DiscordWorld:
         await self.settle()
         return self.webhooks.for_token(token)
 
-    def join_voice(self, who: str, channel_id: int | None = VOICE_ID) -> None:
-        """`who` joins (or, with None, leaves) a voice channel: the gateway's VOICE_STATE_UPDATE."""
+    def grant(self, **permissions: bool) -> None:
+        """Change what the server lets the bot (and everyone: the fake has only @everyone) do."""
+        role = self.guild.default_role
+        granted = discord.Permissions(role.permissions.value)
+        granted.update(**permissions)
+        role._permissions = granted.value
+
+    def join_voice(self, who: str, channel_id: int | None = VOICE_ID, *, mute: bool = False) -> None:
+        """`who` joins (or, with None, leaves) a voice channel: the gateway's VOICE_STATE_UPDATE.
+
+        `mute` is a server mute they already carry (a moderator's, or one Discord kept from before)."""
         member = {
             "user": payloads.user_dict(self.users[who]),
             "roles": [],
             "joined_at": "2026-01-15T09:00:00+00:00",
             "deaf": False,
-            "mute": False,
+            "mute": mute,
             "flags": 0,
         }
         self.adapter.bot._connection.parse_voice_state_update(
@@ -203,7 +237,7 @@ class DiscordWorld:
                 "member": member,
                 "session_id": f"session-{who}",
                 "deaf": False,
-                "mute": False,
+                "mute": mute,
                 "self_deaf": False,
                 "self_mute": False,
                 "self_video": False,

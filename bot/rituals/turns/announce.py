@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from sqlmodel import col, select
 
-from bot.actions import Button, Field, Message
+from bot.actions import Button, Field, Floor, Message
 from bot.markup import clock_time, mention
 from bot.router import Ctx
 from bot.steps import engine
@@ -57,6 +57,16 @@ async def handoff_line(ctx: Ctx, run: StepRun, previous: Step | None) -> str | N
     )
 
 
+def floor(ctx: Ctx, run: StepRun, speaker: str | None) -> None:
+    """Tell the adapter who has the voice room's floor now (None: nobody, the round is over).
+
+    Only for rounds started with `--mute-others`. A pause keeps the floor where it is: the speaker is
+    still the one who will go on, and unmuting the room for a pause would be a second change to undo.
+    """
+    if run.options.get("mute_others"):
+        ctx.actions.append(Floor(run.channel_id, f"turns:{run.id}", speaker))
+
+
 class Announcer:
     """The turns ritual's Presenter for the step engine."""
 
@@ -82,6 +92,9 @@ class Announcer:
             channel=run.channel_id,
             ref=f"turns:{run.id}:{step.position}",
         )
+        speaker = (await user_ids(ctx, [step.member_id])).get(step.member_id)
+        if speaker is not None:  # someone forgotten has no floor to give; the engine moves past them
+            floor(ctx, run, speaker)
 
     async def warned(self, ctx: Ctx, run: StepRun, step: Step) -> None:
         ctx.post(
@@ -112,6 +125,7 @@ class Announcer:
         total = sum(step.spoken for step in steps)
         lines.append(ctx.t_in(run.lang, "turns.summary.total", length=length(ctx, run.lang, total)))
         ctx.post(Message("\n".join(lines), fields=tuple(fields)), channel=run.channel_id)
+        floor(ctx, run, None)
 
     @staticmethod
     def outcome(ctx: Ctx, run: StepRun, step: Step) -> str:

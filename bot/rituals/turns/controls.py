@@ -42,6 +42,9 @@ MAX_EXTEND = 10 * 60
     options=[
         Opt("minutes", "duration", min=MIN_SECONDS, max=MAX_SECONDS, metavar="3"),
         Opt("order", "choice", choices=("random", "given")),
+        # Where the platform can (Discord, with Mute Members), everyone but the speaker is muted in the
+        # voice room; elsewhere the round runs as usual and the adapter ignores the Floor actions.
+        Opt("mute-others", "flag"),
     ],
     role=Role.FACILITATOR,
     help_key="turns.help.start",
@@ -57,6 +60,7 @@ async def start(ctx: Ctx, args: Parsed) -> None:
         seconds=args["minutes"] or DEFAULT_SECONDS,
         order=args["order"] or "random",
         open_round=open_round,
+        mute_others=bool(args["mute-others"]),
     )
 
 

@@ -94,6 +94,7 @@ async def start_round(
     seconds: int = DEFAULT_SECONDS,
     order: str = "random",
     open_round: bool = True,
+    mute_others: bool = False,
 ) -> StepRun:
     """Check, order and begin a round; the first speaker is announced at once."""
     running = await live_round(ctx, event.channel_id)
@@ -117,7 +118,13 @@ async def start_round(
             channel_id=event.channel_id,
             event_id=event.id,
             started_by=ctx.member.id if ctx.member else None,
-            options={"order": order, "seed": seed, "open": open_round, "seconds": seconds},
+            options={
+                "order": order,
+                "seed": seed,
+                "open": open_round,
+                "seconds": seconds,
+                "mute_others": mute_others,
+            },
         )
     except IntegrityError:  # another facilitator's round in this channel won the race
         raise UserError("turns.error.running") from None

@@ -38,7 +38,8 @@ def test_invite_url_asks_for_the_bot_and_its_commands_and_no_more():
     assert granted == permissions()
     assert granted.send_messages and granted.create_private_threads and granted.send_messages_in_threads
     assert not granted.administrator and not granted.manage_guild and not granted.manage_messages
-    assert not granted.mute_members  # voice rounds are not built yet
+    assert granted.mute_members  # `turns --mute-others`; the bot only unmutes whom it muted
+    assert not granted.deafen_members and not granted.move_members
 
 
 def test_cli_prints_the_invite_url(capsys):
