@@ -59,6 +59,7 @@ from bot.store.models import Timer
 P99_TARGET_MS = 200
 MEMORY_TARGET_MB = 200
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+SPEAKERS = 24  # named for the round of turns in each event; the core allows at most 30 in a round
 
 ORGS = (
     "Fujitsu",
@@ -131,6 +132,7 @@ class Stats:
     advance_s: float = 0.0
     errors: list[str] = field(default_factory=list)  # replies with the core's internal-error text
     missing: list[str] = field(default_factory=list)  # a button or form that was not there
+    refused: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # UserError replies by key
 
     @property
     def all_ms(self) -> list[float]:
@@ -220,18 +222,19 @@ async def workshop(load: Load, phases: Phases, number: int, participants: int) -
         await say("join", person, channel, f"join {profile_args(rng)}")
     await phases.done()
 
-    # A round of turns with the speakers named, in the given order, 1 minute each.
-    speakers = " ".join(f"@{person}" for person in people)
-    await say("turns", host, channel, f"turns {speakers} --order given --minutes 1")
-    half = participants // 2
-    for n, person in enumerate(people[:half]):
+    # A round of turns with the speakers named (a round takes at most 30), in that order, 1 minute each.
+    speakers = people[:SPEAKERS]
+    named = " ".join(f"@{person}" for person in speakers)
+    await say("turns", host, channel, f"turns {named} --order given --minutes 1")
+    half = len(speakers) // 2
+    for n, person in enumerate(speakers[:half]):
         if n % 3 == 2:
             await click("turns Next (button)", host, "Next")
         else:
             await click("turns Done (button)", person, "Done")
     # The speaker after them talks the whole minute: the warning and the hand-off are timers.
     await phases.done(then=timedelta(seconds=60))
-    for n, person in enumerate(people[half + 1 :]):
+    for n, person in enumerate(speakers[half + 1 :]):
         if n % 3 == 2:
             await say("turns next", host, channel, "turns next")
         else:
@@ -286,6 +289,14 @@ async def run(url: str, events: int, participants: int, think_ms: float) -> tupl
         load.stats.timers_ms.append((time.perf_counter() - started) * 1000)
 
     app.timers.run = timed_timer
+    error_reply = app.core._error_reply
+
+    def counted_error_reply(caller, locale, key, params):  # noqa: ANN001, ANN202 - the core's own signature
+        load.stats.refused[key] += 1
+        return error_reply(caller, locale, key, params)
+
+    # The script does nothing a user could get wrong: any localised refusal means it went off the rails.
+    app.core._error_reply = counted_error_reply
     try:
         phases = Phases(events, load.advance)
         started = time.perf_counter()
@@ -358,8 +369,12 @@ def report(
     print(f"messages in the World {len(load.world.shown)}")
     print(f"internal errors       {len(stats.errors)}   (must be 0)")
     print(f"buttons/forms missing {len(stats.missing)}   (must be 0)")
+    refusals = ", ".join(
+        f"{key} ×{count}" for key, count in stats.refused.items() if key != "core.error.internal"
+    )
+    print(f"user-error replies    {sum(stats.refused.values()) - len(stats.errors)}   (must be 0) {refusals}")
     print(f"milestones missing    {missing}   (must be 0: each event shows its round, reveal, pairs and end)")
-    return not stats.errors and not stats.missing and not missing
+    return not stats.refused and not stats.missing and not missing
 
 
 async def _create_database(server: str) -> tuple[str, str]:

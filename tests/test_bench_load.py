@@ -11,6 +11,7 @@ async def test_two_small_events_at_once_run_every_ritual(tmp_path: Path) -> None
     load, wall, missing = await run(f"sqlite+aiosqlite:///{tmp_path / 'load.db'}", 2, 6, 0)
     stats = load.stats
     assert stats.errors == [] and stats.missing == [] and missing == 0
+    assert dict(stats.refused) == {}, "the script does nothing a user could get wrong"
     counts = {what: len(values) for what, values in stats.replies_ms.items()}
     assert counts["event start"] == counts["event end"] == counts["pairs"] == 2
     assert counts["join"] == 12
