@@ -42,10 +42,13 @@ import tracemalloc
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import event as sa_event
 
 from adapters.console.adapter import TENANT, ConsoleAdapter
 from adapters.console.world import Shown, World
@@ -97,6 +100,9 @@ MILESTONES = {
 }
 
 
+_doing: ContextVar[str | None] = ContextVar("doing", default=None)
+
+
 class EventWorld(World):
     """The console World, with an index so a person finds a button among what their own event showed.
 
@@ -130,6 +136,7 @@ class Stats:
     replies_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     timers_ms: list[float] = field(default_factory=list)
     advance_s: float = 0.0
+    statements: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # SQL sent, by command
     errors: list[str] = field(default_factory=list)  # replies with the core's internal-error text
     missing: list[str] = field(default_factory=list)  # a button or form that was not there
     refused: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # UserError replies by key
@@ -171,6 +178,7 @@ class Load:
             return []
         if self.think_ms:
             await asyncio.sleep(random.uniform(0, 2 * self.think_ms) / 1000)
+        _doing.set(what)
         started = time.perf_counter()
         actions = await self.app.core.handle(event)
         await self.adapter.send(TENANT, actions, origin=event)
@@ -280,10 +288,17 @@ async def run(url: str, events: int, participants: int, think_ms: float) -> tupl
     adapter = ConsoleAdapter(world, clock, ZoneInfo("Asia/Tokyo"), app.catalog)
     app.dispatcher.register(TENANT, adapter)
     await app.start()
+
+    def count_statement(*_args: object) -> None:
+        if (doing := _doing.get()) is not None:
+            load.stats.statements[doing] += 1
+
+    sa_event.listen(app.store.engine.sync_engine, "before_cursor_execute", count_statement)
     load = Load(app, adapter, world, think_ms)
     run_timer = app.timers.run
 
     async def timed_timer(timer: Timer) -> None:
+        _doing.set("timers fired (not replies)")
         started = time.perf_counter()
         await run_timer(timer)
         load.stats.timers_ms.append((time.perf_counter() - started) * 1000)
@@ -335,20 +350,21 @@ def report(
     print(
         f"{events} events × {participants} participants at once, console adapter, {database}; virtual clock"
     )
-    print(f"{'command':<28} | {'count':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7}")
-    print(f"{'-' * 28}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 7}")
+    sql = stats.statements
+    print(f"{'command':<28} | {'count':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7} | {'SQL each':>8}")
+    print(f"{'-' * 28}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 8}")
     for what, values in stats.replies_ms.items():
         print(
-            f"{what:<28} | {len(values):>6} | {_ms(values, 0.5):>7.1f} | {_ms(values, 0.99):>7.1f} | {max(values):>7.1f}"
+            f"{what:<28} | {len(values):>6} | {_ms(values, 0.5):>7.1f} | {_ms(values, 0.99):>7.1f} | {max(values):>7.1f} | {sql[what] / len(values):>8.1f}"
         )
-    print(f"{'-' * 28}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 7}")
+    print(f"{'-' * 28}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 8}")
     print(
-        f"{'all commands':<28} | {len(every):>6} | {_ms(every, 0.5):>7.1f} | {p99:>7.1f} | {max(every):>7.1f}"
+        f"{'all commands':<28} | {len(every):>6} | {_ms(every, 0.5):>7.1f} | {p99:>7.1f} | {max(every):>7.1f} | {sum(v for k, v in sql.items() if k in stats.replies_ms) / len(every):>8.1f}"
     )
     if stats.timers_ms:
         t = stats.timers_ms
         print(
-            f"{'timers fired (not replies)':<28} | {len(t):>6} | {_ms(t, 0.5):>7.1f} | {_ms(t, 0.99):>7.1f} | {max(t):>7.1f}"
+            f"{'timers fired (not replies)':<28} | {len(t):>6} | {_ms(t, 0.5):>7.1f} | {_ms(t, 0.99):>7.1f} | {max(t):>7.1f} | {sql['timers fired (not replies)'] / len(t):>8.1f}"
         )
     print()
     print(f"commands total        {len(every)}")
