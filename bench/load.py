@@ -348,7 +348,12 @@ def report(
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     p99 = _ms(every, 0.99)
     print(
-        f"{events} events × {participants} participants at once, console adapter, {database}; virtual clock"
+        f"{events} events × {participants} participants at once, console adapter, {database}; virtual clock; "
+        + (
+            f"each person pauses 0-{2 * load.think_ms:.0f} ms before acting"
+            if load.think_ms
+            else "no pauses (closed loop)"
+        )
     )
     sql = stats.statements
     print(f"{'command':<28} | {'count':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7} | {'SQL each':>8}")
