@@ -1,0 +1,25 @@
+"""bench/load.py at a toy size: every event runs its whole workshop, with no internal error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.load import MILESTONES, run
+
+
+async def test_two_small_events_at_once_run_every_ritual(tmp_path: Path) -> None:
+    load, wall, missing = await run(f"sqlite+aiosqlite:///{tmp_path / 'load.db'}", 2, 6, 0)
+    stats = load.stats
+    assert stats.errors == [] and stats.missing == [] and missing == 0
+    assert dict(stats.refused) == {}, "the script does nothing a user could get wrong"
+    counts = {what: len(values) for what, values in stats.replies_ms.items()}
+    assert counts["event start"] == counts["event end"] == counts["pairs"] == 2
+    assert counts["join"] == 12
+    assert counts["barriers share"] + counts["barriers share (form)"] == 12
+    assert counts["barriers Me too (button)"] == 12
+    assert stats.timers_ms, "advancing the virtual clock fired the turns' and boards' timers"
+    for n in range(2):
+        lines = "\n".join(line for shown in load.world.by_channel[f"#ev{n:03d}"] for line in shown.lines)
+        assert all(text in lines for text in MILESTONES.values())
+        assert "Time's up" in lines  # a turn ran out on the clock, not by a press
+        assert "Me too: " in lines
