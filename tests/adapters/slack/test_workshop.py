@@ -308,3 +308,16 @@ async def test_the_composition_root_starts_slack_from_settings_alone(database_ur
         assert len(slack.calls_to("chat.postEphemeral", ok=True)) == 1
     finally:
         await app.close()
+
+
+async def test_a_round_that_mutes_others_runs_on_slack_without_an_error(bot, caplog):
+    """`--mute-others` is for Discord voice channels; on Slack the round simply runs, nothing failing."""
+    app, ws = bot
+    await ws.command("alice", 'event start "Voice" --lang en')
+    for name in ("bob", "carol"):
+        await ws.command(name, "join")
+    caplog.clear()
+    await ws.command("alice", "turns @bob @carol --order given --mute-others")
+    await ws.wait(app, minutes=7)
+    assert any("The round is over" in t for t in ws.channel())
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
