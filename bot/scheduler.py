@@ -27,6 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import col, func, select, update
 
 from bot.clock import Clock, VirtualClock
+from bot.store import requests
 from bot.store.db import Store
 from bot.store.models import Timer
 
@@ -237,6 +238,10 @@ class SchedulerAlarm:
         self.scheduler.add_job(
             self._sweep, "interval", seconds=self.sweep_seconds, id="sweep", replace_existing=True
         )
+        # Housekeeping that one process should do: the leader forgets delivery ids no retry can still use.
+        self.scheduler.add_job(
+            self._forget_requests, "interval", hours=1, id="forget-requests", replace_existing=True
+        )
         if self._poller is None or self._poller.done():
             self._poller = asyncio.get_running_loop().create_task(self._poll_forever(), name="timer-poll")
 
@@ -309,6 +314,9 @@ class SchedulerAlarm:
         if fired:
             log.info("fired %d timers that fell due while no process was ringing", fired)
         await self.poll()
+
+    async def _forget_requests(self) -> None:
+        await requests.forget_before(self.timers.store, self.timers.clock.now() - requests.REMEMBER)
 
     async def _sweep(self) -> int:
         """Timers.sweep, but `in_flight` at a time (oldest first), and none claimed once stopped."""

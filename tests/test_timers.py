@@ -98,3 +98,39 @@ async def test_a_cancelled_timer_never_fires(database_url: str) -> None:
         await app.close()
     assert [line.split(" | ")[1] for line in shown] == ["probe cancelled 2"]
     assert statuses == ["cancelled", "cancelled"]
+
+
+async def test_delivery_ids_are_forgotten_after_a_day_by_the_leader(database_url: str) -> None:
+    """A retry is recognised within the day; after that the id is deleted, so the table does not grow."""
+    from bot.scheduler import SchedulerAlarm
+    from bot.store import requests
+    from bot.store.db import Store
+    from bot.store.models import ProcessedRequest, Tenant
+
+    store = Store(database_url)
+    await store.upgrade()
+    try:
+        async with store.session() as session:
+            session.add(Tenant(id="slack:T1", platform="slack", created_at=T0))
+            await session.flush()
+            session.add(
+                ProcessedRequest(tenant_id="slack:T1", request_id="old", seen_at=T0 - timedelta(days=2))
+            )
+            session.add(
+                ProcessedRequest(tenant_id="slack:T1", request_id="new", seen_at=T0 - timedelta(hours=1))
+            )
+            await session.commit()
+        assert await requests.forget_before(store, T0 - requests.REMEMBER) == 1
+        async with store.session() as session:
+            assert [r.request_id for r in (await session.exec(select(ProcessedRequest))).all()] == ["new"]
+        from bot.scheduler import Timers
+
+        alarm = SchedulerAlarm(Timers(store, VirtualClock(T0)))
+        alarm.start()
+        try:
+            assert alarm.scheduler.get_job("forget-requests") is not None  # the leader does it hourly
+        finally:
+            await alarm.stop()
+            alarm.shutdown()
+    finally:
+        await store.close()
