@@ -39,7 +39,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -58,6 +57,7 @@ from bot.clock import VirtualClock
 from bot.config import Settings
 from bot.events import InboundEvent
 from bot.store.models import Timer
+from tests.support import create_pg_database, drop_pg_database
 
 P99_TARGET_MS = 200
 MEMORY_TARGET_MB = 200
@@ -398,29 +398,6 @@ def report(
     return not stats.refused and not stats.missing and not missing
 
 
-async def _create_database(server: str) -> tuple[str, str]:
-    import asyncpg
-
-    name = "tsunagari_load_" + uuid.uuid4().hex[:12]
-    connection = await asyncpg.connect(server)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    base = server.rsplit("/", 1)[0]
-    return name, f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
-
-
-async def _drop_database(server: str, name: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(server)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
 async def main_async(args: argparse.Namespace) -> bool:
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if args.tracemalloc:
@@ -431,7 +408,7 @@ async def main_async(args: argparse.Namespace) -> bool:
         if args.sqlite:
             url, database = f"sqlite+aiosqlite:///{Path(folder) / 'load.db'}", "SQLite"
         else:
-            name, url = await _create_database(args.database)
+            name, url = await create_pg_database(args.database, prefix="tsunagari_load_")
             database = "PostgreSQL"
         try:
             if profiler:
@@ -441,7 +418,7 @@ async def main_async(args: argparse.Namespace) -> bool:
                 profiler.disable()
         finally:
             if name:
-                await _drop_database(args.database, name)
+                await drop_pg_database(args.database, name)
     traced = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
     ok = report(load, wall, missing, args.events, args.participants, database, rss0, traced)
     if profiler:

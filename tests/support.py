@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -68,3 +69,27 @@ class Chat:
     @property
     def transcript(self) -> list[str]:
         return self.lines_since(0)
+
+
+async def create_pg_database(server: str, prefix: str = "tsunagari_test_") -> tuple[str, str]:
+    """A fresh, uniquely named database on a shared PostgreSQL server: (its name, its async URL)."""
+    import asyncpg
+
+    name = prefix + uuid.uuid4().hex[:12]
+    connection = await asyncpg.connect(server)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    base = server.rsplit("/", 1)[0]
+    return name, f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+async def drop_pg_database(server: str, name: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(server)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
