@@ -22,8 +22,9 @@ import pytest
 
 from bot.leader import LEADER_LOCK_KEY
 from bot.scheduler import IN_FLIGHT
-from tests.conftest import POSTGRES, _create_pg_database, _drop_pg_database
+from tests.conftest import POSTGRES
 from tests.processes.fleet_bot import PROBE_TABLE
+from tests.support import create_pg_database, drop_pg_database
 
 pytestmark = pytest.mark.skipif(
     not POSTGRES, reason="several bot processes need PostgreSQL: set TSUNAGARI_TEST_POSTGRES"
@@ -47,12 +48,12 @@ def query(url: str, sql: str, *args: object) -> list:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name, url = asyncio.run(_create_pg_database())
+    name, url = asyncio.run(create_pg_database(POSTGRES))
     try:
         query(url, PROBE_TABLE)
         yield url
     finally:
-        asyncio.run(_drop_pg_database(name))
+        asyncio.run(drop_pg_database(POSTGRES, name))
 
 
 @dataclass
