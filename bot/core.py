@@ -49,6 +49,9 @@ class Core:
         self.button_handlers = {}
         self.form_handlers = {}
         self.timer_handlers = {}
+        # Tenants whose row is known to exist (committed): tenants are never deleted, so after the first
+        # command from a workspace or guild the upsert that would create it is skipped.
+        self._known_tenants: set[str] = set()
         for router in self.routers:
             for spec, handler in router.commands:
                 if spec.name in self.specs:
@@ -85,6 +88,7 @@ class Core:
                     return []
                 await self._dispatch(ctx, event)
                 await session.commit()
+                self._known_tenants.add(ctx.tenant)
             except UserError as error:
                 await session.rollback()
                 # A handler may learn the reader's language late (a button in a DM names its event).
@@ -107,23 +111,25 @@ class Core:
 
     async def _context(self, session, caller: Caller) -> Ctx:
         now = self.clock.now()
-        await insert_ignore(
-            session,
-            Tenant,
-            {"id": caller.tenant, "platform": caller.tenant.split(":", 1)[0], "created_at": now},
-            ["id"],
-        )
-        await insert_ignore(
-            session,
-            Member,
-            {"tenant_id": caller.tenant, "user_id": caller.user, "created_at": now},
-            ["tenant_id", "user_id"],
-        )
-        member = (
-            await session.exec(
-                select(Member).where(Member.tenant_id == caller.tenant, Member.user_id == caller.user)
+        if caller.tenant not in self._known_tenants:
+            await insert_ignore(
+                session,
+                Tenant,
+                {"id": caller.tenant, "platform": caller.tenant.split(":", 1)[0], "created_at": now},
+                ["id"],
             )
-        ).one()
+        # Almost every command comes from someone already known: look first, create only when missing
+        # (insert-ignore, so two first commands at once from the same person both find the one row).
+        find_member = select(Member).where(Member.tenant_id == caller.tenant, Member.user_id == caller.user)
+        member = (await session.exec(find_member)).first()
+        if member is None:
+            await insert_ignore(
+                session,
+                Member,
+                {"tenant_id": caller.tenant, "user_id": caller.user, "created_at": now},
+                ["tenant_id", "user_id"],
+            )
+            member = (await session.exec(find_member)).one()
         if caller.name and member.display_name != caller.name[:120]:
             member.display_name = caller.name[:120]
         hint = normalise_locale(caller.locale)

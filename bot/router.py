@@ -14,7 +14,7 @@ from bot.actions import Action, DirectMessage, Form, Message, OpenForm, Post, Re
 from bot.commands import MENTION_TOKEN, Arg, CommandSpec, Opt, Parsed, Role
 from bot.errors import UserError
 from bot.i18n import normalise_locale
-from bot.store.models import Event, Facilitator, Member, Participant, Timer
+from bot.store.models import Event, Facilitator, Member, Participant, Timer, TimerRef
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -102,7 +102,7 @@ class Ctx:
     locale: str
     now: datetime
     actions: list[Action] = field(default_factory=list)
-    new_timers: list[Timer] = field(default_factory=list)
+    new_timers: list[Timer | TimerRef] = field(default_factory=list)
     cancelled_timers: list[int] = field(default_factory=list)
 
     # -- words --------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from sqlmodel import col, func, select, update
 from bot.clock import Clock, VirtualClock
 from bot.store import requests
 from bot.store.db import Store
-from bot.store.models import Timer
+from bot.store.models import Timer, TimerRef
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Timers:
         self.store, self.clock, self.alarm = store, clock, alarm
         self.run: RunTimer | None = None  # the core's run_timer, wired by the composition root
 
-    def armed(self, new: Iterable[Timer], cancelled: Iterable[int]) -> None:
+    def armed(self, new: Iterable[Timer | TimerRef], cancelled: Iterable[int]) -> None:
         """Called after a transaction that scheduled or cancelled timers has committed."""
         if self.alarm is None:
             return

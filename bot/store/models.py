@@ -6,7 +6,7 @@ Every row carries its tenant (a Slack workspace, a Discord guild, the console). 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
@@ -134,6 +134,13 @@ class Timer(SQLModel, table=True):
     due_at: datetime = utc_column()
     created_at: datetime = utc_column()
     fired_at: datetime | None = utc_column(nullable=True)
+
+
+class TimerRef(NamedTuple):
+    """What arming an alarm needs of a timer inserted in bulk, without loading the row as a model."""
+
+    id: int
+    due_at: datetime
 
 
 class Connection(SQLModel, table=True):

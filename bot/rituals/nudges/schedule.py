@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import bindparam, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.rituals.nudges.meetings import by_member, connections_at, members_by_id
 from bot.rituals.nudges.models import Nudge
 from bot.rituals.nudges.plans import Plans, delivery_time, load_plans, zone_of
 from bot.router import Ctx
-from bot.store.models import Event, Member, Timer
+from bot.store.db import insert_rows
+from bot.store.models import Event, Member, Timer, TimerRef
 
 TIMER_KIND = "nudges.due"
 
 
-def wake_key(nudge: Nudge) -> str:
-    return f"nudges:{nudge.id}:{nudge.wake}"
+def wake_key(nudge_id: int | None, wake: int) -> str:
+    """The alarm's key for a nudge's `wake`-th wake-up (0 is the first, planned at the event's end)."""
+    return f"nudges:{nudge_id}:{wake}"
 
 
 def new_wake(nudge: Nudge, now: datetime) -> Timer:
@@ -24,7 +27,7 @@ def new_wake(nudge: Nudge, now: datetime) -> Timer:
     return Timer(
         tenant_id=nudge.tenant_id,
         kind=TIMER_KIND,
-        key=wake_key(nudge),
+        key=wake_key(nudge.id, nudge.wake),
         member_id=nudge.member_id,
         payload={"nudge": nudge.id},
         due_at=nudge.due_at,
@@ -54,7 +57,7 @@ async def plan_event(ctx: Ctx, event: Event, plan: str, *, plans: Plans | None =
     ended = event.ended_at or ctx.now
     met = by_member(await connections_at(ctx.session, event))
     members = await members_by_id(ctx.session, set(met))
-    rows: list[Nudge] = []
+    rows: list[dict] = []
     for member_id in sorted(met):
         member = members.get(member_id)
         if member is None:
@@ -62,30 +65,55 @@ async def plan_event(ctx: Ctx, event: Event, plan: str, *, plans: Plans | None =
         for step in steps:
             deliver_by = ended + step.deliver_by if step.deliver_by else None
             due = when_for(member, event, ended + step.after, plans, now=ctx.now, deliver_by=deliver_by)
-            row = Nudge(
-                tenant_id=ctx.tenant,
-                member_id=member_id,
-                event_id=event.id,
-                step=step.step,
-                plan=plan,
-                due_at=due,
-                expires_at=ended + step.useful_for,
-                created_at=ctx.now,
+            status, reason = ("pending", None) if member.nudges_enabled else ("skipped", "opted_out")
+            counts[status] += 1
+            rows.append(
+                {
+                    "tenant_id": ctx.tenant,
+                    "member_id": member_id,
+                    "event_id": event.id,
+                    "step": step.step,
+                    "plan": plan,
+                    "status": status,
+                    "reason": reason,
+                    "due_at": due,
+                    "expires_at": ended + step.useful_for,
+                    "created_at": ctx.now,
+                }
             )
-            if not member.nudges_enabled:
-                row.status, row.reason = "skipped", "opted_out"
-            counts[row.status] += 1
-            rows.append(row)
-    ctx.session.add_all(rows)
-    await ctx.session.flush()
-    # One flush for all the alarms (an event of thousands ends in one transaction, not thousands).
-    timers = {row.id: new_wake(row, ctx.now) for row in rows if row.status == "pending"}
-    ctx.session.add_all(timers.values())
-    await ctx.session.flush()
-    for row in rows:
-        if row.id in timers:
-            row.timer_id = timers[row.id].id
-    ctx.new_timers.extend(timers.values())  # armed once the transaction commits, as ctx.schedule does
+    # An event of hundreds ends in a handful of statements: the rows, their alarms, the links between.
+    ids = await insert_rows(ctx.session, Nudge, rows)
+    pending = [(nudge_id, row) for nudge_id, row in zip(ids, rows, strict=True) if row["status"] == "pending"]
+    timer_ids = await insert_rows(
+        ctx.session,
+        Timer,
+        [
+            {
+                "tenant_id": ctx.tenant,
+                "kind": TIMER_KIND,
+                "key": wake_key(nudge_id, 0),
+                "member_id": row["member_id"],
+                "payload": {"nudge": nudge_id},
+                "due_at": row["due_at"],
+                "created_at": ctx.now,
+            }
+            for nudge_id, row in pending
+        ],
+    )
+    if timer_ids:
+        table = Nudge.__table__
+        connection = await ctx.session.connection()
+        await connection.execute(
+            update(table).where(table.c.id == bindparam("nudge")).values(timer_id=bindparam("timer")),
+            [
+                {"nudge": nudge_id, "timer": timer_id}
+                for (nudge_id, _), timer_id in zip(pending, timer_ids, strict=True)
+            ],
+        )
+    # Armed once the transaction commits, as ctx.schedule does.
+    ctx.new_timers.extend(
+        TimerRef(timer_id, row["due_at"]) for (_, row), timer_id in zip(pending, timer_ids, strict=True)
+    )
     return counts
 
 
@@ -94,7 +122,7 @@ async def reschedule(ctx: Ctx, nudge: Nudge, due_at: datetime) -> None:
     nudge.status, nudge.due_at, nudge.claim_token = "pending", due_at, None
     nudge.wake += 1
     timer = await ctx.schedule(
-        TIMER_KIND, due_at, {"nudge": nudge.id}, key=wake_key(nudge), member_id=nudge.member_id
+        TIMER_KIND, due_at, {"nudge": nudge.id}, key=wake_key(nudge.id, nudge.wake), member_id=nudge.member_id
     )
     nudge.timer_id = timer.id
 
