@@ -1,23 +1,25 @@
 """Load: many events at once, each running rounds, boards and pairs through the console adapter.
 
-    python -m bench.load [--events 100] [--participants 50] [--database URL | --sqlite] [--profile]
+    python -m bench.load [--events 100] [--participants 50] [--database URL | --sqlite]
+                         [--pace 1.0] [--stagger 60] [--profile]
 
-One asyncio task per event; each plays a whole workshop as its people would: `event start`, joins with
-varied profiles, a round of turns with given speakers ended by "Done" and "Next" presses, a barrier board
-(shares by command and by form, reveal, "Me too" presses), a round of pairs, `event end`. Every command goes
-through the real path: ConsoleAdapter translates it, `core.handle` runs it in a transaction, and
-`ConsoleAdapter.send` renders the actions into the console World. A command's reply time is measured from
-the `handle()` call to its actions shown in the World.
+One process, one asyncio loop, the real clock and the real alarm (APScheduler), as `tsunagari run` has.
+Every event plays a whole workshop as its people would: `event start`, joins with varied profiles, a round
+of turns with 24 named speakers ended by "Done" and "Next" presses (one speaker talks out the whole minute,
+so the 30-second warning and the hand-off are timers), a barrier board (shares by command and by form, a
+reveal, "Me too" presses), a round of pairs, `event end`. Each command goes through the real path:
+ConsoleAdapter translates it, `core.handle` runs it in a transaction, `ConsoleAdapter.send` renders the
+actions into the console World. A command's reply time runs from the `handle()` call to its actions shown.
 
-The clock is a VirtualClock. The events move in lock-step phases; between phases the clock is advanced
-(`Timers.advance_to`), so the timers really fire: the turn's 30-second warning and hand-off, the boards'
-once-a-minute count refresh. A real clock would spend most of the run asleep (turns last 30 s at least and
-boards refresh on a one-minute grid) and measure sleeping rather than the bot; the cost of the virtual clock
-is that the timers fire between command phases, one after another as `advance_to` fires them, instead of
-interleaved with commands. Their run time is measured and printed too.
+The people act as people do, at once and each at their own moment: the events start within `--stagger`
+seconds of each other; inside an event the 50 joins fall at random within 90 s, the shares within 90 s,
+the "Me too" presses within 45 s, and a speaker presses "Done" 1-3 s into their turn. That is harsher than
+a real room (a sentence about what holds you back takes longer to write than 90 s allows 50 people), and
+with 100 events it offers ~100 commands a second at the peaks. `--pace` scales every human pause
+(0.5 = twice as fast; 0 = everyone at once, which measures the most one process can take, not reply time).
 
-The people act back to back (a closed loop, `--think 0`): 100 events mean ~100 commands in flight at every
-moment, which is far harsher than people typing. `--think MS` adds a random pause (0 to 2×MS) before each.
+Also printed: how late the timers fired against their due time, and the event loop's lag (a task that
+asks to wake every 100 ms and records how late it woke): what every timer and reply waits behind.
 
 By default a fresh PostgreSQL database is created on the server of `--database` (a URL naming any database
 there, `postgresql://postgres@127.0.0.1:5432/test` unless told) with a unique name, and dropped afterwards;
@@ -43,7 +45,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -53,7 +54,7 @@ from adapters.console.adapter import TENANT, ConsoleAdapter
 from adapters.console.world import Shown, World
 from bot.actions import Action, Reply
 from bot.bootstrap import App, build
-from bot.clock import VirtualClock
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.events import InboundEvent
 from bot.store.models import Timer
@@ -134,8 +135,10 @@ class EventWorld(World):
 @dataclass
 class Stats:
     replies_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    timers_ms: list[float] = field(default_factory=list)
-    advance_s: float = 0.0
+    timers_ms: list[float] = field(default_factory=list)  # how long a timer's handler ran
+    timers_late_ms: list[float] = field(default_factory=list)  # fired after its due time by
+    loop_lag_ms: list[float] = field(default_factory=list)
+    asked_at: list[float] = field(default_factory=list)  # when each command was sent (perf_counter)
     statements: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # SQL sent, by command
     errors: list[str] = field(default_factory=list)  # replies with the core's internal-error text
     missing: list[str] = field(default_factory=list)  # a button or form that was not there
@@ -146,40 +149,26 @@ class Stats:
         return [ms for values in self.replies_ms.values() for ms in values]
 
 
-class Phases:
-    """Lock-step: every event task waits at each phase's end; the last to arrive advances the clock."""
-
-    def __init__(self, parties: int, advance: Callable[[timedelta], Awaitable[None]]) -> None:
-        self.parties, self.advance = parties, advance
-        self.arrived = 0
-        self.released = asyncio.Event()
-
-    async def done(self, then: timedelta = timedelta(0)) -> None:
-        released = self.released
-        self.arrived += 1
-        if self.arrived == self.parties:
-            self.arrived, self.released = 0, asyncio.Event()
-            await self.advance(then)
-            released.set()
-        else:
-            await released.wait()
-
-
 class Load:
-    def __init__(self, app: App, adapter: ConsoleAdapter, world: EventWorld, think_ms: float) -> None:
+    def __init__(self, app: App, adapter: ConsoleAdapter, world: EventWorld, pace: float) -> None:
         self.app, self.adapter, self.world = app, adapter, world
         self.stats = Stats()
-        self.think_ms = think_ms
+        self.pace = pace
         self.internal = app.catalog.text("en", "core.error.internal")
+
+    async def pause(self, low: float, high: float | None = None) -> None:
+        """A person taking their time: `low` seconds, or a random moment between `low` and `high`."""
+        seconds = low if high is None else random.uniform(low, high)
+        if seconds * self.pace > 0:
+            await asyncio.sleep(seconds * self.pace)
 
     async def act(self, what: str, event: InboundEvent | None) -> list[Action]:
         if event is None:
             self.stats.missing.append(what)
             return []
-        if self.think_ms:
-            await asyncio.sleep(random.uniform(0, 2 * self.think_ms) / 1000)
         _doing.set(what)
         started = time.perf_counter()
+        self.stats.asked_at.append(started)
         actions = await self.app.core.handle(event)
         await self.adapter.send(TENANT, actions, origin=event)
         self.stats.replies_ms[what].append((time.perf_counter() - started) * 1000)
@@ -198,13 +187,6 @@ class Load:
     async def submit(self, what: str, user: str, title: str, values: dict[str, str]) -> list[Action]:
         return await self.act(what, self.adapter.submit(user, title, values))
 
-    async def advance(self, delta: timedelta) -> None:
-        if delta <= timedelta(0):
-            return
-        started = time.perf_counter()
-        await self.app.timers.advance_to(self.app.clock.now() + delta)
-        self.stats.advance_s += time.perf_counter() - started
-
 
 def profile_args(rng: random.Random) -> str:
     parts = [f'--org "{rng.choice(ORGS)}"']
@@ -216,73 +198,93 @@ def profile_args(rng: random.Random) -> str:
     return " ".join(parts)
 
 
-async def workshop(load: Load, phases: Phases, number: int, participants: int) -> None:
+async def workshop(load: Load, number: int, participants: int, stagger: float) -> None:
     rng = random.Random(number)
     channel = f"#ev{number:03d}"
     host = f"e{number:03d}host"
     people = [f"e{number:03d}p{n:03d}" for n in range(participants)]
     for person in (host, *people):
         load.world.home[person] = channel
-    say, click = load.say, load.click
+    say, click, pause = load.say, load.click, load.pause
 
+    async def everyone(window: float, act: Callable[[int, str], Awaitable[object]]) -> None:
+        """Each person acts once, at their own random moment within `window` seconds."""
+
+        async def one(n: int, person: str) -> None:
+            await pause(0, window)
+            await act(n, person)
+
+        await asyncio.gather(*(one(n, person) for n, person in enumerate(people)))
+
+    await asyncio.sleep(rng.uniform(0, stagger))
     await say("event start", host, channel, f'event start "Workshop {number}" --lang en --tz Asia/Tokyo')
-    for person in people:
-        await say("join", person, channel, f"join {profile_args(rng)}")
-    await phases.done()
+    profiles = [profile_args(rng) for _ in people]
+    await everyone(90, lambda n, person: say("join", person, channel, f"join {profiles[n]}"))
 
     # A round of turns with the speakers named (a round takes at most 30), in that order, 1 minute each.
+    await pause(5)
     speakers = people[:SPEAKERS]
     named = " ".join(f"@{person}" for person in speakers)
     await say("turns", host, channel, f"turns {named} --order given --minutes 1")
     half = len(speakers) // 2
-    for n, person in enumerate(speakers[:half]):
-        if n % 3 == 2:
-            await click("turns Next (button)", host, "Next")
+    for n, person in enumerate(speakers):
+        await pause(1, 3)
+        if n == half:
+            # This speaker talks the whole minute: the warning and the hand-off are the alarm's timers.
+            await asyncio.sleep(61)
+        elif n % 3 == 2:
+            if n < half:
+                await click("turns Next (button)", host, "Next")
+            else:
+                await say("turns next", host, channel, "turns next")
         else:
             await click("turns Done (button)", person, "Done")
-    # The speaker after them talks the whole minute: the warning and the hand-off are timers.
-    await phases.done(then=timedelta(seconds=60))
-    for n, person in enumerate(speakers[half + 1 :]):
-        if n % 3 == 2:
-            await say("turns next", host, channel, "turns next")
-        else:
-            await click("turns Done (button)", person, "Done")
-    await phases.done()
 
     # The barrier board: most share by command, every fifth by the form.
+    await pause(5)
     await say("barriers open", host, channel, "barriers open --min 3")
-    for n, person in enumerate(people):
+
+    async def share(n: int, person: str) -> None:
         text, category = BARRIERS[(number + n) % len(BARRIERS)], CATEGORIES[n % len(CATEGORIES)]
         if n % 5 == 4:
             await click("barriers form (button)", person, "Share anonymously")
-            await load.submit(
-                "barriers share (form)",
-                person,
-                "Share anonymously",
-                {"text": f"{text} ({n})", "category": category},
-            )
+            await pause(5, 15)
+            values = {"text": f"{text} ({n})", "category": category}
+            await load.submit("barriers share (form)", person, "Share anonymously", values)
         else:
             await say(
                 "barriers share", person, channel, f'barriers share "{text} ({n})" --category {category}'
             )
-    await phases.done(then=timedelta(minutes=1))  # the board's count refreshes
+
+    await everyone(90, share)
+    await pause(10)
     await say("barriers reveal", host, channel, "barriers reveal")
-    for n, person in enumerate(people):
-        await click("barriers Me too (button)", person, f"Me too #{1 + (n * 7) % 5}")
-    await phases.done(then=timedelta(minutes=1))  # the counts refresh
+    await everyone(
+        45, lambda n, person: click("barriers Me too (button)", person, f"Me too #{1 + (n * 7) % 5}")
+    )
 
     # A round of pairs, then the end.
+    await pause(10)
     await say("pairs", host, channel, "pairs")
-    await phases.done()
+    await pause(30)
     await say("event end", host, channel, "event end")
-    await phases.done()
 
 
-async def run(url: str, events: int, participants: int, think_ms: float) -> tuple[Load, float, int]:
+async def lag_monitor(stats: Stats, period: float = 0.1) -> None:
+    """How late the loop wakes a task that asked to wake every `period` seconds."""
+    while True:
+        asked = time.perf_counter()
+        await asyncio.sleep(period)
+        stats.loop_lag_ms.append((time.perf_counter() - asked - period) * 1000)
+
+
+async def run(
+    url: str, events: int, participants: int, pace: float, stagger: float
+) -> tuple[Load, float, int]:
     settings = Settings().model_copy(
         update={"database_url": url, "default_lang": "en", "log_level": "WARNING"}
     )
-    clock = VirtualClock(datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
+    clock = SystemClock()
     app = build(settings, clock=clock)
     world = EventWorld()
     adapter = ConsoleAdapter(world, clock, ZoneInfo("Asia/Tokyo"), app.catalog)
@@ -294,11 +296,12 @@ async def run(url: str, events: int, participants: int, think_ms: float) -> tupl
             load.stats.statements[doing] += 1
 
     sa_event.listen(app.store.engine.sync_engine, "before_cursor_execute", count_statement)
-    load = Load(app, adapter, world, think_ms)
+    load = Load(app, adapter, world, pace)
     run_timer = app.timers.run
 
     async def timed_timer(timer: Timer) -> None:
         _doing.set("timers fired (not replies)")
+        load.stats.timers_late_ms.append((clock.now() - timer.due_at).total_seconds() * 1000)
         started = time.perf_counter()
         await run_timer(timer)
         load.stats.timers_ms.append((time.perf_counter() - started) * 1000)
@@ -313,10 +316,11 @@ async def run(url: str, events: int, participants: int, think_ms: float) -> tupl
     # The script does nothing a user could get wrong: any localised refusal means it went off the rails.
     app.core._error_reply = counted_error_reply
     try:
-        phases = Phases(events, load.advance)
+        monitor = asyncio.create_task(lag_monitor(load.stats))
         started = time.perf_counter()
-        await asyncio.gather(*(workshop(load, phases, n, participants) for n in range(events)))
+        await asyncio.gather(*(workshop(load, n, participants, stagger * pace) for n in range(events)))
         wall = time.perf_counter() - started
+        monitor.cancel()
         missing = 0
         for n in range(events):
             lines = "\n".join(line for shown in world.by_channel[f"#ev{n:03d}"] for line in shown.lines)
@@ -324,6 +328,17 @@ async def run(url: str, events: int, participants: int, think_ms: float) -> tupl
     finally:
         await app.close()
     return load, wall, missing
+
+
+def peak_rate(asked_at: list[float], window: float = 10.0) -> float:
+    """The most commands sent in any `window` seconds, per second."""
+    times = sorted(asked_at)
+    most, first = 0, 0
+    for last, at in enumerate(times):
+        while at - times[first] > window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most / window
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -348,11 +363,11 @@ def report(
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     p99 = _ms(every, 0.99)
     print(
-        f"{events} events × {participants} participants at once, console adapter, {database}; virtual clock; "
+        f"{events} events × {participants} participants at once, console adapter, {database}; "
         + (
-            f"each person pauses 0-{2 * load.think_ms:.0f} ms before acting"
-            if load.think_ms
-            else "no pauses (closed loop)"
+            f"real clock; people's pauses × {load.pace:g}"
+            if load.pace
+            else "real clock; no pauses (everyone at once: a capacity test, not reply time)"
         )
     )
     sql = stats.statements
@@ -373,10 +388,10 @@ def report(
         )
     print()
     print(f"commands total        {len(every)}")
+    print(f"wall time             {wall:.1f} s")
     print(
-        f"wall time             {wall:.1f} s (of which clock advances firing timers: {stats.advance_s:.1f} s)"
+        f"commands per second   {len(every) / wall:.0f} on average, {peak_rate(stats.asked_at):.0f} in the busiest 10 s"
     )
-    print(f"commands per second   {len(every) / wall:.0f} (over the whole wall time)")
     print(f"reply time p50        {_ms(every, 0.5):.1f} ms")
     print(
         f"reply time p99        {p99:.1f} ms   target < {P99_TARGET_MS} ms: {'met' if p99 < P99_TARGET_MS else 'MISSED'}"
@@ -387,6 +402,16 @@ def report(
     )
     if traced is not None:
         print(f"tracemalloc peak      {traced / 1e6:.0f} MB")
+    if stats.timers_late_ms:
+        late = stats.timers_late_ms
+        print(
+            f"timers fired late     p50 {_ms(late, 0.5):.1f} ms, p99 {_ms(late, 0.99):.1f} ms, max {max(late):.1f} ms"
+        )
+    if stats.loop_lag_ms:
+        lag = stats.loop_lag_ms
+        print(
+            f"event-loop lag        p50 {_ms(lag, 0.5):.1f} ms, p99 {_ms(lag, 0.99):.1f} ms, max {max(lag):.1f} ms"
+        )
     print(f"messages in the World {len(load.world.shown)}")
     print(f"internal errors       {len(stats.errors)}   (must be 0)")
     print(f"buttons/forms missing {len(stats.missing)}   (must be 0)")
@@ -413,7 +438,7 @@ async def main_async(args: argparse.Namespace) -> bool:
         try:
             if profiler:
                 profiler.enable()
-            load, wall, missing = await run(url, args.events, args.participants, args.think)
+            load, wall, missing = await run(url, args.events, args.participants, args.pace, args.stagger)
             if profiler:
                 profiler.disable()
         finally:
@@ -437,7 +462,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--database", default=DEFAULT_SERVER, help="a PostgreSQL server to create a fresh database on"
     )
     parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead")
-    parser.add_argument("--think", type=float, default=0.0, help="mean pause in ms before each command")
+    parser.add_argument(
+        "--pace", type=float, default=1.0, help="scales every pause people take (0: everyone at once)"
+    )
+    parser.add_argument(
+        "--stagger", type=float, default=60.0, help="the events start within this many seconds"
+    )
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slow)")
     parser.add_argument("--profile", action="store_true", help="run under cProfile and print the hotspots")
     return parser.parse_args(argv)
