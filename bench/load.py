@@ -34,6 +34,7 @@ import cProfile
 import gc
 import heapq
 import io
+import itertools
 import pstats
 import random
 import resource
@@ -42,10 +43,12 @@ import tempfile
 import time
 import tracemalloc
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event as sa_event
@@ -54,7 +57,7 @@ from adapters.console.adapter import TENANT, ConsoleAdapter
 from adapters.console.world import Shown, World
 from bot.actions import Action, Reply
 from bot.bootstrap import App, build
-from bot.clock import SystemClock
+from bot.clock import SystemClock, VirtualClock
 from bot.config import Settings
 from bot.events import InboundEvent
 from bot.store.models import Timer
@@ -149,18 +152,105 @@ class Stats:
         return [ms for values in self.replies_ms.values() for ms in values]
 
 
+class RealTime:
+    """People wait on the real clock; the alarm fires the timers as `tsunagari run` does."""
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def gather(self, coroutines: list[Coroutine[Any, Any, object]]) -> None:
+        await asyncio.gather(*coroutines)
+
+
+class SimulatedTime:
+    """For the bench's own test: a VirtualClock that jumps ahead once everyone is waiting.
+
+    A small discrete-event simulation. Every person's coroutine (an "actor") is counted active until it
+    waits in `sleep` or finishes; when none is active, the clock jumps to the earliest wake-up asked for,
+    firing the timers due on the way (`Timers.advance_to`), and wakes those sleepers. A command waiting on
+    the database keeps its actor active, so time never jumps under a command in flight.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.active = 0
+        self.sleepers: list[tuple[datetime, int, asyncio.Future]] = []
+        self.order = itertools.count()
+        self.idle = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        woken = asyncio.get_running_loop().create_future()
+        wake_at = self.app.clock.now() + timedelta(seconds=seconds)
+        heapq.heappush(self.sleepers, (wake_at, next(self.order), woken))
+        self._park()
+        await woken
+
+    async def gather(self, coroutines: list[Coroutine[Any, Any, object]]) -> None:
+        """The caller waits while each coroutine acts as an actor; the last to end hands back to it."""
+        if not coroutines:
+            return
+        left = len(coroutines)
+        self.active += left - 1
+
+        async def actor(coroutine: Coroutine[Any, Any, object]) -> None:
+            nonlocal left
+            try:
+                await coroutine
+            finally:
+                left -= 1
+                if left:
+                    self._park()
+
+        await asyncio.gather(*(actor(c) for c in coroutines))
+
+    async def run(self, coroutines: list[Coroutine[Any, Any, object]]) -> None:
+        """Run the actors to the end, moving the clock whenever all of them wait."""
+        self.active = len(coroutines)
+        everyone = asyncio.gather(*(self._actor(c) for c in coroutines))
+        while self.active or self.sleepers:
+            await self.idle.wait()
+            self.idle.clear()
+            if not self.sleepers:
+                break
+            wake_at = self.sleepers[0][0]
+            await self.app.timers.advance_to(wake_at)
+            while self.sleepers and self.sleepers[0][0] <= wake_at:
+                self.active += 1
+                heapq.heappop(self.sleepers)[2].set_result(None)
+        await everyone
+
+    async def _actor(self, coroutine: Coroutine[Any, Any, object]) -> None:
+        try:
+            await coroutine
+        finally:
+            self._park()
+
+    def _park(self) -> None:
+        self.active -= 1
+        if self.active == 0:
+            self.idle.set()
+
+
 class Load:
-    def __init__(self, app: App, adapter: ConsoleAdapter, world: EventWorld, pace: float) -> None:
+    def __init__(
+        self,
+        app: App,
+        adapter: ConsoleAdapter,
+        world: EventWorld,
+        pace: float,
+        time: RealTime | SimulatedTime,
+    ) -> None:
         self.app, self.adapter, self.world = app, adapter, world
         self.stats = Stats()
         self.pace = pace
+        self.time = time
         self.internal = app.catalog.text("en", "core.error.internal")
 
     async def pause(self, low: float, high: float | None = None) -> None:
         """A person taking their time: `low` seconds, or a random moment between `low` and `high`."""
         seconds = low if high is None else random.uniform(low, high)
         if seconds * self.pace > 0:
-            await asyncio.sleep(seconds * self.pace)
+            await self.time.sleep(seconds * self.pace)
 
     async def act(self, what: str, event: InboundEvent | None) -> list[Action]:
         if event is None:
@@ -214,9 +304,9 @@ async def workshop(load: Load, number: int, participants: int, stagger: float) -
             await pause(0, window)
             await act(n, person)
 
-        await asyncio.gather(*(one(n, person) for n, person in enumerate(people)))
+        await load.time.gather([one(n, person) for n, person in enumerate(people)])
 
-    await asyncio.sleep(rng.uniform(0, stagger))
+    await load.time.sleep(rng.uniform(0, stagger))
     await say("event start", host, channel, f'event start "Workshop {number}" --lang en --tz Asia/Tokyo')
     profiles = [profile_args(rng) for _ in people]
     await everyone(90, lambda n, person: say("join", person, channel, f"join {profiles[n]}"))
@@ -231,7 +321,7 @@ async def workshop(load: Load, number: int, participants: int, stagger: float) -
         await pause(1, 3)
         if n == half:
             # This speaker talks the whole minute: the warning and the hand-off are the alarm's timers.
-            await asyncio.sleep(61)
+            await load.time.sleep(61)
         elif n % 3 == 2:
             if n < half:
                 await click("turns Next (button)", host, "Next")
@@ -279,12 +369,13 @@ async def lag_monitor(stats: Stats, period: float = 0.1) -> None:
 
 
 async def run(
-    url: str, events: int, participants: int, pace: float, stagger: float
+    url: str, events: int, participants: int, pace: float, stagger: float, *, simulated: bool = False
 ) -> tuple[Load, float, int]:
+    """The bench; `simulated` puts it on a VirtualClock (SimulatedTime), for its test, not to measure."""
     settings = Settings().model_copy(
         update={"database_url": url, "default_lang": "en", "log_level": "WARNING"}
     )
-    clock = SystemClock()
+    clock = VirtualClock(datetime(2026, 1, 15, 9, 0, tzinfo=UTC)) if simulated else SystemClock()
     app = build(settings, clock=clock)
     world = EventWorld()
     adapter = ConsoleAdapter(world, clock, ZoneInfo("Asia/Tokyo"), app.catalog)
@@ -296,7 +387,7 @@ async def run(
             load.stats.statements[doing] += 1
 
     sa_event.listen(app.store.engine.sync_engine, "before_cursor_execute", count_statement)
-    load = Load(app, adapter, world, pace)
+    load = Load(app, adapter, world, pace, SimulatedTime(app) if simulated else RealTime())
     run_timer = app.timers.run
 
     async def timed_timer(timer: Timer) -> None:
@@ -316,11 +407,15 @@ async def run(
     # The script does nothing a user could get wrong: any localised refusal means it went off the rails.
     app.core._error_reply = counted_error_reply
     try:
-        monitor = asyncio.create_task(lag_monitor(load.stats))
+        workshops = [workshop(load, n, participants, stagger * pace) for n in range(events)]
         started = time.perf_counter()
-        await asyncio.gather(*(workshop(load, n, participants, stagger * pace) for n in range(events)))
+        if isinstance(load.time, SimulatedTime):
+            await load.time.run(workshops)
+        else:
+            monitor = asyncio.create_task(lag_monitor(load.stats))
+            await asyncio.gather(*workshops)
+            monitor.cancel()
         wall = time.perf_counter() - started
-        monitor.cancel()
         missing = 0
         for n in range(events):
             lines = "\n".join(line for shown in world.by_channel[f"#ev{n:03d}"] for line in shown.lines)
