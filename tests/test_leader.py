@@ -264,3 +264,88 @@ async def test_without_update_returning_claims_and_abandoned_rows_still_work(tmp
     finally:
         app.alarm.shutdown()
         await app.store.close()
+
+
+class Partition:
+    """A TCP relay to PostgreSQL that can cut the network between a bot and the database.
+
+    `cut()` stops relaying in both directions without closing the bot's socket: the bot hears silence,
+    as across a failed switch. `server_notices()` then closes the database's side, as PostgreSQL's TCP
+    keepalives eventually do (about 25 s with the lock session's settings), which ends the session and
+    releases its advisory lock. Connections opened during the cut are accepted and never answered.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.is_cut = False
+        self.upstreams: list[asyncio.StreamWriter] = []
+        self.server: asyncio.base_events.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        return self.server.sockets[0].getsockname()[1]
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.is_cut:
+            return  # a black hole: accepted, never answered
+        up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
+        self.upstreams.append(up_writer)
+
+        async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            while data := await source.read(65536):
+                if self.is_cut:
+                    return
+                sink.write(data)
+                await sink.drain()
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer), return_exceptions=True)
+
+    def cut(self) -> None:
+        self.is_cut = True
+
+    def server_notices(self) -> None:
+        for writer in self.upstreams:
+            writer.close()
+
+    def heal(self) -> None:
+        self.is_cut = False
+
+    async def close(self) -> None:
+        self.server_notices()
+        if self.server is not None:
+            self.server.close()
+
+
+@needs_postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_leader_cut_off_by_the_network_steps_down_and_only_then_another_leads(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    import bot.leader
+
+    monkeypatch.setattr(bot.leader, "QUERY_TIMEOUT", 1.0)  # a silent lock connection is given up on after 1 s
+    url = make_url(database_url)
+    partition = Partition(url.host, url.port or 5432)
+    relayed = url.set(host="127.0.0.1", port=await partition.start()).render_as_string(hide_password=False)
+    a, b = Candidate(relayed), Candidate(database_url)
+    await a.leadership.start()
+    await b.leadership.start()
+    try:
+        assert a.leadership.is_leader and not b.leadership.is_leader
+        partition.cut()
+        # The server has not noticed yet, so the lock is still a's: nobody else may lead meanwhile.
+        await eventually(lambda: "deposed" in a.log, 5)  # a's own check timed out: it stops ringing
+        assert not b.leadership.is_leader
+        partition.server_notices()  # keepalives end a's session: the lock is free
+        await eventually(lambda: b.leadership.is_leader, 5)
+        assert not a.leadership.is_leader
+        partition.heal()
+        await asyncio.sleep(1.5)  # a reconnects and finds the lock taken
+        assert b.leadership.is_leader and not a.leadership.is_leader
+        assert a.log == ["elected", "deposed"] and b.log == ["elected"]
+    finally:
+        await a.leadership.close()
+        await b.leadership.close()
+        await partition.close()
