@@ -157,16 +157,14 @@ async def add(ctx: Ctx, args: Parsed) -> None:
             people.append(member)
     if len(people) < 2:
         raise UserError("connections.add_two")
-    for a, b in combinations(people, 2):
-        await ledger.record_link(
-            ctx.session,
-            tenant=ctx.tenant,
-            a=a.id,
-            b=b.id,
-            origin="manual",
-            now=ctx.now,
-            event_id=ctx.event.id,
-        )
+    await ledger.record_links(
+        ctx.session,
+        tenant=ctx.tenant,
+        pairs=[(a.id, b.id) for a, b in combinations(people, 2)],
+        origin="manual",
+        now=ctx.now,
+        event_id=ctx.event.id,
+    )
     ctx.reply(
         "connections.added",
         count=len(people) * (len(people) - 1) // 2,
