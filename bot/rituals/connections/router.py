@@ -151,8 +151,7 @@ async def set_button(ctx: Ctx, rest: list[str]) -> None:
 async def add(ctx: Ctx, args: Parsed) -> None:
     """People who met outside a pair round (a table, a break): each pair among them gets a Link."""
     people = []
-    for mention_text in args["people"][:MAX_ADD]:
-        member = await ctx.resolve_user(mention_text)
+    for member in await ctx.resolve_users(args["people"][:MAX_ADD]):
         if member.id not in {p.id for p in people}:
             people.append(member)
     if len(people) < 2:

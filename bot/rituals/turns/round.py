@@ -76,8 +76,7 @@ async def speakers(ctx: Ctx, event: Event, names: list[str]) -> tuple[list[Membe
     if not names:
         return await present_participants(ctx, event), True
     chosen: dict[int, Member] = {}
-    for name in names:
-        member = await ctx.resolve_user(name)
+    for member in await ctx.resolve_users(names):
         chosen.setdefault(member.id, member)
     return list(chosen.values()), False
 
