@@ -127,8 +127,7 @@ async def start_round(
         )
     except IntegrityError:  # another facilitator's round in this channel won the race
         raise UserError("turns.error.running") from None
-    for member in members:
-        await engine.add_step(ctx, run, kind="turn", member_id=member.id, seconds=seconds)
+    await engine.add_turns(ctx, run, [member.id for member in members], seconds=seconds)
     key = "turns.opening_random" if order == "random" else "turns.opening_given"
     ctx.post(
         Message(
