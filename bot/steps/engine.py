@@ -159,17 +159,21 @@ async def add_turns(ctx: Ctx, run: StepRun, member_ids: Sequence[int], *, second
 # -- transitions --------------------------------------------------------------------------------------------
 async def begin(ctx: Ctx, run: StepRun, presenter: Presenter) -> None:
     await _claim(ctx, run)
-    await _next(ctx, run, presenter, None)
+    await _next(ctx, run, presenter, None, await steps_of(ctx, run))
 
 
 async def advance(ctx: Ctx, run: StepRun, presenter: Presenter, *, outcome: str) -> Step | None:
-    """End the active step with `outcome` (timeup, done, next, skipped, left) and start the next one."""
+    """End the active step with `outcome` (timeup, done, next, skipped, left) and start the next one.
+
+    The run's steps are read once, for both the step that ends and the one that begins: the session
+    keeps them current as they change, so there is no need to ask the database twice."""
     await _claim(ctx, run)
     await ctx.cancel_timers(_key_prefix(run))
-    step = await current_step(ctx, run)
+    steps = await steps_of(ctx, run)
+    step = next((s for s in steps if s.position == run.current), None) if run.current >= 0 else None
     if step is not None and step.status == "active":
         _close(ctx, run, step, outcome)
-    await _next(ctx, run, presenter, step)
+    await _next(ctx, run, presenter, step, steps)
     return step
 
 
@@ -377,8 +381,11 @@ def _close(ctx: Ctx, run: StepRun, step: Step, outcome: str) -> None:
     step.status, step.ended_at = outcome, ctx.now
 
 
-async def _next(ctx: Ctx, run: StepRun, presenter: Presenter, previous: Step | None) -> None:
-    upcoming = await pending_steps(ctx, run)
+async def _next(
+    ctx: Ctx, run: StepRun, presenter: Presenter, previous: Step | None, steps: list[Step]
+) -> None:
+    """Start the first pending step of `steps` (all of the run's, in order), or finish the run."""
+    upcoming = [s for s in steps if s.status == "pending"]
     if not upcoming:
         await _finish(ctx, run, presenter, "finished", previous)
         return
