@@ -245,6 +245,46 @@ class Ctx:
             raise UserError("core.error.unknown_user", name=name[:40])
         return rows[0]
 
+    async def resolve_users(self, mentions: Sequence[str]) -> list[Member]:
+        """`resolve_user` for many at once (a round of turns names up to 30 people): the same member for
+        each mention, in order, the same error for the first unknown name, in one SELECT (and one INSERT
+        for people mentioned for the first time) rather than one or two a person."""
+        user_ids = {found.group(1) for found in map(MENTION_TOKEN.match, mentions) if found}
+        names = {m.lstrip("@") for m in mentions if not MENTION_TOKEN.match(m)}
+        if not user_ids and not names:
+            return []
+        rows = (
+            await self.session.exec(
+                select(Member).where(
+                    Member.tenant_id == self.tenant,
+                    col(Member.user_id).in_(user_ids | names) | col(Member.display_name).in_(names),
+                )
+            )
+        ).all()
+        by_user_id = {row.user_id: row for row in rows}
+        new: list[Member] = []
+        chosen = []
+        for text in mentions:
+            found = MENTION_TOKEN.match(text)
+            if found:
+                user_id = found.group(1)
+                if user_id not in by_user_id:  # met for the first time: known from here on, as one by one
+                    by_user_id[user_id] = Member(tenant_id=self.tenant, user_id=user_id, created_at=self.now)
+                    new.append(by_user_id[user_id])
+                chosen.append(by_user_id[user_id])
+                continue
+            name = text.lstrip("@")
+            matches = (
+                [by_user_id[name]] if name in by_user_id else [r for r in rows if r.display_name == name]
+            )
+            if len(matches) != 1:
+                raise UserError("core.error.unknown_user", name=name[:40])
+            chosen.append(matches[0])
+        if new:
+            self.session.add_all(new)
+            await self.session.flush()
+        return chosen
+
     async def is_facilitator(self, event: Event | None = None, member: Member | None = None) -> bool:
         event, member = event or self.event, member or self.member
         if event is None or member is None:

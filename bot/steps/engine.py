@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import col, select, update
+from sqlmodel import col, insert, select, update
 
 from bot.errors import UserError
 from bot.router import Ctx, Router
@@ -128,20 +129,51 @@ async def add_step(
     return step
 
 
+async def add_turns(ctx: Ctx, run: StepRun, member_ids: Sequence[int], *, seconds: int | None) -> None:
+    """`add_step(kind="turn")` for each member in order, in one SELECT and one multi-row INSERT rather than
+    two statements a speaker. The rows are not loaded back (an ORM flush would insert them one at a time
+    on SQLite, to learn each id): `pending_steps` and the like read them. Meant for a round's speakers, at
+    most a few dozen, so the statement's parameters stay far below either database's limit."""
+    if not member_ids:
+        return
+    last = (
+        await ctx.session.exec(
+            select(Step.position).where(Step.run_id == run.id).order_by(col(Step.position).desc())
+        )
+    ).first()
+    start = 0 if last is None else last + 1
+    rows = [
+        Step(
+            tenant_id=ctx.tenant,
+            run_id=run.id,
+            position=start + offset,
+            kind="turn",
+            member_id=member_id,
+            seconds=seconds,
+        ).model_dump(exclude={"id"})
+        for offset, member_id in enumerate(member_ids)
+    ]
+    await ctx.session.exec(insert(Step).values(rows))
+
+
 # -- transitions --------------------------------------------------------------------------------------------
 async def begin(ctx: Ctx, run: StepRun, presenter: Presenter) -> None:
     await _claim(ctx, run)
-    await _next(ctx, run, presenter, None)
+    await _next(ctx, run, presenter, None, await steps_of(ctx, run))
 
 
 async def advance(ctx: Ctx, run: StepRun, presenter: Presenter, *, outcome: str) -> Step | None:
-    """End the active step with `outcome` (timeup, done, next, skipped, left) and start the next one."""
+    """End the active step with `outcome` (timeup, done, next, skipped, left) and start the next one.
+
+    The run's steps are read once, for both the step that ends and the one that begins: the session
+    keeps them current as they change, so there is no need to ask the database twice."""
     await _claim(ctx, run)
     await ctx.cancel_timers(_key_prefix(run))
-    step = await current_step(ctx, run)
+    steps = await steps_of(ctx, run)
+    step = next((s for s in steps if s.position == run.current), None) if run.current >= 0 else None
     if step is not None and step.status == "active":
         _close(ctx, run, step, outcome)
-    await _next(ctx, run, presenter, step)
+    await _next(ctx, run, presenter, step, steps)
     return step
 
 
@@ -349,8 +381,11 @@ def _close(ctx: Ctx, run: StepRun, step: Step, outcome: str) -> None:
     step.status, step.ended_at = outcome, ctx.now
 
 
-async def _next(ctx: Ctx, run: StepRun, presenter: Presenter, previous: Step | None) -> None:
-    upcoming = await pending_steps(ctx, run)
+async def _next(
+    ctx: Ctx, run: StepRun, presenter: Presenter, previous: Step | None, steps: list[Step]
+) -> None:
+    """Start the first pending step of `steps` (all of the run's, in order), or finish the run."""
+    upcoming = [s for s in steps if s.status == "pending"]
     if not upcoming:
         await _finish(ctx, run, presenter, "finished", previous)
         return
@@ -385,6 +420,7 @@ __all__ = [
     "Moved",
     "Presenter",
     "add_step",
+    "add_turns",
     "advance",
     "begin",
     "create",

@@ -151,22 +151,19 @@ async def set_button(ctx: Ctx, rest: list[str]) -> None:
 async def add(ctx: Ctx, args: Parsed) -> None:
     """People who met outside a pair round (a table, a break): each pair among them gets a Link."""
     people = []
-    for mention_text in args["people"][:MAX_ADD]:
-        member = await ctx.resolve_user(mention_text)
+    for member in await ctx.resolve_users(args["people"][:MAX_ADD]):
         if member.id not in {p.id for p in people}:
             people.append(member)
     if len(people) < 2:
         raise UserError("connections.add_two")
-    for a, b in combinations(people, 2):
-        await ledger.record_link(
-            ctx.session,
-            tenant=ctx.tenant,
-            a=a.id,
-            b=b.id,
-            origin="manual",
-            now=ctx.now,
-            event_id=ctx.event.id,
-        )
+    await ledger.record_links(
+        ctx.session,
+        tenant=ctx.tenant,
+        pairs=[(a.id, b.id) for a, b in combinations(people, 2)],
+        origin="manual",
+        now=ctx.now,
+        event_id=ctx.event.id,
+    )
     ctx.reply(
         "connections.added",
         count=len(people) * (len(people) - 1) // 2,

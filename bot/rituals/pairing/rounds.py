@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, insert, select
 
 from bot import ledger
 from bot.errors import UserError
@@ -157,14 +157,22 @@ async def store_plan(
 
 
 async def seat_round(ctx: Ctx, row: PairingRound, matching: Matching, roster: Roster) -> None:
+    """Everyone's seat in one multi-row INSERT: added one by one, the ORM inserts them a statement each on
+    SQLite (to learn each id, which nothing here needs). Four parameters a seat keep even a room of
+    thousands below either database's limit."""
     await ctx.session.exec(delete(PairingSeat).where(PairingSeat.round_id == row.id))
-    for group_no, group in enumerate(matching.groups):
-        for key in group.keys:
-            member_id = roster.members[key].id
-            ctx.session.add(
-                PairingSeat(tenant_id=ctx.tenant, round_id=row.id, group_no=group_no, member_id=member_id)
-            )
-    await ctx.session.flush()
+    seats = [
+        {
+            "tenant_id": ctx.tenant,
+            "round_id": row.id,
+            "group_no": group_no,
+            "member_id": roster.members[key].id,
+        }
+        for group_no, group in enumerate(matching.groups)
+        for key in group.keys
+    ]
+    if seats:
+        await ctx.session.exec(insert(PairingSeat).values(seats))
 
 
 async def plan_and_store(

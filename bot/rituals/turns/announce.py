@@ -31,7 +31,12 @@ async def user_ids(ctx: Ctx, member_ids: Iterable[int | None]) -> dict[int, str]
 
 async def who(ctx: Ctx, run: StepRun, member_id: int | None) -> str:
     """A speaker's mention, or a neutral word for someone who has asked to be forgotten."""
-    users = await user_ids(ctx, [member_id])
+    return named(ctx, run, await user_ids(ctx, [member_id]), member_id)
+
+
+def named(ctx: Ctx, run: StepRun, users: dict[int, str], member_id: int | None) -> str:
+    """`who`, from user ids already read with `user_ids`: a post that names several people reads them
+    in one query."""
     return mention(users[member_id]) if member_id in users else ctx.t_in(run.lang, "turns.someone")
 
 
@@ -47,13 +52,14 @@ def controls(ctx: Ctx, run: StepRun, step: Step) -> tuple[Button, ...]:
     )
 
 
-async def handoff_line(ctx: Ctx, run: StepRun, previous: Step | None) -> str | None:
+def handoff_line(ctx: Ctx, run: StepRun, previous: Step | None, users: dict[int, str]) -> str | None:
+    """How the last turn ended; `users` must hold the previous speaker's user id (from `user_ids`)."""
     if previous is None or previous.status in ("stopped", "pending", "active"):
         return None
     if previous.member_id is None:
         return ctx.t_in(run.lang, "turns.handoff.gone")
     return ctx.t_in(
-        run.lang, f"turns.handoff.{previous.status}", speaker=await who(ctx, run, previous.member_id)
+        run.lang, f"turns.handoff.{previous.status}", speaker=named(ctx, run, users, previous.member_id)
     )
 
 
@@ -71,28 +77,32 @@ class Announcer:
     """The turns ritual's Presenter for the step engine."""
 
     async def began(self, ctx: Ctx, run: StepRun, step: Step, previous: Step | None) -> None:
-        lines = [line for line in [await handoff_line(ctx, run, previous)] if line]
+        upcoming = await engine.pending_steps(ctx, run)
+        after = upcoming[0] if upcoming else None
+        # The people this post names (who had the floor, who has it, who is next): one query for all.
+        users = await user_ids(
+            ctx,
+            [previous.member_id if previous else None, step.member_id, after.member_id if after else None],
+        )
+        lines = [line for line in [handoff_line(ctx, run, previous, users)] if line]
         lines.append(
             ctx.t_in(
                 run.lang,
                 "turns.floor",
-                speaker=await who(ctx, run, step.member_id),
+                speaker=named(ctx, run, users, step.member_id),
                 until=clock_time(run.ends_at),
                 length=length(ctx, run.lang, step.seconds or 0),
             )
         )
         lines.append(ctx.t_in(run.lang, "turns.listeners"))
-        upcoming = await engine.pending_steps(ctx, run)
-        if upcoming:
-            lines.append(
-                ctx.t_in(run.lang, "turns.up_next", speaker=await who(ctx, run, upcoming[0].member_id))
-            )
+        if after is not None:
+            lines.append(ctx.t_in(run.lang, "turns.up_next", speaker=named(ctx, run, users, after.member_id)))
         ctx.post(
             Message("\n".join(lines), buttons=controls(ctx, run, step)),
             channel=run.channel_id,
             ref=f"turns:{run.id}:{step.position}",
         )
-        speaker = (await user_ids(ctx, [step.member_id])).get(step.member_id)
+        speaker = users.get(step.member_id)
         if speaker is not None:  # someone forgotten has no floor to give; the engine moves past them
             floor(ctx, run, speaker)
 
@@ -110,18 +120,13 @@ class Announcer:
         )
 
     async def finished(self, ctx: Ctx, run: StepRun, previous: Step | None) -> None:
-        lines = [line for line in [await handoff_line(ctx, run, previous)] if line]
-        lines.append(ctx.t_in(run.lang, f"turns.summary.{run.status}"))
         steps = await engine.steps_of(ctx, run)
-        users = await user_ids(ctx, [s.member_id for s in steps])
-        fields = []
-        for step in steps:
-            label = (
-                mention(users[step.member_id])
-                if step.member_id in users
-                else ctx.t_in(run.lang, "turns.someone")
-            )
-            fields.append(Field(label, self.outcome(ctx, run, step)))
+        users = await user_ids(ctx, [s.member_id for s in steps] + [previous.member_id if previous else None])
+        lines = [line for line in [handoff_line(ctx, run, previous, users)] if line]
+        lines.append(ctx.t_in(run.lang, f"turns.summary.{run.status}"))
+        fields = [
+            Field(named(ctx, run, users, step.member_id), self.outcome(ctx, run, step)) for step in steps
+        ]
         total = sum(step.spoken for step in steps)
         lines.append(ctx.t_in(run.lang, "turns.summary.total", length=length(ctx, run.lang, total)))
         ctx.post(Message("\n".join(lines), fields=tuple(fields)), channel=run.channel_id)

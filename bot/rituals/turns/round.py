@@ -76,8 +76,7 @@ async def speakers(ctx: Ctx, event: Event, names: list[str]) -> tuple[list[Membe
     if not names:
         return await present_participants(ctx, event), True
     chosen: dict[int, Member] = {}
-    for name in names:
-        member = await ctx.resolve_user(name)
+    for member in await ctx.resolve_users(names):
         chosen.setdefault(member.id, member)
     return list(chosen.values()), False
 
@@ -128,8 +127,7 @@ async def start_round(
         )
     except IntegrityError:  # another facilitator's round in this channel won the race
         raise UserError("turns.error.running") from None
-    for member in members:
-        await engine.add_step(ctx, run, kind="turn", member_id=member.id, seconds=seconds)
+    await engine.add_turns(ctx, run, [member.id for member in members], seconds=seconds)
     key = "turns.opening_random" if order == "random" else "turns.opening_given"
     ctx.post(
         Message(
