@@ -12,6 +12,15 @@ import numpy as np
 CHAIN_DEPTH = 12
 """Longest chain tried; each link is one vectorised step over everyone."""
 
+CHAIN_BATCH_CELLS = 1 << 16
+"""Chain starts searched side by side while starts × people stays under this: everyone at once in a
+workshop, where numpy's per-call cost dominates; a few dozen at a time among thousands, so the rest of
+a batch after a start that finds a chain is little wasted work."""
+
+UNUSABLE = np.iinfo(np.int64).min // 4
+"""The step value of someone already on the chain (or not in a pair): below any real gain, and far
+enough from the int64 limit that adding a weight to it cannot wrap around."""
+
 
 def improve_by_chains(
     weights: np.ndarray, groups: list[list[int]], order: np.ndarray, best_partner: np.ndarray
@@ -21,6 +30,11 @@ def improve_by_chains(
     Groups that are not pairs (the one trio) are left alone: the swap search moves those. A chain
     never starts from someone already with their best possible partner: it would start by giving
     that up, and the same improvement can start from anyone else on it.
+
+    Starts are taken in `order`, each seeing the pairs as the chains before it left them. Most find
+    nothing and change nothing, so a batch of consecutive starts is searched side by side on the same
+    pairs: up to the first that finds a chain, that is exactly what one at a time would have found.
+    The search then resumes from the start after it.
     """
     n = weights.shape[0] - 1
     mate = np.full(n, -1, dtype=np.int64)
@@ -33,14 +47,23 @@ def improve_by_chains(
     paired = mate >= 0
     everyone = np.arange(n)
     held = np.where(paired, weights[everyone, np.maximum(mate, 0)], 0)
+    starts = np.asarray(order, dtype=np.int64)
+    batch = max(1, CHAIN_BATCH_CELLS // max(n, 1))
     changed = False
-    for a in order:
-        a = int(a)
-        if mate[a] < 0 or held[a] >= best_partner[a]:
+    position = 0
+    while position < len(starts):
+        # The test one at a time would make on reaching each start: until a chain is found, it holds.
+        rest = starts[position:]
+        ahead = position + np.flatnonzero((mate[rest] >= 0) & (held[rest] < best_partner[rest]))[:batch]
+        if not len(ahead):
+            break
+        found = _first_chain(weights, mate, held, paired, starts[ahead])
+        if found is None:
+            position = int(ahead[-1]) + 1
             continue
-        chain = _best_chain(weights, mate, held, paired, a)
-        if chain is None:
-            continue
+        k, chain = found
+        position = int(ahead[k]) + 1
+        a = int(starts[ahead[k]])
         changed = True
         new_pairs = _rewire(a, int(mate[a]), chain)
         freed = [int(slot[x]) for x in (a, *(taken for taken, _ in chain))]
@@ -52,39 +75,60 @@ def improve_by_chains(
     return changed
 
 
-def _best_chain(
-    weights: np.ndarray, mate: np.ndarray, held: np.ndarray, paired: np.ndarray, a: int
-) -> list[tuple[int, int]] | None:
-    """The chain from `a` with the largest positive total gain, as the (taken, displaced) links."""
+def _first_chain(
+    weights: np.ndarray, mate: np.ndarray, held: np.ndarray, paired: np.ndarray, starts: np.ndarray
+) -> tuple[int, list[tuple[int, int]]] | None:
+    """The first of `starts` with a positive-gain chain, and that chain as its (taken, displaced) links.
+
+    Each start grows its chain greedily, one row per start: a takes the best unused partner c, whose
+    old partner d goes on; after each link, closing the chain (the last one displaced with a's old
+    partner b) is scored, and the best closing so far is the start's chain. A start stops when nobody
+    is left to take.
+    """
     n = len(mate)
-    b = int(mate[a])
-    used = ~paired.copy()
-    used[[a, b]] = True
-    gain = -int(weights[a, b])
-    closing_row = weights[b, np.maximum(mate, 0)][:n]
-    links: list[tuple[int, int]] = []
-    best_total, best_length = 0, 0
-    current = a
-    for _ in range(CHAIN_DEPTH):
+    k = len(starts)
+    rows = np.arange(k)
+    partners = mate[starts]
+    used = np.repeat(~paired[None, :], k, axis=0)
+    used[rows, starts] = True
+    used[rows, partners] = True
+    gain = -weights[starts, partners]
+    closing = weights[partners[:, None], np.maximum(mate, 0)[None, :]]
+    alive = np.ones(k, dtype=bool)
+    best_total = np.zeros(k, dtype=np.int64)
+    best_length = np.zeros(k, dtype=np.int64)
+    best_close = np.zeros(k, dtype=np.int64)
+    taken = np.zeros((k, CHAIN_DEPTH), dtype=np.int64)
+    displaced = np.zeros((k, CHAIN_DEPTH), dtype=np.int64)
+    current = starts
+    for depth in range(CHAIN_DEPTH):
         step = weights[current, :n] - held
-        step[used] = np.iinfo(np.int64).min // 4
-        close = step + closing_row
-        c_close = int(np.argmax(close))
-        if used[c_close]:
+        step[used] = UNUSABLE
+        close = step + closing
+        c_close = close.argmax(axis=1)
+        alive &= ~used[rows, c_close]
+        if not alive.any():
             break
-        if gain + int(close[c_close]) > best_total:
-            best_total = gain + int(close[c_close])
-            best_length = len(links) + 1
-            best_close = (c_close, int(mate[c_close]))
-        c = int(np.argmax(step))
-        d = int(mate[c])
-        gain += int(step[c])
-        used[[c, d]] = True
-        links.append((c, d))
+        total = gain + close[rows, c_close]
+        better = alive & (total > best_total)
+        best_total[better] = total[better]
+        best_length[better] = depth + 1
+        best_close[better] = c_close[better]
+        c = step.argmax(axis=1)
+        d = np.where(alive, mate[c], starts)
+        gain += np.where(alive, step[rows, c], 0)
+        used[rows, c] = True
+        used[rows, d] = True
+        taken[:, depth], displaced[:, depth] = c, d
         current = d
-    if best_length == 0:
+    hits = np.flatnonzero(best_length)
+    if not len(hits):
         return None
-    return links[: best_length - 1] + [best_close]
+    row = int(hits[0])
+    length = int(best_length[row])
+    links = [(int(taken[row, t]), int(displaced[row, t])) for t in range(length - 1)]
+    last = int(best_close[row])
+    return row, [*links, (last, int(mate[last]))]
 
 
 def _rewire(a: int, b: int, chain: list[tuple[int, int]]) -> list[tuple[int, int]]:

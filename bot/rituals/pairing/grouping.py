@@ -27,6 +27,14 @@ KICK_BUDGET = 200_000
 CHAIN_ROUNDS = 4
 """Alternations of chain search and swap search; each round is a pass of each."""
 
+IMPROVE_BATCH_CELLS = 1 << 16
+"""Most people × people scored in one numpy step of the swap search. Batches start at one person and
+double while nobody in them can gain, so a pass that moves often wastes little, and a pass that moves
+nobody (most of them, once the search settles) takes a few numpy calls instead of one per person."""
+
+NO_MOVE = np.iinfo(np.int64).min
+"""The gain of swapping with someone in one's own group, or of moving to a group that does not fit."""
+
 
 def group_sizes(count: int, size: int) -> list[int]:
     """How many people go in each group: `size`, with a few of size-1 or size+1 when it doesn't divide.
@@ -114,36 +122,36 @@ def improve(
         group_of[group] = g
     current = weights[np.arange(n)[:, None], members[group_of]].sum(axis=1)
     uneven = len(set(sizes.tolist())) > 1
+    order = np.asarray(order, dtype=np.int64)
     for _ in range(MAX_PASSES):
         changed = False
-        for i in order:
-            i = int(i)
+        position, batch = 0, 1
+        while position < len(order):
+            # The skip test one at a time would make on reaching each person: until a move, it holds.
+            rest = order[position:]
+            worth = current[rest] < (sizes[group_of[rest]] - 1) * best_partner[rest]
+            ahead = position + np.flatnonzero(worth)[:batch]
+            if not len(ahead):
+                break
+            found = _first_move(weights, members, sizes, group_of, current, order[ahead], uneven)
+            if found is None:
+                position = int(ahead[-1]) + 1
+                batch = min(2 * batch, max(1, IMPROVE_BATCH_CELLS // n))
+                continue
+            row, swap, move = found
+            position, batch = int(ahead[row]) + 1, max(1, batch // 2)
+            i = int(order[ahead[row]])
             home = int(group_of[i])
-            if current[i] >= (sizes[home] - 1) * best_partner[i]:
-                continue
-            with_group = weights[i, members].sum(axis=1)
-            gain = with_group[group_of] - 2 * weights[i, :n] + weights[members[home]].sum(axis=0)[:n]
-            gain -= current[i] + current
-            gain[group_of == home] = np.iinfo(np.int64).min
-            j = int(np.argmax(gain))
-            best_swap = int(gain[j])
-            best_move, target = 0, -1
-            if uneven:
-                fits = np.flatnonzero(sizes == sizes[home] - 1)
-                if fits.size:
-                    move_gain = with_group[fits] - current[i]
-                    k = int(np.argmax(move_gain))
-                    best_move, target = int(move_gain[k]), int(fits[k])
-            if best_swap <= 0 and best_move <= 0:
-                continue
             changed = True
-            if best_swap >= best_move:
+            if swap is not None:
+                j = swap
                 there = int(group_of[j])
                 members[home][members[home] == i] = j
                 members[there][members[there] == j] = i
                 group_of[i], group_of[j] = there, home
                 touched = (home, there)
             else:
+                target = move
                 members[home][members[home] == i] = n
                 members[target][np.flatnonzero(members[target] == n)[0]] = i
                 sizes[home] -= 1
@@ -156,6 +164,48 @@ def improve(
         if not changed:
             break
     return [[int(m) for m in row if m < n] for row in members]
+
+
+def _first_move(
+    weights: np.ndarray,
+    members: np.ndarray,
+    sizes: np.ndarray,
+    group_of: np.ndarray,
+    current: np.ndarray,
+    people: np.ndarray,
+    uneven: bool,
+) -> tuple[int, int | None, int | None] | None:
+    """The first of `people` with a gaining swap or move: (its row, swap partner or None, target group).
+
+    For each person i, the best swap with anyone j in another group and, when sizes differ, the best
+    move to a group one smaller than i's; the swap wins ties. All rows are scored at once on the same
+    groups, one vectorised step for the lot.
+    """
+    n = len(group_of)
+    rows = np.arange(len(people))
+    home = group_of[people]
+    with_group = weights[people[:, None, None], members[None, :, :]].sum(axis=2)
+    gain = with_group[:, group_of] - 2 * weights[people, :n] + weights[members[home]].sum(axis=1)[:, :n]
+    gain -= current[people][:, None] + current[None, :]
+    gain[group_of[None, :] == home[:, None]] = NO_MOVE
+    best = gain.argmax(axis=1)
+    best_swap = gain[rows, best]
+    best_move = np.zeros(len(people), dtype=np.int64)
+    target = np.full(len(people), -1, dtype=np.int64)
+    if uneven:
+        fits = sizes[None, :] == (sizes[home] - 1)[:, None]
+        move_gain = np.where(fits, with_group - current[people][:, None], NO_MOVE)
+        best_target = move_gain.argmax(axis=1)
+        any_fit = fits.any(axis=1)
+        best_move = np.where(any_fit, move_gain[rows, best_target], 0)
+        target = np.where(any_fit, best_target, -1)
+    hits = np.flatnonzero((best_swap > 0) | (best_move > 0))
+    if not len(hits):
+        return None
+    row = int(hits[0])
+    if best_swap[row] >= best_move[row]:
+        return row, int(best[row]), None
+    return row, None, int(target[row])
 
 
 def heuristic_groups(objective: Objective, sizes: list[int]) -> list[list[int]]:
