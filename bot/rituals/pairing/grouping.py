@@ -10,6 +10,7 @@ import numpy as np
 
 from bot.rituals.pairing.chains import improve_by_chains, relocate_trio
 from bot.rituals.pairing.cycles import group_total, rotate_groups, shake
+from bot.rituals.pairing.languages import clean_split, has_language_gap
 from bot.rituals.pairing.objective import MAX_PENALTY, Objective, Scales
 from bot.rituals.pairing.repair import repair_trio
 
@@ -230,6 +231,15 @@ def heuristic_groups(objective: Objective, sizes: list[int]) -> list[list[int]]:
             best = (total, groups)
     assert best is not None
     groups = best[1]
+    n = len(objective)
+    shares = weights[:n, :n] >= objective.scales.language
+    if has_language_gap(shares, groups):
+        # Local moves stopped short of a split where every group shares a language: look for one.
+        split = clean_split(shares, sizes)
+        if split is not None:
+            polished = _search(weights, sizes, order, best_partner, objective.scales, start=split)
+            if group_total(weights, polished) > group_total(weights, groups):
+                groups = polished
     kicks = min(MAX_KICKS, KICK_BUDGET // len(objective) ** 2)
     if max(sizes) > 2 and kicks:
 
@@ -244,9 +254,15 @@ def heuristic_groups(objective: Objective, sizes: list[int]) -> list[list[int]]:
 
 
 def _search(
-    weights: np.ndarray, sizes: list[int], order: np.ndarray, best_partner: np.ndarray, scales: Scales
+    weights: np.ndarray,
+    sizes: list[int],
+    order: np.ndarray,
+    best_partner: np.ndarray,
+    scales: Scales,
+    start: list[list[int]] | None = None,
 ) -> list[list[int]]:
-    groups = improve(weights, greedy_groups(weights, sizes, order), order, best_partner)
+    """Local search from `start`, or from a greedy grouping in `order`."""
+    groups = improve(weights, start or greedy_groups(weights, sizes, order), order, best_partner)
     for _ in range(CHAIN_ROUNDS):
         if not (improve_by_chains(weights, groups, order, best_partner) or rotate_groups(weights, groups)):
             break

@@ -389,3 +389,44 @@ def test_breakout_groups_leave_nobody_without_a_common_language_when_a_split_all
     matching = match(people, size=size, seed=seed)
     assert placed(matching) == sorted(p.key for p in people)
     assert all(group.shares_language for group in matching.groups)
+
+
+def test_trios_that_need_five_people_to_change_groups_at_once_still_all_share_a_language():
+    """Found by hypothesis: local moves stopped with one trio speaking no common language, where only
+    the planted split (each g<k> with its own l<k>) lets every trio talk. The clean-split search finds it."""
+    second = {"g0m1": "l2", "g0m2": "l6", "g2m2": "l0", "g3m0": "l1", "g3m1": "l1", "g3m2": "l0"}
+    second |= {"g4m0": "l0", "g4m1": "l1", "g4m2": "l5"}
+    people = [
+        person(
+            f"g{g}m{m}",
+            ",".join({f"l{g}", second.get(f"g{g}m{m}", f"l{g}")}),
+            org="B" if (g, m) == (6, 2) else "A",
+        )
+        for g in range(7)
+        for m in range(3)
+    ]
+    matching = match(people, size=3, seed=0)
+    assert all(group.shares_language for group in matching.groups), keys(matching)
+    assert placed(matching) == sorted(p.key for p in people)
+
+
+def test_the_clean_split_search_finds_one_proves_none_and_stops_at_its_budget():
+    import numpy as np
+
+    from bot.rituals.pairing.languages import clean_split, has_language_gap
+
+    def shares(languages: list[set[str]]) -> np.ndarray:
+        return np.array([[bool(a & b) for b in languages] for a in languages])
+
+    # Three Korean speakers among Japanese ones: only a Korean trio lets everyone talk.
+    mixed = shares([{"ja"}] * 6 + [{"ko"}] * 2 + [{"ja", "ko"}])
+    split = clean_split(mixed, [3, 3, 3])
+    assert split is not None and not has_language_gap(mixed, split)
+    assert sorted(i for group in split for i in group) == list(range(9))
+    # One English speaker with nobody to talk to: impossible, and found so at once.
+    assert clean_split(shares([{"ja"}] * 5 + [{"en"}]), [2, 2, 2], steps=1) is None
+    # 25 + 25 + one bilingual in trios: the last trio must mix; the search gives up within its budget.
+    halves = shares([{"ja"}] * 25 + [{"en"}] * 25 + [{"ja", "en"}])
+    assert clean_split(halves, [3] * 17, steps=500) is None
+    with pytest.raises(ValueError):
+        clean_split(mixed, [3, 3])
