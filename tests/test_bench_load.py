@@ -21,11 +21,9 @@ async def test_two_small_events_at_once_run_every_ritual(tmp_path: Path) -> None
     assert counts["barriers share"] + counts["barriers share (form)"] == 12
     assert counts["barriers Me too (button)"] == 12
     assert stats.timers_ms, "jumping the virtual clock fired the turns' and boards' timers"
-    assert max(stats.timers_late_ms) == 0, (
+    assert max(max(late) for late in stats.timers_late_ms.values()) == 0, (
         "each jump stops at the next wake-up; timers due sooner fire on the way"
     )
     for n in range(2):
-        lines = "\n".join(line for shown in load.world.by_channel[f"#ev{n:03d}"] for line in shown.lines)
-        assert all(text in lines for text in MILESTONES.values())
-        assert "Time's up" in lines  # a turn ran out on the clock, not by a press
-        assert "Me too: " in lines
+        # Among them: a turn ran out on the clock, not by a press; the revealed board counted "me too".
+        assert load.world.reached[f"#ev{n:03d}"] == set(MILESTONES)
