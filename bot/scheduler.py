@@ -197,6 +197,10 @@ class Timers:
             self.clock.set(target)
 
 
+RINGS_PER_TIMER = 4
+"""Rings of one timer's alarm that may overlap; all but one find it busy or claimed and do nothing."""
+
+
 class SchedulerAlarm:
     """APScheduler 3 as an alarm clock: one date job per pending row due soon, armed by a poll (every
     `poll_seconds`, whoever inserted the row) or at once when this process schedules it; the poll also
@@ -279,6 +283,10 @@ class SchedulerAlarm:
             args=[timer_id],
             id=f"timer-{timer_id}",
             replace_existing=True,
+            # Re-armed while its first ring still waits for a slot (a poll under load does that), a second
+            # ring is harmless: `_fire` lets one attempt through and the claim is atomic. APScheduler would
+            # otherwise skip it with a warning that reads like a lost timer.
+            max_instances=RINGS_PER_TIMER,
         )
 
     def disarm(self, timer_id: int) -> None:
@@ -298,7 +306,7 @@ class SchedulerAlarm:
         for timer_id, due_at in await self.timers.due_soon(now + timedelta(seconds=2 * self.poll_seconds)):
             if due_at <= now:
                 due_now = True
-            elif self.active and not self.is_armed(timer_id):
+            elif self.active and timer_id not in self._busy and not self.is_armed(timer_id):
                 self.arm(timer_id, due_at)
                 armed += 1
         if due_now:

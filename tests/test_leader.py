@@ -349,3 +349,52 @@ async def test_a_leader_cut_off_by_the_network_steps_down_and_only_then_another_
         await a.leadership.close()
         await b.leadership.close()
         await partition.close()
+
+
+async def test_an_alarm_rearmed_while_its_timer_fires_rings_quietly_and_the_timer_fires_once(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Under load a poll can re-arm a timer whose first ring is still running; the second ring must
+    neither fire it again nor make APScheduler warn that it skipped a run (which reads like a lost timer)."""
+    from bot.router import Router
+
+    hold = Router("hold")
+    entered, release = asyncio.Event(), asyncio.Event()
+    fired: list[int] = []
+
+    @hold.timer("hold.ring")
+    async def ring(ctx, timer) -> None:  # noqa: ANN001
+        entered.set()
+        await release.wait()
+        fired.append(timer.id)
+
+    clock = SystemClock()
+    app = build(
+        Settings().model_copy(update={"database_url": database_url}), clock=clock, extra_routers=[hold]
+    )
+    await app.start()
+    try:
+        async with app.store.session() as session:
+            now = datetime.now(UTC)
+            if await session.get(Tenant, TENANT) is None:
+                session.add(Tenant(id=TENANT, platform="console", created_at=now))
+            row = Timer(
+                tenant_id=TENANT, kind="hold.ring", due_at=now + timedelta(seconds=0.3), created_at=now
+            )
+            session.add(row)
+            await session.commit()
+            timer_id, due_at = row.id, row.due_at
+        app.alarm.arm(timer_id, due_at)
+        with caplog.at_level(logging.WARNING, logger="apscheduler"):
+            await asyncio.wait_for(entered.wait(), 10)
+            app.alarm.arm(timer_id, datetime.now(UTC) - timedelta(seconds=1))  # rings again at once
+            await asyncio.sleep(0.5)
+            release.set()
+            await eventually(lambda: fired, 5)
+            await asyncio.sleep(0.3)
+        assert fired == [timer_id]
+        assert "skipped" not in caplog.text
+        assert (await statuses(app)) == Counter(done=1)
+    finally:
+        release.set()
+        await app.close()
