@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.rituals.nudges.plans import delivery_time, is_quiet, load_plans, parse_plans, parse_span
+from bot.rituals.nudges.plans import (
+    delivery_time,
+    is_quiet,
+    load_plans,
+    parse_plans,
+    parse_span,
+    waking_for_all,
+)
 
 TOKYO, LOS_ANGELES = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/Los_Angeles")
 PLANS = load_plans()
@@ -90,3 +97,24 @@ def test_durations_in_plans_are_minutes_hours_or_days() -> None:
         parse_span("soon")
     with pytest.raises(ValueError):
         parse_plans({"plans": {"default": [{"step": "dance", "after": "1h", "useful_for": "1d"}]}})
+
+
+def test_a_message_to_two_people_waits_until_both_are_awake_or_for_the_first_when_they_never_are():
+    quiet = (time(21), time(9))
+    tokyo, berlin, sao_paulo = (
+        ZoneInfo("Asia/Tokyo"),
+        ZoneInfo("Europe/Berlin"),
+        ZoneInfo("America/Sao_Paulo"),
+    )
+    noon_utc = datetime(2026, 1, 22, 12, 0, tzinfo=ZoneInfo("UTC"))  # 21:00 in Tokyo, 13:00 in Berlin
+    # Tokyo wakes at 00:00 UTC, when Berlin sleeps (01:00); both are awake from 08:00 UTC (17:00 / 09:00).
+    both = waking_for_all(noon_utc, [tokyo, berlin], *quiet)
+    assert both == datetime(2026, 1, 23, 8, 0, tzinfo=ZoneInfo("UTC"))
+    assert not is_quiet(both, tokyo, *quiet) and not is_quiet(both, berlin, *quiet)
+    # Awake already for both: no wait.
+    morning = datetime(2026, 1, 22, 8, 30, tzinfo=ZoneInfo("UTC"))
+    assert waking_for_all(morning, [tokyo, berlin], *quiet) == morning
+    # Tokyo and São Paulo are 12 hours apart: one's waking hours are the other's night. The first's morning.
+    assert waking_for_all(noon_utc, [tokyo, sao_paulo], *quiet) == datetime(
+        2026, 1, 23, 0, 0, tzinfo=ZoneInfo("UTC")
+    )

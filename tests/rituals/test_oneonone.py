@@ -304,3 +304,24 @@ async def test_the_follow_up_goes_only_to_those_who_still_accept_follow_up_dms(c
     assert said(lines, "DM alice | It's been 7 days since your one-on-one. How did your actions go?")
     assert said(lines, "@alice · One thing you'll do next week: alice's next step")
     assert not said(lines, "DM bob") and not said(lines, "DM alice+bob")
+
+
+@pytest.mark.db
+async def test_the_follow_up_waits_for_an_hour_when_both_people_are_awake(chat: Chat) -> None:
+    """Alice in Los Angeles, Bob in Tokyo: seven days after 09:10 UTC is 01:10 for Alice. The follow-up
+    waits for 00:00 UTC the next day, 16:00 for her and 09:00 for him, the first moment outside both
+    people's quiet hours (21:00-09:00)."""
+    await chat.say("alice", '/tsunagari event start "Yorimichi" --lang en')
+    await chat.say("bob", "/tsunagari join")
+    await chat.say("alice", "/tsunagari tz America/Los_Angeles")
+    await chat.say("bob", "/tsunagari tz Asia/Tokyo")
+    await chat.say("alice", "/tsunagari oneonone @bob")
+    await chat.wait(minutes=10)
+    await chat.say("bob", "/tsunagari oneonone action Introduce Alice to the design guild")
+    await chat.say("alice", "/tsunagari oneonone action Read Bob's notes before Friday")
+    [followup] = [t for t in await rows(chat, Timer) if t.kind == "oneonone.followup"]
+    assert followup.due_at == datetime(2026, 1, 23, 0, 0, tzinfo=UTC)
+    lines = await chat.wait(days=7, hours=14, minutes=49)  # 23:59 UTC on the 22nd: nothing yet
+    assert not said(lines, "How did your actions go?")
+    lines = await chat.wait(minutes=1)
+    assert said(lines, "DM alice+bob") and said(lines, "How did your actions go?")

@@ -107,6 +107,21 @@ def next_waking(when: datetime, zone: ZoneInfo, start: time, end: time) -> datet
     return morning.astimezone(UTC)
 
 
+def waking_for_all(when: datetime, zones: list[ZoneInfo], start: time, end: time) -> datetime:
+    """The first moment at or after `when` outside quiet hours in every zone (a message to two people in
+    Tokyo and Berlin waits for an hour both are awake). If their waking hours never meet, the first
+    zone's morning."""
+    candidate = when
+    for _ in range(2 * len(zones) + 1):
+        moved = candidate
+        for zone in zones:
+            moved = next_waking(moved, zone, start, end)
+        if moved == candidate:
+            return candidate
+        candidate = moved
+    return next_waking(when, zones[0], start, end) if zones else when
+
+
 def last_waking_before(deadline: datetime, zone: ZoneInfo, start: time, end: time) -> datetime:
     """The latest moment at or before `deadline` outside quiet hours: the deadline, or the evening before."""
     if not is_quiet(deadline, zone, start, end):

@@ -3,17 +3,18 @@ the answers they wrote, and the end with their actions. The session's language i
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
 from bot.actions import Button, Field, Message
 from bot.markup import clock_time, mention
+from bot.rituals.nudges.plans import load_plans, waking_for_all, zone_of
 from bot.router import Ctx
 from bot.steps import engine
 from bot.steps.models import Step, StepRun
 from bot.steps.words import length
-from bot.store.models import Member
+from bot.store.models import Event, Member
 
 from .models import OneOnOne, OneOnOneAnswer
 from .templates import StepSpec, Template, fill, find
@@ -34,6 +35,15 @@ async def pair(ctx: Ctx, session: OneOnOne) -> list[Member]:
             if member is not None:
                 members.append(member)
     return members
+
+
+async def followup_time(ctx: Ctx, run: StepRun, session: OneOnOne, planned: datetime) -> datetime:
+    """`planned`, or the first moment after it when neither of the two is in their quiet hours (the nudges'
+    21:00-09:00 in each one's zone, else the event's, else UTC)."""
+    event = await ctx.session.get(Event, run.event_id) if run.event_id else None
+    zones = [zone_of(member.tz, event.tz if event else None) for member in await pair(ctx, session)]
+    plans = load_plans()
+    return waking_for_all(planned, zones, plans.quiet_start, plans.quiet_end)
 
 
 def template_of(ctx: Ctx, run: StepRun, session: OneOnOne) -> Template | None:
@@ -132,7 +142,7 @@ class Guide:
         if session.followup_days and fields and run.status == "finished":
             await ctx.schedule(
                 "oneonone.followup",
-                ctx.now + timedelta(days=session.followup_days),
+                await followup_time(ctx, run, session, ctx.now + timedelta(days=session.followup_days)),
                 {"oneonone": session.id},
                 key=f"oneonone:{run.id}:followup",
             )

@@ -361,7 +361,7 @@ async def still_to_answer(ctx: Ctx, session: OneOnOne, spec: StepSpec) -> list[M
 @router.timer("oneonone.followup")
 async def followup(ctx: Ctx, timer: Timer) -> None:
     """A short "how did your actions go?" to whichever of the two still accept follow-up DMs (`nudges off`
-    opts out of this too). The nudges ritual may take this over, with quiet hours; until then, this."""
+    opts out of this too). It was planned outside both people's quiet hours (`followup_time`)."""
     session = await ctx.session.get(OneOnOne, int(timer.payload.get("oneonone", 0)))
     if session is None or session.tenant_id != timer.tenant_id:
         return
