@@ -141,6 +141,13 @@ def parse_zone(value: str) -> str:
     return name
 
 
+def known_zone(value: str | None) -> str | None:
+    """A platform's zone hint as an IANA name we can use, or None (absent, unknown, malformed)."""
+    if not value or len(value) > 64:
+        return None
+    return _zones_by_lower().get(value.lower())
+
+
 _MINUTES = r"(?P<m>\d{1,5}(?:\.\d{1,3})?)\s*(?:m|min|mins|minutes?|分)"
 _SECONDS = r"(?P<s>\d{1,6})\s*(?:s|sec|secs|seconds?|秒)"
 _DURATIONS = (

@@ -10,7 +10,7 @@ from sqlmodel import select, update
 
 from bot.actions import Action, Message, Reply
 from bot.clock import Clock
-from bot.commands import Parser, Role
+from bot.commands import Parser, Role, known_zone
 from bot.config import Settings
 from bot.errors import Seconds, UserError
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
@@ -135,6 +135,9 @@ class Core:
         hint = normalise_locale(caller.locale)
         if hint and member.locale_hint != hint:
             member.locale_hint = hint
+        zone = known_zone(caller.tz)
+        if zone and member.tz_hint != zone:
+            member.tz_hint = zone
         event = None
         if caller.channel:
             event = (

@@ -16,6 +16,8 @@ class Caller:
     channel  -- the channel (or DM) the event came from; None for a form submitted outside any channel
     locale   -- the platform's language hint ("ja", "en-US"); the member's own `lang` setting wins over it
     name     -- a display name hint, kept so introductions and `@name` mentions can be resolved
+    tz       -- the platform's time zone hint (an IANA name, from Slack's users.info); `tz` set by the
+                person wins over it, and it wins over the event's zone for quiet hours
     """
 
     tenant: str
@@ -23,6 +25,7 @@ class Caller:
     channel: str | None = None
     locale: str | None = None
     name: str | None = None
+    tz: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

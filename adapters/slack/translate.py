@@ -59,6 +59,7 @@ def _caller(
         channel=channel,
         locale=profile.locale,
         name=profile.name or name or None,
+        tz=profile.tz,
     )
 
 

@@ -34,7 +34,7 @@ async def start(ctx: Ctx, args: Parsed) -> None:
         channel_id=ctx.channel,
         name=args["name"],
         lang=args["lang"] or ctx.locale,
-        tz=args["tz"] or ctx.member.tz or ctx.core.settings.default_tz,
+        tz=args["tz"] or ctx.member.tz or ctx.member.tz_hint or ctx.core.settings.default_tz,
         status="open",
         created_at=ctx.now,
     )

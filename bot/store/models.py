@@ -43,7 +43,8 @@ class Tenant(SQLModel, table=True):
 
 
 class Member(SQLModel, table=True):
-    """A person as the bot knows them in one tenant. `locale`/`tz` are their own settings, or None."""
+    """A person as the bot knows them in one tenant. `locale`/`tz` are their own settings, or None;
+    `locale_hint`/`tz_hint` are what their platform reports, used when they set nothing (`zone_names`)."""
 
     __tablename__ = "member"
     __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="uq_member_user"),)
@@ -54,6 +55,7 @@ class Member(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=8)
     locale_hint: str | None = Field(default=None, max_length=8)
     tz: str | None = Field(default=None, max_length=64)
+    tz_hint: str | None = Field(default=None, max_length=64)
     nudges_enabled: bool = True
     created_at: datetime = utc_column()
 

@@ -66,7 +66,7 @@ async def show(ctx: Ctx, args: Parsed) -> None:
         if event_ids
         else {}
     )
-    zone = zone_of(ctx.member.tz)
+    zone = zone_of(ctx.member.tz, ctx.member.tz_hint)
     fields = []
     for row in rows[:MAX_LISTED]:
         other = others.get(_other_id(row, ctx.member.id))

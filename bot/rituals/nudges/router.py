@@ -120,7 +120,7 @@ async def _status(ctx: Ctx, member: Member) -> None:
         return
     first = waiting[0]
     event = await ctx.session.get(Event, first.event_id)
-    zone = zone_of(member.tz, event.tz if event else None)
+    zone = zone_of(member.tz, member.tz_hint, event.tz if event else None)
     local = first.due_at.astimezone(zone)
     ctx.reply_message(
         Message(

@@ -44,7 +44,9 @@ def when_for(
     now: datetime,
     deliver_by: datetime | None = None,
 ) -> datetime:
-    return delivery_time(planned, zone_of(member.tz, event.tz), plans, not_before=now, deliver_by=deliver_by)
+    return delivery_time(
+        planned, zone_of(member.tz, member.tz_hint, event.tz), plans, not_before=now, deliver_by=deliver_by
+    )
 
 
 async def plan_event(ctx: Ctx, event: Event, plan: str, *, plans: Plans | None = None) -> dict[str, int]:

@@ -230,7 +230,7 @@ class NudgeSender:
                 out.append(Settle(nudge.id, nudge.member_id, "skipped", "nobody_to_name"))
                 continue
             lang = locale_for(member, event, self.core.settings.default_lang)
-            zone = zone_of(member.tz, event.tz)
+            zone = zone_of(member.tz, member.tz_hint, event.tz)
             days = (now.astimezone(zone).date() - (event.ended_at or now).astimezone(zone).date()).days
             message = nudge_message(self.core.catalog, lang, nudge, event, people, days_ago=days)
             out.append(Ready(nudge, DirectMessage((member.user_id,), message, near=event.channel_id)))
@@ -246,7 +246,7 @@ class NudgeSender:
         if now >= nudge.expires_at:
             return Settle(nudge.id, nudge.member_id, "skipped", "too_late")
         plans = self.plans
-        zone = zone_of(member.tz, event.tz)
+        zone = zone_of(member.tz, member.tz_hint, event.tz)
         if is_quiet(now, zone, plans.quiet_start, plans.quiet_end):  # late, after the bot was down
             morning = next_waking(now, zone, plans.quiet_start, plans.quiet_end)
             if morning >= nudge.expires_at:

@@ -41,7 +41,9 @@ async def followup_time(ctx: Ctx, run: StepRun, session: OneOnOne, planned: date
     """`planned`, or the first moment after it when neither of the two is in their quiet hours (the nudges'
     21:00-09:00 in each one's zone, else the event's, else UTC)."""
     event = await ctx.session.get(Event, run.event_id) if run.event_id else None
-    zones = [zone_of(member.tz, event.tz if event else None) for member in await pair(ctx, session)]
+    zones = [
+        zone_of(member.tz, member.tz_hint, event.tz if event else None) for member in await pair(ctx, session)
+    ]
     plans = load_plans()
     return waking_for_all(planned, zones, plans.quiet_start, plans.quiet_end)
 

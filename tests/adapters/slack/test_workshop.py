@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 
 import aiohttp
 import pytest
+from sqlmodel import select
 
 from bot.bootstrap import build
 from bot.clock import VirtualClock
+from bot.store.models import Member
 from tests.adapters.slack.harness import slack_settings
 from tests.fakes import slack_requests as sr
 from tests.fakes.slack_api import message_text
@@ -155,6 +157,28 @@ async def test_nudges_arrive_as_slack_dms_and_their_buttons_work_there(bot):
     assert ws.whispers("bob")[-1].startswith("Sent to <@U0CAROL>.")
     assert "Thank you for the talk about rice farming in Akita!" in ws.dms("carol")[-1]
     assert all(call.ok for call in ws.slack.calls), [c for c in ws.slack.calls if not c.ok]
+
+
+async def test_a_nudge_keeps_to_the_quiet_hours_of_the_zone_slack_reports_for_each_person(bot):
+    """Erin's Slack profile says London. Nobody ran `tz`, yet her thank-you comes at 15:00 London, not at
+    09:00 Tokyo (midnight for her), while Bob in Tokyo waits for his morning."""
+    app, ws = bot  # the virtual clock starts at 09:00 UTC, 18:00 in Tokyo
+    ws.person("erin", tz="Europe/London")
+    await ws.command("alice", 'event start "Yorimichi January" --lang en --tz Asia/Tokyo')
+    for name in ("bob", "erin"):
+        await ws.command(name, "join")
+    await ws.command("alice", "connections add @bob @erin")
+    await ws.wait(app, hours=3)
+    await ws.command("alice", "event end")  # 12:00 UTC: the thank-yous are planned for 15:00 UTC
+
+    await ws.wait(app, hours=3)  # 15:00 in London, midnight in Tokyo
+    assert ws.dms("erin")[0].startswith("You met <@U0BOB> at *Yorimichi January*")
+    assert ws.dms("bob") == []
+    await ws.wait(app, hours=9)  # 09:00 in Tokyo
+    assert ws.dms("bob")[0].startswith("You met <@U0ERIN>")
+    async with app.store.session() as session:
+        erin = (await session.exec(select(Member).where(Member.user_id == "U0ERIN"))).one()
+    assert (erin.tz, erin.tz_hint) == (None, "Europe/London")
 
 
 async def test_a_round_of_turns_through_slack_keeps_time_and_its_buttons_work(bot):
