@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import tuple_
+from sqlalchemy import bindparam, tuple_, update
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,37 +30,13 @@ async def record_link(
     origin_id: int | None = None,
     event_id: int | None = None,
 ) -> Connection:
-    """Two members met (a pair, a one-on-one): a new Link, or one more meeting on an existing connection."""
+    """Two members met (a one-on-one): a new Link, or one more meeting on an existing connection."""
     if a == b:
         raise ValueError("a member cannot meet themselves")
-    low, high = ordered(a, b)
-    row = (
-        await session.exec(
-            select(Connection).where(
-                Connection.tenant_id == tenant, Connection.member_a_id == low, Connection.member_b_id == high
-            )
-        )
-    ).first()
-    if row is None:
-        row = Connection(
-            tenant_id=tenant,
-            member_a_id=low,
-            member_b_id=high,
-            stage="link",
-            origin=origin,
-            origin_id=origin_id,
-            event_id=event_id,
-            times_met=1,
-            created_at=now,
-            last_met_at=now,
-            stage_changed_at=now,
-        )
-        session.add(row)
-    else:
-        row.times_met += 1
-        row.last_met_at = now
-    await session.flush()
-    return row
+    met = await record_links(
+        session, tenant=tenant, pairs=[(a, b)], origin=origin, now=now, origin_id=origin_id, event_id=event_id
+    )
+    return met[ordered(a, b)]
 
 
 async def record_links(
@@ -111,11 +87,19 @@ async def record_links(
             ],
         )
         rows.update(await _pairs(session, tenant, new))
-    for pair, count in counts.items():
-        if pair not in inserted:  # met before, or recorded by someone else a moment ago
-            rows[pair].times_met += count
-            rows[pair].last_met_at = now
-    await session.flush()
+    # Met before, or recorded by someone else a moment ago: one more meeting, counted in the database
+    # (times_met = times_met + n), so two transactions meeting the same pair at once both count.
+    again = {pair: count for pair, count in counts.items() if pair not in inserted}
+    if again:
+        table = Connection.__table__
+        connection = await session.connection()
+        await connection.execute(
+            update(table)
+            .where(table.c.id == bindparam("row"))
+            .values(times_met=table.c.times_met + bindparam("meetings"), last_met_at=bindparam("met")),
+            [{"row": rows[pair].id, "meetings": n, "met": now} for pair, n in again.items()],
+        )
+        rows.update(await _pairs(session, tenant, list(again), reload=True))
     return {pair: rows[pair] for pair in counts}
 
 
@@ -125,18 +109,21 @@ _CHUNK = 1000
 
 
 async def _pairs(
-    session: AsyncSession, tenant: str, pairs: list[tuple[int, int]]
+    session: AsyncSession, tenant: str, pairs: list[tuple[int, int]], *, reload: bool = False
 ) -> dict[tuple[int, int], Connection]:
-    """These ordered pairs' rows, where they exist: one SELECT (per thousand pairs)."""
+    """These ordered pairs' rows, where they exist: one SELECT (per thousand pairs). `reload` refreshes
+    rows the session already holds (after an UPDATE made in SQL)."""
     found: dict[tuple[int, int], Connection] = {}
     for start in range(0, len(pairs), _CHUNK):
         rows = await session.exec(
-            select(Connection).where(
+            select(Connection)
+            .where(
                 Connection.tenant_id == tenant,
                 tuple_(col(Connection.member_a_id), col(Connection.member_b_id)).in_(
                     pairs[start : start + _CHUNK]
                 ),
             )
+            .execution_options(populate_existing=reload)
         )
         found.update({(row.member_a_id, row.member_b_id): row for row in rows.all()})
     return found

@@ -184,3 +184,27 @@ async def test_a_new_pair_recorded_by_two_transactions_at_once_is_one_row_met_tw
     both = stored[p[0], p[1]]
     assert (both.times_met, both.origin, both.created_at, both.last_met_at) == (2, "pairs", THEN, NOW)
     assert stored[p[2], p[3]].times_met == 1
+
+
+async def test_an_existing_pair_met_by_two_transactions_at_once_counts_both_meetings(store: Store) -> None:
+    """Each transaction adds its meetings in SQL (times_met = times_met + n): neither overwrites the other."""
+    p = await people(store)
+    async with store.session() as session:
+        await ledger.record_links(session, tenant=TENANT, pairs=[(p[0], p[1])], origin="pairs", now=THEN)
+        await session.commit()
+    async with store.session() as first:
+        met = await ledger.record_links(first, tenant=TENANT, pairs=[(p[0], p[1])], origin="pairs", now=NOW)
+        assert met[p[0], p[1]].times_met == 2  # what this transaction sees of its own meeting
+
+        async def second() -> None:
+            async with store.session() as session:
+                await ledger.record_links(
+                    session, tenant=TENANT, pairs=[(p[1], p[0]), (p[0], p[1])], origin="manual", now=NOW
+                )
+                await session.commit()
+
+        racing = asyncio.create_task(second())
+        await asyncio.sleep(0.5)
+        await first.commit()
+    await racing
+    assert (await rows(store))[p[0], p[1]].times_met == 4  # 1, then 1 more and 2 more
