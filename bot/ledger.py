@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, tuple_, update
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.db import insert_ignore
 from bot.store.models import Connection
 
 STAGES = ("link", "connection", "engagement", "relationship")
@@ -137,6 +138,12 @@ async def _insert_new(session: AsyncSession, values: list[dict]) -> set[tuple[in
     else:
         from sqlalchemy.dialects.sqlite import insert
     inserted: set[tuple[int, int]] = set()
+    if not session.bind.dialect.insert_returning:
+        # SQLite before 3.35 has no INSERT … RETURNING: a row at a time, each saying whether it went in.
+        for row in values:
+            if await insert_ignore(session, Connection, row, ["tenant_id", "member_a_id", "member_b_id"]):
+                inserted.add((row["member_a_id"], row["member_b_id"]))
+        return inserted
     for start in range(0, len(values), _CHUNK):
         statement = (
             insert(Connection)

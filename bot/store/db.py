@@ -141,7 +141,11 @@ async def insert_rows(session: AsyncSession, model: type, rows: list[dict[str, A
         return []
     table = model.__table__
     defaults = row_defaults(model)
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    complete = [{**defaults, **row} for row in rows]
     connection = await session.connection()
-    result = await connection.execute(statement, [{**defaults, **row} for row in rows])
+    if not connection.dialect.insert_executemany_returning_sort_by_parameter_order:
+        # SQLite before 3.35 has no INSERT … RETURNING: a row at a time, each telling its id.
+        return [(await connection.execute(insert(table), row)).inserted_primary_key[0] for row in complete]
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    result = await connection.execute(statement, complete)
     return [row_id for (row_id,) in result.all()]
