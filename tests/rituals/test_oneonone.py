@@ -325,3 +325,66 @@ async def test_the_follow_up_waits_for_an_hour_when_both_people_are_awake(chat: 
     assert not said(lines, "How did your actions go?")
     lines = await chat.wait(minutes=1)
     assert said(lines, "DM alice+bob") and said(lines, "How did your actions go?")
+
+
+@pytest.mark.db
+async def test_either_of_the_two_can_pause_and_resume_and_the_step_keeps_its_time(chat: Chat) -> None:
+    await chat.say("alice", '/tsunagari event start "Yorimichi" --lang en')
+    await chat.say("bob", "/tsunagari join")
+    await chat.say("alice", "/tsunagari oneonone @bob")  # Bob speaks first, 3 minutes, until 09:03
+    await chat.wait(minutes=1)
+    lines = await chat.say("bob", "/tsunagari oneonone pause")
+    assert said(lines, "DM alice+bob | Paused by @bob: this step keeps its 2 min.")
+    lines = await chat.say("alice", "/tsunagari oneonone pause")
+    assert said(lines, "alice only | Your one-on-one is already paused.")
+    lines = await chat.wait(minutes=10)  # a knock at the door: the clock stands still
+    assert not said(lines, "Time's up")
+    lines = await chat.say("alice", "/tsunagari oneonone resume")
+    assert said(lines, "DM alice+bob | Resumed by @alice: this step runs until 09:13 (2 min left).")
+    lines = await chat.say("alice", "/tsunagari oneonone resume")
+    assert said(lines, "alice only | Your one-on-one isn't paused, so there is nothing to resume.")
+    lines = await chat.say("carol", "/tsunagari oneonone pause")
+    assert said(lines, "carol only | You're not in a one-on-one right now.")
+    lines = await chat.wait(minutes=2)
+    assert said(lines, "[09:13] DM alice+bob | Time's up, @bob. Thank you.")
+
+
+NOTE = """
+title: "One thing"
+summary: "Each of you writes one thing, with no clock. {first} first."
+minutes: 2
+closing: "Done."
+steps:
+  - name: note
+    kind: collect
+    say: "Each of you, write one thing you'll do."
+    button: "Write it"
+    form_title: "One thing"
+    inputs:
+      - name: action
+        label: "One thing you'll do"
+"""
+
+
+@pytest.mark.db
+async def test_a_step_that_waits_for_answers_has_no_clock_to_pause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    folder = tmp_path / "ja" / "oneonone"
+    folder.mkdir(parents=True)
+    (folder / "note.yaml").write_text(NOTE, "utf-8")
+    monkeypatch.setenv("TSUNAGARI_PROMPTS_DIR", str(tmp_path))
+    chat = Chat(database_url, T0)
+    await chat.start()
+    try:
+        await chat.play("alice speaks ja\nbob speaks ja")
+        await chat.say("alice", '/tsunagari event start "Yorimichi" --lang ja')
+        await chat.say("bob", "/tsunagari join")
+        lines = await chat.say("alice", "/tsunagari oneonone @bob --template note")
+        assert said(lines, "Each of you, write one thing you'll do.")
+        lines = await chat.say("bob", "/tsunagari oneonone pause")
+        assert said(
+            lines, "bob only | このステップには止めるタイマーがありません。お二人が答えると終わります。"
+        )
+    finally:
+        await chat.close()

@@ -172,6 +172,37 @@ async def stop_command(ctx: Ctx, args: Parsed) -> None:
     await engine.stop(ctx, run, GUIDE)
 
 
+@router.command("oneonone pause", needs_event=False, help_key="oneonone.help.pause")
+async def pause_command(ctx: Ctx, args: Parsed) -> None:
+    """Either of the two stops the clock; the step keeps what it had left, as a round of turns does."""
+    run, session, _ = await mine(ctx)
+    if run.status == "paused":
+        raise UserError("oneonone.error.already_paused")
+    if run.ends_at is None:
+        raise UserError("oneonone.error.untimed")
+    left = await engine.pause(ctx, run)
+    text = ctx.t_in(
+        run.lang, "oneonone.paused", user=mention(ctx.member.user_id), left=length(ctx, run.lang, left)
+    )
+    await tell(ctx, run, session, Message(text))
+
+
+@router.command("oneonone resume", needs_event=False, help_key="oneonone.help.resume")
+async def resume_command(ctx: Ctx, args: Parsed) -> None:
+    run, session, step = await mine(ctx)
+    if run.status != "paused":
+        raise UserError("oneonone.error.not_paused")
+    ends_at = await engine.resume(ctx, run)
+    text = ctx.t_in(
+        run.lang,
+        "oneonone.resumed",
+        user=mention(ctx.member.user_id),
+        until=clock_time(ends_at),
+        left=length(ctx, run.lang, engine.time_left(run, ctx.now) or 0),
+    )
+    await tell(ctx, run, session, Message(text, buttons=GUIDE.buttons(ctx, run, step, None)))
+
+
 @router.command(
     "oneonone action",
     args=[Arg("text", "text", required=True, max_length=ANSWER_MAX, metavar="TEXT")],
