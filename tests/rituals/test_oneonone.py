@@ -198,18 +198,30 @@ steps:
 """
 
 
+async def chat_with_templates(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, database_url: str, lang: str, files: dict[str, str]
+) -> Chat:
+    """A started Chat whose TSUNAGARI_PROMPTS_DIR holds these one-on-one template files in `lang`."""
+    templates_dir = folder / lang / "oneonone"
+    templates_dir.mkdir(parents=True)
+    for name, text in files.items():
+        (templates_dir / name).write_text(text, "utf-8")
+    monkeypatch.setenv("TSUNAGARI_PROMPTS_DIR", str(folder))
+    chat = Chat(database_url, T0)
+    await chat.start()
+    return chat
+
+
 @pytest.mark.db
 async def test_a_facilitator_adds_a_template_as_a_file_without_touching_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-    folder = tmp_path / "en" / "oneonone"
-    folder.mkdir(parents=True)
-    (folder / "standup.yaml").write_text(STANDUP, "utf-8")
-    (folder / "broken.yaml").write_text("title: Broken\nsteps: not a list\n", "utf-8")
-    (folder / "typo.yaml").write_text(STANDUP.replace("{until}", "{untill}"), "utf-8")
-    monkeypatch.setenv("TSUNAGARI_PROMPTS_DIR", str(tmp_path))
-    chat = Chat(database_url, T0)
-    await chat.start()
+    files = {
+        "standup.yaml": STANDUP,
+        "broken.yaml": "title: Broken\nsteps: not a list\n",
+        "typo.yaml": STANDUP.replace("{until}", "{untill}"),
+    }
+    chat = await chat_with_templates(tmp_path, monkeypatch, database_url, "en", files)
     try:
         lines = await chat.say("alice", "/tsunagari oneonone templates")
         assert said(lines, "`standup` — Stand-up")
@@ -370,12 +382,7 @@ steps:
 async def test_a_step_that_waits_for_answers_has_no_clock_to_pause(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-    folder = tmp_path / "ja" / "oneonone"
-    folder.mkdir(parents=True)
-    (folder / "note.yaml").write_text(NOTE, "utf-8")
-    monkeypatch.setenv("TSUNAGARI_PROMPTS_DIR", str(tmp_path))
-    chat = Chat(database_url, T0)
-    await chat.start()
+    chat = await chat_with_templates(tmp_path, monkeypatch, database_url, "ja", {"note.yaml": NOTE})
     try:
         await chat.play("alice speaks ja\nbob speaks ja")
         await chat.say("alice", '/tsunagari event start "Yorimichi" --lang ja')
