@@ -11,21 +11,13 @@ from adapters.console.script import ScriptError, parse_line
 from adapters.console.world import World
 from bot.bootstrap import App
 
-INTRO = """Tsunagari console. Type commands as a person, e.g.
-  /tsunagari event start "My workshop"      (said by the current person, in #main)
-  as bob                                    (switch to bob)
-  bob: /tsunagari join --org Acme           (say something as bob)
-  bob clicks "Done"                         (press a button bob can see)
-  quit
-Connect Slack or Discord by setting their tokens (see README: "Connect to Slack", "Connect to Discord")."""
-
 
 async def repl(app: App, *, zone: str = "UTC", user: str = "alice") -> None:
     world = World(print)
     adapter = ConsoleAdapter(world, app.clock, ZoneInfo(zone), app.catalog)
     app.dispatcher.register(TENANT, adapter)
     await app.start()
-    print(INTRO)
+    print(app.catalog.text(app.settings.default_lang, "console.intro"))
     loop = asyncio.get_running_loop()
     try:
         while True:
@@ -58,10 +50,10 @@ async def _play(app: App, adapter: ConsoleAdapter, step) -> None:  # noqa: ANN00
     elif step.verb == "submit":
         event = adapter.submit(step.user, step.text, step.values)
     else:
-        print(f"  ? `{step.verb}` only works in scripts")
+        print(app.catalog.text(app.settings.default_lang, "console.only_in_scripts", verb=step.verb))
         return
     if event is None:
-        print("  ? no such button or form is in front of that person")
+        print(app.catalog.text(app.settings.default_lang, "console.nothing_to_press"))
         return
     await adapter.send(TENANT, await app.core.handle(event), origin=event)
 
