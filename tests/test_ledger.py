@@ -115,6 +115,8 @@ async def test_a_pair_named_twice_counts_twice_whichever_way_round(store: Store)
             origin="manual",
             now=NOW,
         )
+        # What it returns shows the meetings counted in SQL, as the transaction sees them.
+        assert [row.times_met for row in returned.values()] == [2, 4]
         await session.commit()
     assert list(returned) == [(p[0], p[1]), (p[2], p[3])]
     stored = await rows(store)
@@ -160,25 +162,30 @@ async def test_nothing_to_record_and_nobody_meets_themselves(store: Store) -> No
     assert await rows(store) == {}
 
 
+async def race(store: Store, first: list[tuple[int, int]], second: list[tuple[int, int]]) -> None:
+    """`first` is recorded in a transaction left open while `second` is recorded in another, which must
+    wait for it (on PostgreSQL for the row, on SQLite for the write lock); then the first commits."""
+    async with store.session() as session:
+        await ledger.record_links(session, tenant=TENANT, pairs=first, origin="pairs", now=THEN)
+
+        async def other() -> None:
+            async with store.session() as other_session:
+                await ledger.record_links(
+                    other_session, tenant=TENANT, pairs=second, origin="manual", now=NOW
+                )
+                await other_session.commit()
+
+        racing = asyncio.create_task(other())
+        await asyncio.sleep(0.5)
+        assert not racing.done(), "the second transaction did not wait for the first"
+        await session.commit()
+    await racing
+
+
 async def test_a_new_pair_recorded_by_two_transactions_at_once_is_one_row_met_twice(store: Store) -> None:
     p = await people(store)
-    async with store.session() as first:
-        await ledger.record_links(first, tenant=TENANT, pairs=[(p[0], p[1])], origin="pairs", now=THEN)
-
-        async def second() -> None:
-            async with store.session() as session:
-                await ledger.record_links(
-                    session, tenant=TENANT, pairs=[(p[1], p[0]), (p[2], p[3])], origin="manual", now=NOW
-                )
-                await session.commit()
-
-        racing = asyncio.create_task(second())
-        await asyncio.sleep(0.5)
-        # The second cannot see the first's uncommitted row, so it tries to insert the pair as well and
-        # waits for the first (on PostgreSQL for the row, on SQLite for the write lock).
-        assert not racing.done()
-        await first.commit()
-    await racing
+    # The second cannot see the first's uncommitted row, so it tries to insert the pair as well.
+    await race(store, [(p[0], p[1])], [(p[1], p[0]), (p[2], p[3])])
     stored = await rows(store)
     assert len(stored) == 2
     both = stored[p[0], p[1]]
@@ -192,19 +199,5 @@ async def test_an_existing_pair_met_by_two_transactions_at_once_counts_both_meet
     async with store.session() as session:
         await ledger.record_links(session, tenant=TENANT, pairs=[(p[0], p[1])], origin="pairs", now=THEN)
         await session.commit()
-    async with store.session() as first:
-        met = await ledger.record_links(first, tenant=TENANT, pairs=[(p[0], p[1])], origin="pairs", now=NOW)
-        assert met[p[0], p[1]].times_met == 2  # what this transaction sees of its own meeting
-
-        async def second() -> None:
-            async with store.session() as session:
-                await ledger.record_links(
-                    session, tenant=TENANT, pairs=[(p[1], p[0]), (p[0], p[1])], origin="manual", now=NOW
-                )
-                await session.commit()
-
-        racing = asyncio.create_task(second())
-        await asyncio.sleep(0.5)
-        await first.commit()
-    await racing
+    await race(store, [(p[0], p[1])], [(p[1], p[0]), (p[0], p[1])])
     assert (await rows(store))[p[0], p[1]].times_met == 4  # 1, then 1 more and 2 more
