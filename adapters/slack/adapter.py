@@ -31,6 +31,8 @@ from bot.events import Event, InboundEvent
 
 log = logging.getLogger(__name__)
 
+ANY_ID = re.compile(".+", re.DOTALL)
+
 EVENTS_PATH = "/slack/events"
 SEEN_EVENTS = 10_000
 BACKLOG = 1024
@@ -127,8 +129,10 @@ class SlackAdapter:
             )
         app.middleware(self._drop_duplicate_events)
         app.command(s.command)(self._on_command)
-        app.action(re.compile(".+"))(self._on_button)
-        app.view(re.compile(".+"))(self._on_form)
+        # Every button and form is ours to route (the core answers a stale or foreign id); DOTALL so that
+        # an id holding a line break is acked too, not left to bolt's 404.
+        app.action(ANY_ID)(self._on_button)
+        app.view(ANY_ID)(self._on_form)
         app.event("app_mention")(self._on_mention)
         app.event("message")(self._ignore)
         return app

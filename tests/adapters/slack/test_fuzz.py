@@ -11,7 +11,7 @@ import logging
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.fakes import slack_requests as sr
@@ -47,6 +47,8 @@ async def test_any_command_text_is_answered_and_never_apologised_for(bot, caplog
 
 @FUZZ
 @given(action_id=st.text(min_size=1, max_size=255))
+@example(action_id="\n")  # found by hypothesis in CI: bolt answered 404, its id pattern skipped line breaks
+@example(action_id="turns:done:1:0\n")
 async def test_a_random_button_id_is_acknowledged_and_changes_nothing(bot, caplog, action_id: str) -> None:  # noqa: ANN001
     app, ws = bot
     caplog.clear()
