@@ -9,11 +9,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.support import Chat, create_pg_database, drop_pg_database
 
 POSTGRES = os.environ.get("TSUNAGARI_TEST_POSTGRES")  # e.g. postgresql://postgres@127.0.0.1:5432/test
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
+
+# Property tests explore new random examples on every developer run. CI (`.ci/run` sets
+# HYPOTHESIS_PROFILE=ci) draws the same examples every time, so whether a commit lands never depends on the
+# luck of the draw; a failure prints the example and its reproduction blob.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
