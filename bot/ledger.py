@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import bindparam, tuple_, update
-from sqlmodel import col, func, or_, select
+from sqlmodel import col, delete, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.db import insert_ignore
+from bot.store.history import ConnectionStageChange
 from bot.store.models import Connection
 
 STAGES = ("link", "connection", "engagement", "relationship")
@@ -172,13 +173,22 @@ async def history(
 
 
 async def forget(session: AsyncSession, *, tenant: str, member_id: int) -> None:
-    rows = await session.exec(
-        select(Connection).where(
-            Connection.tenant_id == tenant,
-            or_(Connection.member_a_id == member_id, Connection.member_b_id == member_id),
+    rows = (
+        await session.exec(
+            select(Connection).where(
+                Connection.tenant_id == tenant,
+                or_(Connection.member_a_id == member_id, Connection.member_b_id == member_id),
+            )
         )
-    )
-    for row in rows.all():
+    ).all()
+    if rows:
+        # A forgotten person's connections go with their history: a report then counts them no more.
+        await session.exec(
+            delete(ConnectionStageChange).where(
+                col(ConnectionStageChange.connection_id).in_([row.id for row in rows])
+            )
+        )
+    for row in rows:
         await session.delete(row)
 
 
@@ -214,6 +224,42 @@ def set_stage(row: Connection, stage: str, now: datetime) -> bool:
         return False
     row.stage, row.stage_changed_at = stage, now
     return True
+
+
+async def move_stage(session: AsyncSession, row: Connection, stage: str, now: datetime) -> bool:
+    """`set_stage`, and a line in the stage history (the UTC day only) when it moved, so a report can
+    tell where the connection stood at day 1, week 1 and month 1; False if it was there already."""
+    if not set_stage(row, stage, now):
+        return False
+    session.add(
+        ConnectionStageChange(
+            tenant_id=row.tenant_id,
+            connection_id=row.id,
+            event_id=row.event_id,
+            stage=stage,
+            day=now.astimezone(UTC).date(),
+        )
+    )
+    return True
+
+
+async def stages_on(session: AsyncSession, connections: list[Connection], day: date) -> dict[int, str]:
+    """Where each of these connections stood at the end of `day` (UTC): its last move on or before that
+    day, else Link (a connection is a Link from the day it is made). Keyed by connection id."""
+    stages = {row.id: "link" for row in connections}
+    ids = list(stages)
+    for start in range(0, len(ids), _CHUNK):
+        moves = await session.exec(
+            select(ConnectionStageChange.connection_id, ConnectionStageChange.stage)
+            .where(
+                col(ConnectionStageChange.connection_id).in_(ids[start : start + _CHUNK]),
+                col(ConnectionStageChange.day) <= day,
+            )
+            .order_by(col(ConnectionStageChange.day), col(ConnectionStageChange.id))
+        )
+        for connection_id, stage in moves.all():
+            stages[connection_id] = stage  # in order: the last move of the day wins
+    return stages
 
 
 async def stage_counts(session: AsyncSession, *, tenant: str, event_id: int | None = None) -> dict[str, int]:

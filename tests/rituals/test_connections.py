@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlmodel import select
@@ -10,6 +11,7 @@ from sqlmodel import select
 from bot import ledger
 from bot.events import ButtonPressed, Caller
 from bot.i18n import Catalog, placeholders
+from bot.store.history import ConnectionStageChange
 from bot.store.models import Connection, Member
 from tests.support import Chat
 
@@ -93,3 +95,50 @@ def test_every_nudge_and_connection_sentence_exists_in_both_languages() -> None:
             assert placeholders(english) == placeholders(japanese), key
             if re.search(r"[A-Za-z]{3,}", re.sub(r"`[^`]*`|\{[^}]*\}", "", english)):
                 assert JAPANESE.search(japanese), key
+
+
+async def _bob_and_carol(chat: Chat) -> Connection:
+    async with chat.app.store.session() as session:
+        ids = {
+            m.user_id: m.id
+            for m in (await session.exec(select(Member).where(Member.tenant_id == "console"))).all()
+        }
+        return await ledger.between(session, tenant="console", a=ids["bob"], b=ids["carol"])
+
+
+@pytest.mark.db
+async def test_each_stage_move_is_remembered_by_the_day_it_happened(chat: Chat) -> None:
+    """The ledger keeps only today's stage; the history says where the pair stood on any earlier day."""
+    await table(chat)
+    await chat.say("bob", "/tsunagari stage @carol connection")  # 15 January
+    await chat.wait(days=2)
+    await chat.say("carol", "/tsunagari stage @bob engagement")  # 17 January
+    await chat.say("carol", "/tsunagari stage @bob engagement")  # no move: nothing new to remember
+    await chat.say("carol", "/tsunagari stage @bob relationship")  # the same day: the last one counts
+    row = await _bob_and_carol(chat)
+    async with chat.app.store.session() as session:
+        on = [
+            (await ledger.stages_on(session, [row], date(2026, 1, day)))[row.id]
+            for day in (14, 15, 16, 17, 30)
+        ]
+        moves = (
+            await session.exec(
+                select(ConnectionStageChange).where(ConnectionStageChange.connection_id == row.id)
+            )
+        ).all()
+    assert on == ["link", "connection", "connection", "relationship", "relationship"]
+    assert [(m.stage, m.day) for m in moves] == [
+        ("connection", date(2026, 1, 15)),
+        ("engagement", date(2026, 1, 17)),
+        ("relationship", date(2026, 1, 17)),
+    ]
+    assert {m.event_id for m in moves} == {row.event_id}
+
+
+@pytest.mark.db
+async def test_forget_me_takes_a_connections_history_with_it(chat: Chat) -> None:
+    await table(chat)
+    await chat.say("bob", "/tsunagari stage @carol engagement")
+    await chat.say("bob", "/tsunagari forget-me confirm")
+    async with chat.app.store.session() as session:
+        assert (await session.exec(select(ConnectionStageChange))).all() == []

@@ -108,12 +108,12 @@ async def stage(ctx: Ctx, args: Parsed) -> None:
     row = await ledger.between(ctx.session, tenant=ctx.tenant, a=ctx.member.id, b=other.id)
     if row is None:
         raise UserError("connections.none_with", name=mention(other.user_id))
-    _move(ctx, row, other, new)
+    await _move(ctx, row, other, new)
 
 
-def _move(ctx: Ctx, row: Connection, other: Member, new: str) -> None:
+async def _move(ctx: Ctx, row: Connection, other: Member, new: str) -> None:
     before = row.stage
-    if not ledger.set_stage(row, new, ctx.now):
+    if not await ledger.move_stage(ctx.session, row, new, ctx.now):
         ctx.reply(
             "connections.unchanged", name=mention(other.user_id), stage=ctx.t(f"connections.stage.{new}")
         )
@@ -139,7 +139,7 @@ async def set_button(ctx: Ctx, rest: list[str]) -> None:
         raise UserError("core.error.stale_button")
     if row.event_id is not None:  # pressed in a DM, which has no event: answer as the nudge spoke
         ctx.locale = ctx.locale_of(ctx.member, await ctx.session.get(Event, row.event_id))
-    _move(ctx, row, other, rest[1])
+    await _move(ctx, row, other, rest[1])
 
 
 @router.command(
