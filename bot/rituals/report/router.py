@@ -1,0 +1,60 @@
+"""`/tsunagari report [EVENT]`: the report of the channel's event, or of any event the caller facilitates
+(by id; in a DM, their latest), also after it ended. It answers only the caller: a facilitator may then
+share what they choose."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import col, select
+
+from bot.commands import Arg, Parsed
+from bot.errors import UserError
+from bot.markup import bold
+from bot.rituals.report import render
+from bot.rituals.report.figures import build_report
+from bot.router import Ctx, Router
+from bot.store.models import Event, Facilitator
+
+log = logging.getLogger(__name__)
+
+router = Router("report")
+
+
+async def _event(ctx: Ctx, named: str | None) -> Event:
+    if named:
+        digits = named.strip().lstrip("#")
+        event = await ctx.session.get(Event, int(digits)) if digits.isdigit() else None
+        if event is None or event.tenant_id != ctx.tenant:
+            raise UserError("report.unknown_event", event=named[:40])
+        return event
+    if ctx.event is not None:
+        return ctx.event
+    # No open event here: the caller's latest event in this channel, else (a DM) their latest anywhere.
+    mine = (
+        select(Event)
+        .join(Facilitator, col(Facilitator.event_id) == col(Event.id))
+        .where(Event.tenant_id == ctx.tenant, Facilitator.member_id == ctx.member.id)
+        .order_by(col(Event.created_at).desc(), col(Event.id).desc())
+    )
+    event = (await ctx.session.exec(mine.where(Event.channel_id == ctx.channel))).first()
+    event = event or (await ctx.session.exec(mine)).first()
+    if event is None:
+        raise UserError("report.no_events")
+    return event
+
+
+@router.command(
+    "report",
+    args=[Arg("event", "word", metavar="EVENT_ID")],
+    needs_event=False,
+    help_key="report.help.report",
+)
+async def report(ctx: Ctx, args: Parsed) -> None:
+    event = await _event(ctx, args["event"])
+    ctx.locale = ctx.locale_of(ctx.member, event)  # after the end, or in a DM: the event's language
+    if not await ctx.is_facilitator(event):
+        raise UserError("report.not_yours", event=bold(event.name))
+    figures = await build_report(ctx.session, event, now=ctx.now)
+    log.info("report of event %s for a facilitator (%s earlier events)", event.id, figures.earlier_events)
+    ctx.reply_message(render.message(ctx.core.catalog, ctx.locale, figures))
