@@ -1,4 +1,4 @@
-"""The `tsunagari` command line: run, console, demo, db upgrade, discord sync|invite-url."""
+"""The `tsunagari` command line: run, console, demo, report, db upgrade, discord sync|invite-url."""
 
 from __future__ import annotations
 
@@ -62,6 +62,28 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
+async def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.i18n import Catalog
+    from bot.rituals.report.files import NoSuchEvent, find_event, plain_text, write_report
+    from bot.store.db import Store
+
+    store = Store(args.database or settings.database_url)
+    try:
+        await store.upgrade()
+        event = await find_event(store, event_id=args.event, channel=args.channel, tenant=args.tenant)
+        catalog = Catalog.load([settings.prompts_dir] if settings.prompts_dir else [])
+        written = await write_report(store, catalog, event, Path(args.out), lang=args.lang)
+    except NoSuchEvent as missing:
+        print(f"no such event: {missing}", file=sys.stderr)
+        return 2
+    finally:
+        await store.close()
+    lang = args.lang or event.lang
+    print(plain_text(catalog, lang, written.report))
+    print("\n" + catalog.text(lang, "report.files_written", folder=str(written.html.parent)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tsunagari", description="Tsunagari: turn connection into power.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     discord.add_argument("action", choices=["sync", "invite-url"])
     discord.add_argument("--guild", type=int, help="sync to this server only (shows at once)")
     discord.add_argument("--clear", action="store_true", help="with --guild: remove that server's own copy")
+    report = commands.add_parser("report", help="write one event's insight report (report.html, report.csv)")
+    which = report.add_mutually_exclusive_group(required=True)
+    which.add_argument("--event", type=int, help="the event's id")
+    which.add_argument("--channel", help="the channel id the event ran in (its latest event)")
+    report.add_argument("--tenant", help="with --channel: the workspace or server (slack:T…, discord:…)")
+    report.add_argument("--out", default="report", help="the folder to write to (default: ./report)")
+    report.add_argument("--lang", choices=["en", "ja"], help="the report's language (default: the event's)")
+    report.add_argument("--database", help="database URL (default: the bot's own, DATABASE_URL)")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -96,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         upgrade_sync(settings.database_url)
         print("database is up to date")
         return 0
+    if args.command == "report":
+        _logging(settings, quiet=True)
+        return asyncio.run(_report(args, settings))
     if args.command == "demo":
         _logging(settings, quiet=True)
         return _script(None, demo_script(), args.database, settings)
