@@ -7,7 +7,7 @@ platform's limits: adapters split or truncate what their platform cannot carry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 ButtonStyle = Literal["primary", "danger"] | None
@@ -130,7 +130,26 @@ class Floor:
     speaker: str | None
 
 
-Action = Post | DirectMessage | Reply | Update | OpenForm | Floor
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to hand over as the platform does (Slack files upload, a Discord attachment, a file on disk
+    in the console). `title` says what it shows, for whoever cannot see the picture."""
+
+    filename: str
+    data: bytes = field(repr=False)
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """Files for `users` privately (a DM; a group DM for several), with a line of text above them."""
+
+    users: tuple[str, ...]
+    files: tuple[Attachment, ...]
+    text: str = ""
+
+
+Action = Post | DirectMessage | Reply | Update | OpenForm | Floor | Upload
 
 DeliveryStatus = Literal["ok", "dm_refused", "unknown_user", "failed"]
 

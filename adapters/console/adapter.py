@@ -4,13 +4,27 @@ typed lines into core events."""
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from adapters.console.render import form_lines, message_lines, render_text, stamp
 from adapters.console.world import Shown, World
-from bot.actions import Action, Delivery, DirectMessage, Floor, Message, OpenForm, Post, Reply, Update
+from bot.actions import (
+    Action,
+    Delivery,
+    DirectMessage,
+    Floor,
+    Message,
+    OpenForm,
+    Post,
+    Reply,
+    Update,
+    Upload,
+)
 from bot.clock import Clock
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
 from bot.i18n import Catalog
@@ -36,12 +50,16 @@ class ConsoleAdapter:
         self.world, self.clock, self.zone, self.catalog = world, clock, zone, catalog
         self.refused_dms: set[str] = set()
         self.locales: dict[str, str] = {}
+        self.files_dir: Path | None = None  # where uploads are written, made at the first one
 
     async def start(self) -> None:
         pass
 
     async def stop(self) -> None:
-        pass
+        # The files were for this session (a script, an interactive console): nothing is left in /tmp.
+        if self.files_dir is not None:
+            shutil.rmtree(self.files_dir, ignore_errors=True)
+            self.files_dir = None
 
     # -- inbound ------------------------------------------------------------------------------------------
     def caller(self, user: str, channel: str) -> Caller:
@@ -122,6 +140,28 @@ class ConsoleAdapter:
                 words = self.catalog.text(None, "console.floor", speaker=f"<@{action.speaker}>")
             lines = stamp(now, self.zone, action.channel, [render_text(words, self.zone)])
             self.world.add(Shown(seq, now, action.channel, action.channel, None, None, lines=lines))
+        elif isinstance(action, Upload):
+            return self._upload(seq, action)
+        return Delivery(action)
+
+    def _upload(self, seq: int, action: Upload) -> Delivery:
+        """A terminal cannot show a picture: the files go to a folder of their own, and their paths are
+        printed where the person would have seen them."""
+        if any(user in self.refused_dms for user in action.users):
+            return Delivery(action, "dm_refused")
+        if self.files_dir is None:
+            self.files_dir = Path(tempfile.mkdtemp(prefix="tsunagari-files-"))
+        folder = self.files_dir / f"{seq:05d}"
+        folder.mkdir()
+        place, channel = dm_place(action.users)
+        words = [render_text(action.text, self.zone)] if action.text else []
+        for attachment in action.files:
+            path = folder / Path(attachment.filename).name  # never a path the sender chose
+            path.write_bytes(attachment.data)
+            words.append(self.catalog.text(None, "console.file", title=attachment.title, path=str(path)))
+        now = self.clock.now()
+        lines = stamp(now, self.zone, place, words)
+        self.world.add(Shown(seq, now, place, channel, frozenset(action.users), None, lines=lines))
         return Delivery(action)
 
     def _message(

@@ -95,9 +95,9 @@ def render_charts(catalog: Catalog, lang: str, report: Report) -> dict[str, byte
 
     funnel = report.section("funnel").figures
     reached = [f for f in funnel if f.kind == "share"]
-    if reached:
-        # The funnel as it stands: links, thanks, then the latest moment read.
-        latest = reached[-1].params["moment"]
+    if funnel[0].value:
+        # The funnel as it stands: links, thanks, then the latest moment read (just links, before any).
+        latest = reached[-1].params["moment"] if reached else None
         steps = [funnel[0]] + [f for f in reached if f.key == "thanked"]
         steps += [f for f in reached if f.params["moment"] == latest and f.key != "thanked"]
         charts["funnel"] = _bars(catalog.text(lang, "report.chart.funnel"), [row(f) for f in steps])

@@ -4,14 +4,17 @@ share what they choose."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlmodel import col, select
 
+from bot.actions import Attachment, Upload
 from bot.commands import Arg, Parsed
 from bot.errors import UserError
 from bot.markup import bold
 from bot.rituals.report import render
+from bot.rituals.report.charts import render_charts
 from bot.rituals.report.figures import build_report
 from bot.router import Ctx, Router
 from bot.store.models import Event, Facilitator
@@ -58,3 +61,15 @@ async def report(ctx: Ctx, args: Parsed) -> None:
     figures = await build_report(ctx.session, event, now=ctx.now)
     log.info("report of event %s for a facilitator (%s earlier events)", event.id, figures.earlier_events)
     ctx.reply_message(render.message(ctx.core.catalog, ctx.locale, figures))
+    # The pictures go to the facilitator's DM: an upload cannot be shown to one person in a channel.
+    # Drawing is CPU work, done in a worker thread so other rooms' turns and commands are not held up.
+    charts = await asyncio.get_running_loop().run_in_executor(
+        None, render_charts, ctx.core.catalog, ctx.locale, figures
+    )
+    if charts:
+        files = tuple(
+            Attachment(f"{name}.png", png, ctx.t(f"report.chart.{name}")) for name, png in charts.items()
+        )
+        ctx.actions.append(
+            Upload((ctx.member.user_id,), files, ctx.t("report.charts_for", event=bold(event.name)))
+        )
