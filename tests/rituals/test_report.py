@@ -9,7 +9,7 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -46,10 +46,10 @@ async def month(database_url: str) -> Chat:
         await chat.close()
 
 
-async def _report(chat: Chat):  # noqa: ANN202
+async def _report(chat: Chat, now: datetime | None = None):  # noqa: ANN202
     async with chat.app.store.session() as session:
         event = await session.get(Event, 1)
-        return event, await build_report(session, event, now=chat.app.clock.now())
+        return event, await build_report(session, event, now=now or chat.app.clock.now())
 
 
 def test_gini_and_the_random_baseline_are_computed_not_assumed() -> None:
@@ -182,3 +182,52 @@ async def test_a_browser_opens_the_page_offline(month: Chat, tmp_path: Path) -> 
 
 def _run(command: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+
+
+def _seen_by(chat: Chat, user: str) -> list[str]:
+    """Everything `user` could see: the channels, and what was shown to them alone or with others."""
+    return [
+        line
+        for shown in chat.runner.world.shown
+        if shown.audience is None or user in shown.audience
+        for line in shown.lines
+    ]
+
+
+@pytest.mark.db
+async def test_a_one_sided_yes_leaves_no_trace_the_other_or_the_report_can_see(database_url: str) -> None:
+    """dave would like to keep talking with gina; gina says nothing. Gina sees nothing new, the
+    facilitator's report does not change by a single cell, and dave hears the same words he would have
+    heard had gina not answered yet. When both say yes, both are told together, and the report counts it."""
+    script = evening()
+    chat = Chat(database_url, START, "Asia/Tokyo")
+    await chat.start()
+    try:
+        await chat.play(script[: script.index('bob clicks "Yes, carol"')])
+        # The report as it would read four days on, had dave said nothing.
+        _, before = await _report(chat, chat.app.clock.now() + timedelta(days=4))
+        gina_before = _seen_by(chat, "gina")
+        lines = await chat.click("dave", "Yes, gina")
+        assert lines == [
+            "[21:03] dave only | Noted, just for you. If @gina would like to keep talking too, I'll tell you "
+            "both together. If not, nobody will ever know you asked."
+        ]
+        await chat.wait(days=4)
+        _, after = await _report(chat)
+        catalog = chat.app.catalog
+        assert _seen_by(chat, "gina") == gina_before
+        assert render.rows(catalog, "en", after) == render.rows(catalog, "en", before)
+        assert after.figure("funnel", "agreed", moment="week1").value == 0
+        # Both say yes: told together, once, and counted.
+        await chat.click("bob", "Yes, carol")
+        lines = await chat.click("carol", "Yes, bob")
+        assert any(" DM bob+carol | @bob and @carol: you both said" in line for line in lines)
+        # Said after the week's moment was read, so it counts from the month's on.
+        _, counted = await _report(chat, chat.app.clock.now() + timedelta(days=30))
+        assert counted.figure("funnel", "agreed", moment="week1").value == 0
+        assert counted.figure("funnel", "agreed", moment="month1").value == 1
+        assert render.value_text(catalog, "en", counted.figure("funnel", "agreed", moment="month1")) == (
+            "fewer than 3"
+        )
+    finally:
+        await chat.close()

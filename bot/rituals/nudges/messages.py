@@ -69,11 +69,12 @@ def nudge_message(
         ]
         return Message(text, buttons=(*buttons, *consent_buttons(catalog, lang, nudge)))
     if nudge.step == "warm":
-        text = catalog.text(lang, "nudges.warm.text", people=people, event=name)
+        # Keep talking: a private yes per person, shown to them only if they say yes too.
+        text = catalog.text(lang, "nudges.keep.text", people=people, event=name)
         buttons = [
             Button(
-                catalog.text(lang, "nudges.warm.button", name=name_of(m)),
-                f"nudges:propose:{nudge.id}:{m.id}",
+                catalog.text(lang, "nudges.keep.button", name=name_of(m)),
+                f"nudges:keep:{nudge.id}:{m.id}",
                 "primary",
             )
             for m in others

@@ -12,6 +12,7 @@ from bot.actions import Button, DirectMessage, Form, Input, Message
 from bot.commands import Arg, Parsed
 from bot.errors import UserError
 from bot.markup import bold, clock_time, mention
+from bot.rituals.nudges.keep import say_yes
 from bot.rituals.nudges.meetings import by_member, connections_at
 from bot.rituals.nudges.messages import locale_for, name_of
 from bot.rituals.nudges.models import Nudge, NudgeAction
@@ -250,7 +251,16 @@ async def _once(ctx: Ctx, nudge: Nudge, other: Member, verb: str) -> bool:
     return inserted == 1
 
 
-# -- keep it warm -------------------------------------------------------------------------------------------
+# -- keep talking ------------------------------------------------------------------------------------------
+@router.button("nudges:keep")
+async def keep_button(ctx: Ctx, rest: list[str]) -> None:
+    """ "Yes, I'd like to keep talking with them": private until they say yes too (bot/rituals/nudges/keep.py)."""
+    nudge, event = await _own_nudge(ctx, rest)
+    other = await _other(ctx, nudge, event, rest)
+    await say_yes(ctx, nudge, event, other, lambda m: locale_for(m, event, ctx.core.settings.default_lang))
+
+
+# -- keep it warm (the proposal buttons of week-later nudges sent before keep-talking) ----------------------
 @router.button("nudges:propose")
 async def propose_button(ctx: Ctx, rest: list[str]) -> None:
     nudge, event = await _own_nudge(ctx, rest)
