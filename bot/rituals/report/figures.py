@@ -118,12 +118,18 @@ class _Rows:
     oneonones: dict[int, tuple[int, int, int]] = field(default_factory=dict)
 
 
+async def _rows(session: AsyncSession, statement):  # noqa: ANN001, ANN202
+    """Plain rows of a column SELECT, without the ORM's per-row bookkeeping (it is most of the time)."""
+    return await (await session.connection()).execute(statement)
+
+
 async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) -> _Rows:
     ids = sorted(events)
     rows = _Rows()
     started = {event_id: event.created_at for event_id, event in events.items()}
     for event_id, member_id, status, *profile in (
-        await session.exec(
+        await _rows(
+            session,
             select(
                 Participant.event_id,
                 Participant.member_id,
@@ -133,7 +139,7 @@ async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) ->
                 Participant.region,
                 Participant.generation,
                 Participant.role,
-            ).where(Participant.tenant_id == tenant, col(Participant.event_id).in_(ids))
+            ).where(Participant.tenant_id == tenant, col(Participant.event_id).in_(ids)),
         )
     ).all():
         rows.participants[event_id].append((member_id, status, profile[0]))
@@ -142,20 +148,22 @@ async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) ->
             rows.first_event[member_id] = started[event_id]
 
     for event_id, round_id, group_no, member_id in (
-        await session.exec(
+        await _rows(
+            session,
             select(PairingRound.event_id, PairingRound.id, PairingSeat.group_no, PairingSeat.member_id)
             .join(PairingSeat, col(PairingSeat.round_id) == col(PairingRound.id))
             .where(
                 PairingRound.tenant_id == tenant,
                 col(PairingRound.event_id).in_(ids),
                 PairingRound.status == "sent",
-            )
+            ),
         )
     ).all():
         rows.seats[event_id].setdefault((round_id, group_no), []).append(member_id)
 
     for event_id, status, seconds, spoken in (
-        await session.exec(
+        await _rows(
+            session,
             select(StepRun.event_id, Step.status, Step.seconds, Step.spoken)
             .join(Step, col(Step.run_id) == col(StepRun.id))
             .where(
@@ -163,13 +171,14 @@ async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) ->
                 col(StepRun.event_id).in_(ids),
                 StepRun.ritual == "turns",
                 Step.kind == "turn",
-            )
+            ),
         )
     ).all():
         rows.turns[event_id].append((status, seconds or 0, spoken or 0))
 
     for event_id, board_id, min_cards, category, text, metoo, hidden in (
-        await session.exec(
+        await _rows(
+            session,
             select(
                 BarrierBoard.event_id,
                 BarrierBoard.id,
@@ -184,26 +193,28 @@ async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) ->
                 BarrierBoard.tenant_id == tenant,
                 col(BarrierBoard.event_id).in_(ids),
                 col(BarrierBoard.status).in_(("revealed", "closed")),
-            )
+            ),
         )
     ).all():
         rows.boards[event_id].append((board_id, min_cards, category, text, metoo, hidden))
 
     for event_id, connection_id, a, b, created in (
-        await session.exec(
+        await _rows(
+            session,
             select(
                 Connection.event_id,
                 Connection.id,
                 Connection.member_a_id,
                 Connection.member_b_id,
                 Connection.created_at,
-            ).where(Connection.tenant_id == tenant, col(Connection.event_id).in_(ids))
+            ).where(Connection.tenant_id == tenant, col(Connection.event_id).in_(ids)),
         )
     ).all():
         rows.links[event_id].append((connection_id, a, b, created))
 
     for event_id, connection_id, stage, day in (
-        await session.exec(
+        await _rows(
+            session,
             select(
                 ConnectionStageChange.event_id,
                 ConnectionStageChange.connection_id,
@@ -211,26 +222,28 @@ async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) ->
                 ConnectionStageChange.day,
             )
             .where(ConnectionStageChange.tenant_id == tenant, col(ConnectionStageChange.event_id).in_(ids))
-            .order_by(col(ConnectionStageChange.day), col(ConnectionStageChange.id))
+            .order_by(col(ConnectionStageChange.day), col(ConnectionStageChange.id)),
         )
     ).all():
         rows.moves[event_id].append((connection_id, stage, day))
 
     for event_id, member_id, other_id, verb, at in (
-        await session.exec(
+        await _rows(
+            session,
             select(Nudge.event_id, Nudge.member_id, NudgeAction.other_id, NudgeAction.verb, NudgeAction.at)
             .join(NudgeAction, col(NudgeAction.nudge_id) == col(Nudge.id))
             .where(
                 Nudge.tenant_id == tenant,
                 col(Nudge.event_id).in_(ids),
                 col(NudgeAction.verb).in_(("thanked", *AGREED_VERBS)),
-            )
+            ),
         )
     ).all():
         rows.acts[event_id].append((member_id, other_id, verb, at))
 
     for event_id, delivered, snoozed, stopped, unreachable in (
-        await session.exec(
+        await _rows(
+            session,
             select(
                 Nudge.event_id,
                 func.sum(case((col(Nudge.deliveries) > 0, 1), else_=0)),
@@ -239,7 +252,7 @@ async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) ->
                 func.sum(case((col(Nudge.status) == "unreachable", 1), else_=0)),
             )
             .where(Nudge.tenant_id == tenant, col(Nudge.event_id).in_(ids))
-            .group_by(col(Nudge.event_id))
+            .group_by(col(Nudge.event_id)),
         )
     ).all():
         rows.nudges[event_id] = (delivered or 0, snoozed or 0, stopped or 0, unreachable or 0)
@@ -251,17 +264,19 @@ async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) ->
             pairs_of[(a, b)].append(event_id)
     answers = dict(
         (
-            await session.exec(
+            await _rows(
+                session,
                 select(OneOnOneAnswer.oneonone_id, func.count())
                 .join(OneOnOne, col(OneOnOne.id) == col(OneOnOneAnswer.oneonone_id))
                 .where(OneOnOne.tenant_id == tenant, OneOnOneAnswer.field == "action")
-                .group_by(col(OneOnOneAnswer.oneonone_id))
+                .group_by(col(OneOnOneAnswer.oneonone_id)),
             )
         ).all()
     )
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     for oneonone_id, starter, partner, created, run_event, run_status in (
-        await session.exec(
+        await _rows(
+            session,
             select(
                 OneOnOne.id,
                 OneOnOne.starter_id,
@@ -271,7 +286,7 @@ async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) ->
                 StepRun.status,
             )
             .join(StepRun, col(StepRun.id) == col(OneOnOne.run_id))
-            .where(OneOnOne.tenant_id == tenant)
+            .where(OneOnOne.tenant_id == tenant),
         )
     ).all():
         owners = {run_event} if run_event in events else set()
@@ -303,15 +318,20 @@ def crosses(values: list[str | None]) -> bool:
 
 
 def random_crossing(room: list[str | None], size: int) -> float:
-    """The chance that `size` people drawn at random from `room` cross: exact, by counting subsets.
+    """The chance that `size` people drawn at random from `room` cross: exact, by counting subsets."""
+    return _random_crossing(Counter(_value(v) for v in room if _value(v)), len(room), size)
 
-    A group does not cross when every member who gave a value gave the same one (or nobody gave one):
+
+def _value(value: str | None) -> str:
+    return value.strip().lower() if value else ""
+
+
+def _random_crossing(counts: Counter, n: int, size: int) -> float:
+    """A group does not cross when every member who gave a value gave the same one (or nobody gave one):
     the subsets drawn only from "no value" plus one value v, summed over v, less the double-counted
-    all-"no value" subsets."""
-    n = len(room)
+    all-"no value" subsets. `counts`: how many gave each value; `n`: the room's size."""
     if size > n or size < 2:
         return 0.0
-    counts = Counter(v.strip().lower() for v in room if v and v.strip())
     unknown = n - sum(counts.values())
     alike = sum(comb(unknown + c, size) - comb(unknown, size) for c in counts.values()) + comb(unknown, size)
     return 1 - alike / comb(n, size)
@@ -353,11 +373,15 @@ def _compute(event: Event, rows: _Rows, now: datetime) -> _Figures:
         crossed = expected = 0.0
         for round_groups in rounds.values():
             room = [profiles.get(m, (None,) * 5)[index] for g in round_groups for m in g]
+            counts = Counter(_value(v) for v in room if _value(v))
+            chance = {
+                size: _random_crossing(counts, len(room), size) for size in {len(g) for g in round_groups}
+            }
             for members in round_groups:
                 if len(members) < 2:
                     continue
                 crossed += crosses([profiles.get(m, (None,) * 5)[index] for m in members])
-                expected += random_crossing(room, len(members))
+                expected += chance[len(members)]
         v[f"cross_{dimension}"] = crossed
         v[f"random_{dimension}"] = round(expected, 2) if groups else None
         v[f"lift_{dimension}"] = crossed / expected if expected else None
