@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -22,7 +23,18 @@ import discord
 from adapters.discord import render, translate, views
 from adapters.discord.client import make_bot
 from adapters.discord.surface import by_path, surface
-from bot.actions import Action, Delivery, DirectMessage, Floor, Message, OpenForm, Post, Reply, Update
+from bot.actions import (
+    Action,
+    Delivery,
+    DirectMessage,
+    Floor,
+    Message,
+    OpenForm,
+    Post,
+    Reply,
+    Update,
+    Upload,
+)
 from bot.events import InboundEvent
 from bot.markup import plain
 from bot.pacing import rate_limited_detail
@@ -228,6 +240,8 @@ class DiscordAdapter:
             return Delivery(action, "failed", "a form opens only as the first answer to an interaction")
         if isinstance(action, Floor):
             return await self._floor(tenant, guild_id, action, interaction)
+        if isinstance(action, Upload):
+            return await self._upload(guild_id, action)
         raise TypeError(f"unsupported action {type(action).__name__}")
 
     async def _post(self, channel_id: int, outgoing: list[render.Outgoing]) -> list[discord.Message]:
@@ -273,6 +287,31 @@ class DiscordAdapter:
         statuses = []
         for user_id in action.users:
             statuses.append(await self._dm_one(tenant, guild_id, user_id, action))
+        worst = next((s for s in statuses if s != "ok"), "ok")
+        return Delivery(action, worst, None if worst == "ok" else ",".join(statuses))
+
+    async def _upload(self, guild_id: int | None, action: Upload) -> Delivery:
+        """Files as attachments of one DM to each person (Discord takes up to 10 a message)."""
+        statuses = []
+        for user_id in action.users:
+            user = await self._user(user_id)
+            if user is None:
+                statuses.append("unknown_user")
+                continue
+            files = [
+                discord.File(io.BytesIO(a.data), filename=a.filename, description=a.title[:1024])
+                for a in action.files[:10]
+            ]
+            [out, *_] = render.render_message(Message(action.text or "\u200b"), guild_id=guild_id)
+            try:
+                channel = await user.create_dm()
+                await channel.send(**views.send_kwargs(out), files=files)
+            except discord.Forbidden as error:
+                if error.code != CANNOT_DM:
+                    raise
+                statuses.append("dm_refused")
+                continue
+            statuses.append("ok")
         worst = next((s for s in statuses if s != "ok"), "ok")
         return Delivery(action, worst, None if worst == "ok" else ",".join(statuses))
 

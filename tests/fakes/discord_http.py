@@ -8,6 +8,7 @@ to their DM channel raises `discord.Forbidden` with Discord's code 50007, as the
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ class Sent:
     message_id: int
     payload: dict[str, Any]
     edits: list[dict[str, Any]] = field(default_factory=list)
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # (filename, bytes) sent as attachments
 
     @property
     def content(self) -> str:
@@ -106,7 +108,20 @@ class DiscordRest(backend.FakeHttp):
                 FakeResponse(403), {"code": CANNOT_DM, "message": "Cannot send messages to this user"}
             )
         payload = dict(params.payload or {})
-        sent = Sent(channel_id, next(self._ids), payload)
+        files: list[tuple[str, bytes]] = []
+        if params.multipart:
+            # With files, discord.py sends multipart/form-data: the message as `payload_json`, then each
+            # file as `files[i]`. Discord takes at most 10 files a message, each under its size limit.
+            for part in params.multipart:
+                if part["name"] == "payload_json":
+                    payload = json.loads(part["value"])
+                elif part["name"].startswith("files["):
+                    files.append((part["filename"], part["value"].read()))
+            if len(files) > 10:
+                raise discord.HTTPException(
+                    FakeResponse(400, "Bad Request"), {"code": 50035, "message": "files"}
+                )
+        sent = Sent(channel_id, next(self._ids), payload, files=files)
         self.sent.append(sent)
         return self._message(sent)
 

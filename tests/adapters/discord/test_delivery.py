@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.actions import Button, DirectMessage, Message, Post, Update
+from bot.actions import Attachment, Button, DirectMessage, Message, Post, Update, Upload
 from tests.fakes.discord_world import GUILD_ID, MAIN_ID, PEOPLE, DiscordWorld
 
 TENANT = f"discord:{GUILD_ID}"
@@ -176,3 +176,24 @@ async def test_a_429_is_reported_as_rate_limited_for_the_sender_to_hold_and_retr
     assert first.status == "failed" and retry_after_of(first.detail) == 1.0
     assert second.status == "ok"
     assert [s.content for s in world.rest.in_channel(MAIN_ID)] == ["two"]
+
+
+async def test_files_reach_the_person_as_attachments_of_one_dm(world: DiscordWorld):
+    """The report's charts: discord.py sends them as multipart, the way Discord takes attachments."""
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+    files = (
+        Attachment("funnel.png", png, "From links to relationships"),
+        Attachment("board.png", png, "Board"),
+    )
+    [delivery] = await world.adapter.send(TENANT, [Upload((uid("alice"),), files, "The report in pictures:")])
+    assert delivery.status == "ok"
+    [dm] = world.rest.dms_to(PEOPLE["alice"])
+    assert dm.content == "The report in pictures:"
+    assert dm.files == [("funnel.png", png), ("board.png", png)]
+
+
+async def test_files_for_someone_who_refuses_dms_are_reported_refused(world: DiscordWorld):
+    world.rest.refuse_dms.add(PEOPLE["alice"])
+    png = b"\x89PNG\r\n\x1a\n"
+    [delivery] = await world.adapter.send(TENANT, [Upload((uid("alice"),), (Attachment("a.png", png, "A"),))])
+    assert delivery.status == "dm_refused"
