@@ -19,9 +19,20 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.pacing import Pacer
 from adapters.slack.profiles import Profiles
-from adapters.slack.render import SlackMessage, render_form, render_message
+from adapters.slack.render import SlackMessage, mrkdwn, render_form, render_message
 from adapters.slack.translate import team_of
-from bot.actions import Action, Delivery, DirectMessage, Floor, Message, OpenForm, Post, Reply, Update
+from bot.actions import (
+    Action,
+    Delivery,
+    DirectMessage,
+    Floor,
+    Message,
+    OpenForm,
+    Post,
+    Reply,
+    Update,
+    Upload,
+)
 from bot.pacing import rate_limited_detail
 
 log = logging.getLogger(__name__)
@@ -205,6 +216,8 @@ class SlackOutbox:
                     await self._open_form(client, team, action, interaction)
                 case Floor():
                     pass  # Slack has no voice channel to mute; the floor is announced in text already
+                case Upload():
+                    await self._upload(client, team, action)
                 case _:
                     raise TypeError(f"unsupported action {type(action).__name__}")
         except Refused as refused:
@@ -268,6 +281,22 @@ class SlackOutbox:
             answer = await self._call(client, "conversations.open", users=",".join(sorted(set(users))))
             self._dm_channels[key] = answer["channel"]["id"]
         return self._dm_channels[key]
+
+    async def _upload(self, client: AsyncWebClient, team: str, action: Upload) -> None:
+        """Files into the person's DM, Slack's way (files_upload_v2: an upload URL per file, the bytes
+        posted there, then one completion that shares them all with a comment)."""
+        channel = await self._open(client, team, action.users)
+        await self._team_pacer.wait(team)
+        try:
+            await client.files_upload_v2(
+                channel=channel,
+                file_uploads=[
+                    {"content": a.data, "filename": a.filename, "title": a.title} for a in action.files
+                ],
+                initial_comment=mrkdwn(action.text) if action.text else None,
+            )
+        except SlackApiError as e:
+            raise Refused(str(e.response.get("error") or e.response.status_code)) from None
 
     async def _direct(
         self, client: AsyncWebClient, tenant: str, team: str, action: DirectMessage

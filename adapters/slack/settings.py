@@ -9,6 +9,7 @@ SCOPES = [
     "commands",
     "chat:write",
     "chat:write.public",
+    "files:write",  # the report's charts, uploaded to the facilitator's DM
     "channels:join",
     "im:write",
     "mpim:write",

@@ -76,6 +76,10 @@ class FakeSlack:
             tuple[str | None, str | None, dict[str, Any]]
         ] = []  # (user, channel, message) in order
         self.views: list[dict[str, Any]] = []
+        self.files: dict[
+            str, dict[str, Any]
+        ] = {}  # file id -> filename, promised length, bytes once uploaded
+        self.uploads: list[dict[str, Any]] = []  # completed uploads: channel, comment, files
         self.calls: list[Call] = []
         self._rate_limits: dict[str, deque[int]] = defaultdict(deque)
         self._failures: dict[str, deque[str]] = defaultdict(deque)
@@ -217,6 +221,7 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/commands/{team}/{n}/hook", self._response_url)
         app.router.add_get("/link/", self._socket)
         app.router.add_get("/_fake/stats", self._stats)
@@ -435,6 +440,51 @@ class FakeSlack:
             return _error("message_not_found")
         self.messages[channel] = kept
         return {"ok": True, "channel": channel, "ts": args["ts"]}
+
+    # ---- files (the v2 upload: get a URL, POST the bytes there, complete into a channel) ------------------
+
+    def _files_getUploadURLExternal(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
+        filename, length = args.get("filename"), str(args.get("length", ""))
+        if not filename or not length.isdigit() or int(length) <= 0:
+            return _error("invalid_arguments")
+        file_id = f"F{next(self._ids):08d}"
+        self.files[file_id] = {"team": team.id, "filename": filename, "length": int(length), "data": None}
+        return {
+            "ok": True,
+            "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        entry = self.files.get(request.match_info["file_id"])
+        data = await request.read()
+        if entry is None or entry["data"] is not None:
+            return web.Response(status=404, text="unknown upload")
+        if len(data) != entry["length"]:  # Slack checks the bytes against the length it was promised
+            return web.Response(status=400, text="length mismatch")
+        entry["data"] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    def _files_completeUploadExternal(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        if not files:
+            return _error("invalid_arguments")
+        for f in files:
+            entry = self.files.get(f.get("id", ""))
+            if entry is None or entry["team"] != team.id or entry["data"] is None:
+                return _error("file_not_found")
+        channel = args.get("channel_id")
+        if channel:
+            resolved, _ = self._resolve_channel(channel)
+            if resolved is None:
+                return _error("channel_not_found")
+        shared = [{**self.files[f["id"]], "id": f["id"], "title": f.get("title")} for f in files]
+        self.uploads.append(
+            {"channel": channel, "initial_comment": args.get("initial_comment"), "files": shared}
+        )
+        return {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in shared]}
 
     def _conversations_join(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(args.get("channel", ""))
