@@ -1,5 +1,7 @@
 """connection stage history: one row each time a connection's stage moves (the day, not the time)
 
+Connections already past Link get one row: their present stage, on the day it last moved.
+
 Revision ID: 0007_report_history
 Revises: 0006_member_tz_hint
 """
@@ -35,6 +37,16 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_connection_stage_change_connection_id"), ["connection_id"], unique=False
         )
+    # Connections that had moved before the history existed: their present stage, from the day it moved.
+    day = (
+        "date(stage_changed_at)"
+        if op.get_bind().dialect.name == "sqlite"
+        else "CAST(stage_changed_at AS DATE)"
+    )
+    op.execute(
+        "INSERT INTO connection_stage_change (tenant_id, connection_id, event_id, stage, day) "
+        f"SELECT tenant_id, id, event_id, stage, {day} FROM connection WHERE stage != 'link'"
+    )
 
 
 def downgrade() -> None:
