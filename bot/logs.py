@@ -10,8 +10,10 @@ signature it refuses, at INFO). Put together those would say who wrote which bar
 - every other logger is capped at INFO even when the bot runs at DEBUG, and what it logs at any level
   reaches the output only as its shape: the library's own words, with every value that came from a
   request or a response replaced by `…` (numbers and flags stay: a status code, a retry delay);
-- `TSUNAGARI_LIBRARY_DEBUG=true` lifts the cap, to follow a library step by step; its lines are
-  redacted all the same, so even then no payload is written.
+- aiohttp's access log (a line per request Slack posts, each at its millisecond) stays off: the
+  moment of each request, shares among them, is what must not be kept;
+- `TSUNAGARI_LIBRARY_DEBUG=true` lifts the cap and turns the access log on, to follow a library step
+  by step; their lines are redacted all the same, so even then no payload is written.
 
 `configure` is what `tsunagari` calls; the tests call it too, so they check the logging that runs.
 """
@@ -45,6 +47,7 @@ LIBRARIES = (
     "urllib3",
     "httpx",
 )
+ACCESS_LOG = "aiohttp.access"
 REDACTED = "…"
 # A number this small is a count, a status, a shard or a delay; a Discord id (a snowflake) is far larger.
 SMALL = 10**6
@@ -156,5 +159,16 @@ def configure(settings: Settings, *, quiet: bool = False, stream: IO[str] | None
     for name in LIBRARIES + PLAIN:
         logger = logging.getLogger(name)
         setup.levels[name] = logger.level
-        logger.setLevel(logging.WARNING if name in quieter else cap)
+        if name in quieter:
+            logger.setLevel(logging.WARNING)
+        elif settings.library_debug:
+            logger.setLevel(cap)
+        else:  # a cap only ever raises: SQLAlchemy sets its own loggers to WARNING, and they stay there
+            logger.setLevel(max(logger.level, cap))
+    # The access log writes a line for every request Slack posts, at the millisecond it came: a share
+    # among them. Its lines name nothing, but together with the lines other requests cause they would
+    # date each share, so it speaks only when the libraries are asked to.
+    access = logging.getLogger(ACCESS_LOG)
+    setup.levels[ACCESS_LOG] = access.level
+    access.setLevel(level if settings.library_debug else max(level, logging.WARNING))
     return setup
