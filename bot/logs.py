@@ -52,7 +52,7 @@ REDACTED = "…"
 # A number this small is a count, a status, a shard or a delay; a Discord id (a snowflake) is far larger.
 SMALL = 10**6
 # Where a library's own words end and a value begins, in a line it formatted itself (f-strings).
-_VALUE_STARTS = re.compile(r"[{\[(\"'=:<]|https?://|\d")
+_VALUE_STARTS = re.compile(r"[{\[(\"'=:<%]|https?://|\d")
 
 
 def _ours(name: str) -> bool:
