@@ -91,7 +91,8 @@ class Core:
                 ctx = await self._context(session, caller)
                 locale = ctx.locale
                 if event.request_id and not await self._first_delivery(ctx, event.request_id):
-                    log.info("duplicate delivery ignored")
+                    # DEBUG: at the default level a line at the moment of a retried share would date it.
+                    log.debug("duplicate delivery ignored")
                     await session.rollback()
                     return []
                 await self._dispatch(ctx, event)
