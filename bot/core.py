@@ -178,10 +178,9 @@ class Core:
         return inserted == 1
 
     def _log_route(self, kind: str, route: str, ident: str, tenant: str) -> None:
-        """One INFO line per request, except for anonymous rituals: no line says what was done, or when."""
-        if route in self._anonymous:
-            log.debug("%s of an anonymous ritual in %s", kind, tenant)
-        else:
+        """One INFO line per request, except for anonymous rituals: at no level does a line say what was
+        done there, or (by its own time) when."""
+        if route not in self._anonymous:
             log.info("%s %s in %s", kind, ident[:100], tenant)
 
     async def _dispatch(self, ctx: Ctx, event: InboundEvent) -> None:

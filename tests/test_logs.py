@@ -38,12 +38,12 @@ def test_a_library_line_keeps_its_words_and_numbers_but_no_value_from_a_payload(
         logging.getLogger("slack_bolt.AsyncApp").info(
             f"Invalid request signature detected (signature: v0=ab, timestamp: 1, body: {PAYLOAD})"
         )
-        logging.getLogger("discord.gateway").warning("shard %d: %(weird)s", 1)  # a format that fails
+        logging.getLogger("discord.gateway").warning("guild %d is %s", 10**18, "ready")  # %d given `…`
     assert messages(log) == [
         "… … with … has returned 429",
         "retrying in 1.50 seconds (3 tries)",
         "Invalid request signature detected …",
-        "shard …",
+        "guild …",
     ]
     assert "U0BOB" not in "".join(log.entries) and "foolish" not in "".join(log.entries)
 

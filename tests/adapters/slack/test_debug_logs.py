@@ -177,3 +177,33 @@ async def test_http_mode_at_debug_logs_no_card_with_its_author(database_url, sla
             await a_board_shared_withdrawn_and_voted_on(app, ws)
     assert_no_line_links_a_card_to_its_author(log, ws)
     assert log.from_logger("aiohttp.access") and log.from_logger("slack_sdk")
+
+
+async def test_http_mode_at_the_default_level_writes_nothing_while_a_share_is_handled(
+    database_url, slack, vtime
+):
+    """A line's own time would date the share: neither our lines nor aiohttp's access log write one."""
+    settings = slack_settings(slack.api_url, database_url=database_url, log_level="INFO")
+    with _ol.operator_log(settings) as log:
+        async with slack_bot(settings, vtime, HttpWorkspace, slack) as (app, ws):
+            await ws.command("alice", 'event start "Yorimichi" --lang en')
+            for name in ("bob", "carol", "dave"):
+                await ws.command(name, "join")
+            await ws.command("alice", "barriers open --min 2")
+            during: list[str] = []
+            for act in (
+                lambda: ws.command("bob", f"barriers share {CARDS[0]} --category fear"),
+                lambda: ws.click("carol", "Share anonymously"),
+                lambda: ws.submit("carol", {"text": CARDS[1], "category": "taboo"}),
+                lambda: ws.click("bob", "My cards"),
+                lambda: ws.command("bob", "barriers withdraw 1"),
+                lambda: ws.command("dave", f"barriers share {CARDS[2]}"),
+            ):
+                before = len(log.entries)
+                assert (await act()).status == 200
+                during += log.entries[before:]
+            await ws.wait(app, minutes=1)
+            await ws.command("alice", "barriers reveal")
+            assert CARDS[1] in "\n".join(ws.channel()) and CARDS[2] in "\n".join(ws.channel())
+    assert during == []
+    assert log.from_logger("bot.core")  # the facilitator's commands were logged as usual
