@@ -10,15 +10,12 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from bot import logs
 from bot.config import Settings
 
 
 def _logging(settings: Settings, quiet: bool = False) -> None:
-    level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if quiet:
-        for noisy in ("apscheduler", "alembic", "aiosqlite"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    logs.configure(settings, quiet=quiet)
 
 
 def _script(path: str | None, text: str | None, database: str | None, settings: Settings) -> int:

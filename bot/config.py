@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     default_lang: str = Field("en", alias="TSUNAGARI_DEFAULT_LANG")
     default_tz: str = Field("UTC", alias="TSUNAGARI_DEFAULT_TZ")
     log_level: str = Field("INFO", alias="TSUNAGARI_LOG_LEVEL")
+    # Lets the libraries (bolt, slack_sdk, discord.py, aiohttp, the drivers) log at DEBUG too; their
+    # lines are still redacted to their shape, so no payload is written (bot/logs.py).
+    library_debug: bool = Field(False, alias="TSUNAGARI_LIBRARY_DEBUG")
     prompts_dir: Path | None = Field(None, alias="TSUNAGARI_PROMPTS_DIR")
     sweep_seconds: float = Field(30.0, alias="TSUNAGARI_SWEEP_SECONDS")
     # Several processes on PostgreSQL: how often a follower tries to become the leader and the leader looks

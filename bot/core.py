@@ -16,6 +16,7 @@ from bot.errors import Seconds, UserError
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
 from bot.i18n import Catalog, normalise_locale
 from bot.router import Ctx, Router
+from bot.store import requests
 from bot.store.db import Store, insert_ignore
 from bot.store.models import Event, Member, ProcessedRequest, Tenant, Timer
 
@@ -52,12 +53,17 @@ class Core:
         # Tenants whose row is known to exist (committed): tenants are never deleted, so after the first
         # command from a workspace or guild the upsert that would create it is skipped.
         self._known_tenants: set[str] = set()
+        self._request_key = requests.digest_key(settings)
+        # Routes of anonymous rituals: a line per request would date each share, so none is written.
+        self._anonymous: set[str] = set()
         for router in self.routers:
             for spec, handler in router.commands:
                 if spec.name in self.specs:
                     raise ValueError(f"command {spec.name!r} is registered twice")
                 self.specs[spec.name] = spec
                 self.command_handlers[spec.name] = handler
+                if router.anonymous:
+                    self._anonymous.add(spec.name)
             # A second ritual claiming a button prefix or timer kind would silently take over the first's.
             for what, table, routes in (
                 ("button", self.button_handlers, router.buttons),
@@ -68,6 +74,8 @@ class Core:
                     if key in table:
                         raise ValueError(f"{what} {key!r} is registered twice")
                     table[key] = handler
+                    if router.anonymous:
+                        self._anonymous.add(key)
         self.parser = Parser(list(self.specs.values()))
 
     def signal_handlers(self, signal: str) -> list:
@@ -83,7 +91,8 @@ class Core:
                 ctx = await self._context(session, caller)
                 locale = ctx.locale
                 if event.request_id and not await self._first_delivery(ctx, event.request_id):
-                    log.info("duplicate delivery %s ignored", event.request_id[:40])
+                    # DEBUG: at the default level a line at the moment of a retried share would date it.
+                    log.debug("duplicate delivery ignored")
                     await session.rollback()
                     return []
                 await self._dispatch(ctx, event)
@@ -154,13 +163,25 @@ class Core:
         return ctx
 
     async def _first_delivery(self, ctx: Ctx, request_id: str) -> bool:
+        # A keyed digest and the hour, not the platform's id and the second: a Discord id is a snowflake
+        # that carries its millisecond, and either would date each share long after its board closed.
         inserted = await insert_ignore(
             ctx.session,
             ProcessedRequest,
-            {"tenant_id": ctx.tenant, "request_id": request_id[:200], "seen_at": ctx.now},
+            {
+                "tenant_id": ctx.tenant,
+                "request_id": requests.digest(self._request_key, ctx.tenant, request_id),
+                "seen_at": requests.coarse(ctx.now),
+            },
             ["tenant_id", "request_id"],
         )
         return inserted == 1
+
+    def _log_route(self, kind: str, route: str, ident: str, tenant: str) -> None:
+        """One INFO line per request, except for anonymous rituals: at no level does a line say what was
+        done there, or (by its own time) when."""
+        if route not in self._anonymous:
+            log.info("%s %s in %s", kind, ident[:100], tenant)
 
     async def _dispatch(self, ctx: Ctx, event: InboundEvent) -> None:
         if isinstance(event, CommandInvoked):
@@ -172,14 +193,14 @@ class Core:
                 await ctx.require_facilitator(what=spec.name)
             elif spec.role == Role.PARTICIPANT:
                 await ctx.require_participant()
-            log.info("command %s in %s", spec.name, ctx.tenant)
+            self._log_route("command", spec.name, spec.name, ctx.tenant)
             await self.command_handlers[spec.name](ctx, parsed)
         elif isinstance(event, ButtonPressed):
-            handler, rest = self._route(self.button_handlers, event.action_id)
-            log.info("button %s in %s", event.action_id[:100], ctx.tenant)
+            handler, route, rest = self._route(self.button_handlers, event.action_id)
+            self._log_route("button", route, event.action_id, ctx.tenant)
             await handler(ctx, rest)
         elif isinstance(event, FormSubmitted):
-            handler, rest = self._route(self.form_handlers, event.form_id)
+            handler, route, rest = self._route(self.form_handlers, event.form_id)
             values = {str(k)[:100]: str(v) for k, v in list(event.values.items())[:20]}
             if any(len(v) > MAX_FORM_VALUE for v in values.values()):
                 raise UserError(
@@ -188,7 +209,7 @@ class Core:
                     max=MAX_FORM_VALUE,
                     length=max(len(v) for v in values.values()),
                 )
-            log.info("form %s in %s", event.form_id[:100], ctx.tenant)
+            self._log_route("form", route, event.form_id, ctx.tenant)
             await handler(ctx, rest, values)
         else:
             raise TypeError(f"unsupported event {type(event).__name__}")
@@ -197,9 +218,10 @@ class Core:
     def _route(handlers: dict, ident: str):
         parts = ident[:200].split(":")
         for size in range(len(parts), 0, -1):
-            handler = handlers.get(":".join(parts[:size]))
+            route = ":".join(parts[:size])
+            handler = handlers.get(route)
             if handler:
-                return handler, parts[size:]
+                return handler, route, parts[size:]
         raise UserError("core.error.stale_button")
 
     # -- timers -------------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ class Router:
     """One ritual's routes. The core collects every router at start-up (bot/rituals/__init__.py)."""
 
     name: str
+    # Anonymous rituals: the core writes no line per request (what was done, when), and the
+    # delivery ids it keeps for them are as coarse as any other (bot/core.py).
+    anonymous: bool = False
     commands: list[tuple[CommandSpec, CommandHandler]] = field(default_factory=list)
     buttons: dict[str, ButtonHandler] = field(default_factory=dict)
     forms: dict[str, FormHandler] = field(default_factory=dict)

@@ -311,9 +311,10 @@ class SlackAdapter:
 
     async def dispatch(self, body: str, headers: dict[str, str]) -> BoltResponse:
         """One request as the HTTP server hands it on: through the gate, then bolt (tests enter here too)."""
-        if not gate.readable(body, headers):
-            log.warning("Answered 400 to a Slack request in a shape Slack never sends")
-            return BoltResponse(status=400, body="")
+        refused = gate.refusal(body, headers)
+        if refused is not None:
+            log.warning("Answered %d to a Slack request: %s", *refused)
+            return BoltResponse(status=refused[0], body="")
         return await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
 
     async def settle(self) -> None:
@@ -371,8 +372,18 @@ class SlackAdapter:
 async def _gate_unreadable(request: web.Request, handler: Any) -> web.StreamResponse:
     """HTTP mode: the same gate as SlackAdapter.dispatch, before bolt's own aiohttp handler."""
     if request.method == "POST" and request.path == EVENTS_PATH:
-        body = await request.text()  # aiohttp keeps the body, so bolt reads it again
-        if not gate.readable(body, dict(request.headers)):
-            log.warning("Answered 400 to a Slack request in a shape Slack never sends")
+        try:
+            raw = await request.read()  # aiohttp keeps the body, so bolt reads it again
+        except web.HTTPRequestEntityTooLarge:
+            log.warning("Answered 413 to a Slack request: its body is too large")
+            return web.Response(status=413)
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            log.warning("Answered 400 to a Slack request: its body is not UTF-8")
             return web.Response(status=400)
+        refused = gate.refusal(body, request.headers)
+        if refused is not None:
+            log.warning("Answered %d to a Slack request: %s", *refused)
+            return web.Response(status=refused[0])
     return await handler(request)

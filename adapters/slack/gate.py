@@ -8,6 +8,7 @@ against the impossible rather than the hostile; it keeps our edge free of unhand
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,6 +22,8 @@ INTERACTIONS = {
     "block_suggestion",
 }
 OPTIONAL_OBJECTS = ("team", "channel", "container", "enterprise", "view", "message")
+# Slack sends whole seconds; bolt's own check calls int() on it and fails with a 500 on anything else.
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def _text(value: Any) -> bool:
@@ -79,3 +82,21 @@ def readable(body: str, headers: Mapping[str, str]) -> bool:
         )
     except (ValueError, TypeError, AttributeError):
         return False
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name), None)
+
+
+def refusal(body: str, headers: Mapping[str, str]) -> tuple[int, str] | None:
+    """Why a request must be answered before bolt sees it, as (status, reason for the log), or None.
+
+    A signature bolt can check (a wrong one, a stale timestamp) is left to bolt, which answers 401."""
+    timestamp = _header(headers, "x-slack-request-timestamp")
+    if timestamp is not None and not TIMESTAMP.fullmatch(timestamp):
+        return 401, "its timestamp is not a number"
+    if not body:
+        return 400, "it has no body"
+    if not readable(body, headers):
+        return 400, "it is in a shape Slack never sends"
+    return None

@@ -41,12 +41,14 @@ async def changed(ctx: Ctx, board: BarrierBoard) -> None:
     due = next_refresh(board.opened_at, ctx.now)
     board.flush_at = due
     # The payload names the board only: no timer carries card words or anyone's identity.
-    await ctx.schedule(
+    timer = await ctx.schedule(
         "barriers.refresh",
         due,
         {"board": board.id},
         key=f"barriers:refresh:{board.id}:{int(due.timestamp())}:{secrets.token_hex(4)}",
     )
+    # Stamped with the grid point the change's minute began at, not its second: the row outlives the board.
+    timer.created_at = due - REFRESH
 
 
 async def show_changes(ctx: Ctx, board: BarrierBoard) -> None:

@@ -48,7 +48,7 @@ from bot.router import Ctx, Router
 from bot.store.db import insert_ignore
 from bot.store.models import Event, Member, Timer
 
-router = Router("barriers")
+router = Router("barriers", anonymous=True)
 
 MIN_CARDS = 3
 SCRUB_TRIES = 10
