@@ -167,10 +167,20 @@ async def test_a_deleted_thread_is_opened_anew(world: DiscordWorld):
     assert [s.content for s in world.rest.in_channel(second)][-1].endswith("Two")
 
 
-async def test_a_429_is_reported_as_rate_limited_for_the_sender_to_hold_and_retry(world: DiscordWorld):
+async def test_a_429_is_waited_out_by_discord_py_and_the_message_goes_out(world: DiscordWorld):
+    world.rest.too_many_requests = 2  # Discord's 429 with retry_after: discord.py sleeps and retries
+    [delivery] = await world.adapter.send(TENANT, [Post(str(MAIN_ID), Message("one"))])
+    assert delivery.status == "ok"
+    assert [s.content for s in world.rest.in_channel(MAIN_ID)] == ["one"]
+    assert len(world.rest.requests) == 3  # two refused, the third taken
+
+
+async def test_a_429_that_outlasts_discord_py_s_retries_is_reported_for_the_sender_to_hold(
+    world: DiscordWorld,
+):
     from bot.pacing import retry_after_of
 
-    world.rest.too_many_requests = 1
+    world.rest.too_many_requests = 5  # discord.py tries five times, then gives up with the 429
     posts = [Post(str(MAIN_ID), Message("one")), Post(str(MAIN_ID), Message("two"))]
     first, second = await world.adapter.send(TENANT, posts)
     assert first.status == "failed" and retry_after_of(first.detail) == 1.0
