@@ -99,6 +99,14 @@ class StoreRefs:
         return (row.channel, row.message_id.split(",")) if row else None
 
 
+# What views.open says when a click's trigger_id can open no form, and what the person is told then.
+FORM_REFUSED = {
+    "expired_trigger_id": "slack.form_expired",
+    "invalid_trigger_id": "slack.form_expired",
+    "exchanged_trigger_id": "slack.form_used",
+}
+
+
 class Refused(Exception):
     """Slack said no: `code` is Slack's error code (`rate_limited` for a 429 that outlived its retries)."""
 
@@ -358,9 +366,11 @@ class SlackOutbox:
         try:
             await self._call(client, "views.open", trigger_id=interaction.trigger_id, view=view.to_dict())
         except Refused as refused:
-            if refused.code in {"expired_trigger_id", "invalid_trigger_id"}:
-                # The click's 3 seconds ran out (a slow moment): ask for the click again, don't fail silently.
-                again = Message(self._text(interaction.locale, "slack.form_expired"))
+            # The click's 3 seconds ran out (a slow moment), or its one form is open already: say so and
+            # ask for another click, rather than leave the person waiting for a form that never comes.
+            key = FORM_REFUSED.get(refused.code)
+            if key is not None:
+                again = Message(self._text(interaction.locale, key))
                 await self._reply(client, team, Reply(action.user, interaction.channel, again), interaction)
             raise
 
