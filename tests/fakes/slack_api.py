@@ -86,6 +86,7 @@ class FakeSlack:
         self._failures: dict[str, deque[str]] = defaultdict(deque)
         self._triggers: dict[str, float] = {}
         self._spent_triggers: set[str] = set()
+        self.trigger_ages: list[float] = []  # seconds from click to views.open, for each trigger used
         self._oauth_codes: dict[str, tuple[str, str, str]] = {}
         self._response_users: dict[str, tuple[str | None, str | None]] = {}
         self._ts = itertools.count(1)
@@ -464,6 +465,7 @@ class FakeSlack:
         if issued is None:
             return _error("invalid_trigger_id")
         self._spent_triggers.add(trigger)
+        self.trigger_ages.append(self._clock() - issued)
         if self._clock() - issued > 3:
             return _error("expired_trigger_id")
         errors = view_errors(args.get("view"))
