@@ -385,15 +385,18 @@ class DiscordAdapter:
                 await channel.get_partial_message(message_id).edit(**kwargs)
                 self._show(message_id, out)
             kept.append(message_id)
-        for out in parts[len(ids) :]:  # the text grew: the new parts follow the last one
+        grown = parts[len(ids) :]
+        for out in grown:  # the text grew: the new parts follow the last one
             sent = await channel.send(**views.send_kwargs(out))
             self._show(sent.id, out)
             kept.append(sent.id)
+        if grown:  # remembered before anything else can fail, so no part is ever lost track of
+            await self._save_parts(tenant, action.ref, channel_id, guild_id, kept)
         for message_id in ids[len(parts) :]:  # it shrank: the parts left over go
             with contextlib.suppress(discord.NotFound):
                 await channel.get_partial_message(message_id).delete()
             self._shown.pop(message_id, None)
-        if kept != ids:
+        if len(parts) < len(ids):
             await self._save_parts(tenant, action.ref, channel_id, guild_id, kept)
         return Delivery(action)
 
