@@ -44,7 +44,8 @@ class Profiles:
         self._store = store
         self._cache: dict[tuple[str, str], tuple[float, Profile]] = {}
         self._asking: dict[tuple[str, str], asyncio.Future[Profile]] = {}
-        self._stored_names: dict[str, dict[str, str]] = {}  # team -> names the database knows
+        self._stored_profiles: dict[str, dict[str, Profile]] = {}  # team -> what the database knows
+        self._loading: dict[str, asyncio.Lock] = {}
 
     async def for_click(
         self, client: AsyncWebClient, team: str, user: str
@@ -67,37 +68,30 @@ class Profiles:
 
     async def _stored(self, team: str, user: str) -> Profile | None:
         """What the `member` row keeps of someone (their name, Slack's locale and zone), or None."""
-        if self._store is None:
-            return None
-        from sqlmodel import select
-
-        from bot.store.models import Member
-
-        async with self._store.session() as session:
-            row = (
-                await session.exec(
-                    select(Member).where(Member.tenant_id == tenant(team), Member.user_id == user)
-                )
-            ).first()
-        if row is None:
-            return None
-        return Profile(locale=row.locale_hint, tz=row.tz_hint, name=row.display_name)
+        await self.load_names(team)
+        return self._stored_profiles.get(team, {}).get(user)
 
     async def load_names(self, team: str) -> None:
-        """Once per workspace and process: the display names the database keeps, for `names`."""
-        if self._store is None or team in self._stored_names:
+        """Once per workspace and process, in one query: what the database keeps of its members, for
+        `names` and for answering clicks (a burst after a restart costs no query per click)."""
+        if self._store is None or team in self._stored_profiles:
             return
-        from sqlmodel import col, select
+        async with self._loading.setdefault(team, asyncio.Lock()):
+            if team in self._stored_profiles:
+                return
+            from sqlmodel import select
 
-        from bot.store.models import Member
+            from bot.store.models import Member
 
-        async with self._store.session() as session:
-            rows = await session.exec(
-                select(Member.user_id, Member.display_name).where(
-                    Member.tenant_id == tenant(team), col(Member.display_name).is_not(None)
+            async with self._store.session() as session:
+                rows = await session.exec(
+                    select(Member.user_id, Member.display_name, Member.locale_hint, Member.tz_hint).where(
+                        Member.tenant_id == tenant(team)
+                    )
                 )
-            )
-            self._stored_names[team] = {user: name for user, name in rows.all() if name}
+                self._stored_profiles[team] = {
+                    user: Profile(locale=locale, tz=tz, name=name) for user, name, locale, tz in rows.all()
+                }
 
     async def get(self, client: AsyncWebClient, team: str, user: str) -> Profile:
         cached = self._cache.get((team, user))
@@ -145,4 +139,5 @@ class Profiles:
         """Display names known in a workspace, for text that cannot carry a live mention (headers, buttons):
         the database's (see `load_names`), then the fresher ones users.info gave this process."""
         fresh = {user: p.name for (t, user), (_, p) in self._cache.items() if t == team and p.name}
-        return {**self._stored_names.get(team, {}), **fresh}
+        stored = {user: p.name for user, p in self._stored_profiles.get(team, {}).items() if p.name}
+        return {**stored, **fresh}

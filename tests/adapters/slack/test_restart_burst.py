@@ -106,7 +106,6 @@ async def test_after_a_restart_40_people_clicking_share_at_once_all_get_the_form
             await fresh.settle()  # users.info learns the 40 afterwards, at its own pace (~14 s)
 
             opens = slack.calls_to("views.open")[opened_before:]
-            print(f"slowest form opened {max(slack.trigger_ages[-PEOPLE:]):.2f} s after its click")
             assert [c.response.get("error") for c in opens if not c.ok] == []  # no expired_trigger_id
             assert (
                 len(opens) == PEOPLE and len(slack.views) - views_before == PEOPLE
