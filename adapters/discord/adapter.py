@@ -46,6 +46,7 @@ NOT_IN_VOICE = 40032  # Discord: "Target user is not connected to voice" (a serv
 GONE = (10004, 10007, 10013)  # unknown guild, member, user: nobody left to unmute
 RESPONSE_BUDGET = 1.5  # seconds the core may take before the interaction is deferred (Discord allows 3)
 ORIGINS_KEPT = 1000  # interactions remembered for follow-ups (Discord honours them for 15 minutes)
+SHOWN_KEPT = 5000  # message parts whose last rendering is remembered, so an unchanged part is not edited
 THREAD_NAME_MAX = 100
 
 
@@ -77,6 +78,7 @@ class DiscordAdapter:
         self._dm_guilds: dict[int, int] = {}  # DM channel -> the guild whose message went there last
         self._runner: asyncio.Task[None] | None = None
         self._replied: set[int] = set()  # interactions whose "thinking…" a reply has replaced
+        self._shown: OrderedDict[int, render.Outgoing] = OrderedDict()  # part id -> what it shows now
         self._told_no_mute: set[str] = set()  # rounds told once that the bot may not mute
         # (tenant, round ref) -> (voice channel, speaker, text channel) of rounds whose floor this process
         # has handed out, so that someone joining the room mid-turn is muted too
@@ -199,9 +201,10 @@ class DiscordAdapter:
         for action in actions:
             try:
                 deliveries.append(await self._deliver(tenant, guild_id, action, interaction))
-            except discord.RateLimited as error:  # only past the bot's max_ratelimit_timeout
-                deliveries.append(Delivery(action, "failed", rate_limited_detail(error.retry_after)))
             except discord.HTTPException as error:
+                # discord.py sleeps on a 429 and retries by itself; one reaches here only when its five
+                # tries all met a 429 (or Cloudflare's, which it never retries). The sender holds and
+                # tries later, rather than this loop hammering on: 429s count toward an IP ban.
                 if error.status == 429:
                     deliveries.append(Delivery(action, "failed", rate_limited_detail(None)))
                     continue
@@ -218,8 +221,9 @@ class DiscordAdapter:
         self, tenant: str, guild_id: int | None, action: Action, interaction: discord.Interaction | None
     ) -> Delivery:
         if isinstance(action, Post):
-            sent = await self._post(int(action.channel), render.render_message(action.message))
-            await self._remember_ref(tenant, action.ref, sent)
+            outgoing = render.render_message(action.message)
+            sent = await self._post(int(action.channel), outgoing)
+            await self._remember_ref(tenant, action.ref, sent, outgoing)
             return Delivery(action)
         if isinstance(action, Reply):
             return await self._reply(tenant, guild_id, action, interaction)
@@ -321,10 +325,8 @@ class DiscordAdapter:
             return "unknown_user"
         try:
             channel = await user.create_dm()
-            sent = [
-                await channel.send(**views.send_kwargs(out))
-                for out in render.render_message(action.message, guild_id=guild_id)
-            ]
+            outgoing = render.render_message(action.message, guild_id=guild_id)
+            sent = [await channel.send(**views.send_kwargs(out)) for out in outgoing]
         except discord.Forbidden as error:
             if error.code != CANNOT_DM:
                 raise
@@ -343,7 +345,7 @@ class DiscordAdapter:
         if guild_id is not None:
             self._dm_guilds[channel.id] = guild_id
         if len(action.users) == 1:
-            await self._remember_ref(tenant, action.ref, sent)
+            await self._remember_ref(tenant, action.ref, sent, outgoing, guild_id=guild_id)
         return "ok"
 
     async def _guild_lang(self, guild_id: int | None) -> str:
@@ -400,39 +402,94 @@ class DiscordAdapter:
     async def _send_to_thread(
         self, tenant: str, thread: Any, action: DirectMessage, message: Message
     ) -> Delivery:
-        sent = [await thread.send(**views.send_kwargs(out)) for out in render.render_message(message)]
-        await self._remember_ref(tenant, action.ref, sent)
+        outgoing = render.render_message(message)
+        sent = [await thread.send(**views.send_kwargs(out)) for out in outgoing]
+        await self._remember_ref(tenant, action.ref, sent, outgoing)
         return Delivery(action)
 
     async def _update(self, tenant: str, action: Update) -> Delivery:
-        where = await self._find_ref(tenant, action.ref)
-        if where is None:
+        """Edit a message in place, part by part: the text and buttons are split exactly as when it was
+        sent, so each part gets its own share; parts no longer needed go, new ones follow the last."""
+        stored = await self._find_parts(tenant, action.ref)
+        if stored is None:
             return Delivery(action, "failed", "unknown ref")
-        channel_id, message_id = where
-        message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
-        kwargs = views.send_kwargs(render.render_update(action.message))
-        kwargs.setdefault("view", None)  # an update without buttons takes the old ones away
-        await message.edit(**kwargs)
+        channel_id, guild_id, ids = stored
+        channel = self.bot.get_partial_messageable(channel_id)
+        parts = render.render_message(action.message, guild_id=guild_id)
+        kept: list[int] = []
+        for message_id, out in zip(ids, parts, strict=False):
+            if self._shown.get(message_id) != out:  # an unchanged part costs no request
+                kwargs = views.send_kwargs(out)
+                kwargs.setdefault("view", None)  # a part without buttons loses the ones it had
+                await channel.get_partial_message(message_id).edit(**kwargs)
+                self._show(message_id, out)
+            kept.append(message_id)
+        grown = parts[len(ids) :]
+        for out in grown:  # the text grew: the new parts follow the last one
+            sent = await channel.send(**views.send_kwargs(out))
+            self._show(sent.id, out)
+            kept.append(sent.id)
+        if grown:  # remembered before anything else can fail, so no part is ever lost track of
+            await self._save_parts(tenant, action.ref, channel_id, guild_id, kept)
+        for message_id in ids[len(parts) :]:  # it shrank: the parts left over go
+            with contextlib.suppress(discord.NotFound):
+                await channel.get_partial_message(message_id).delete()
+            self._shown.pop(message_id, None)
+        if len(parts) < len(ids):
+            await self._save_parts(tenant, action.ref, channel_id, guild_id, kept)
         return Delivery(action)
 
     # -- message refs ------------------------------------------------------------------------------------
+    #
+    # A ref names every part of a message: `message_id` holds the parts' ids comma-separated, after
+    # `g<guild>|` for a message outside the guild (a DM), whose buttons must carry the guild again when
+    # it is edited after a restart.
 
-    async def _remember_ref(self, tenant: str, ref: str | None, sent: list[discord.Message]) -> None:
+    def _show(self, message_id: int, out: render.Outgoing) -> None:
+        self._shown[message_id] = out
+        while len(self._shown) > SHOWN_KEPT:
+            self._shown.popitem(last=False)
+
+    async def _remember_ref(
+        self,
+        tenant: str,
+        ref: str | None,
+        sent: list[discord.Message],
+        outgoing: Sequence[render.Outgoing] = (),
+        *,
+        guild_id: int | None = None,
+    ) -> None:
+        for message, out in zip(sent, outgoing, strict=False):
+            self._show(message.id, out)
         if ref is None or not sent:
             return
+        await self._save_parts(tenant, ref, sent[0].channel.id, guild_id, [m.id for m in sent])
+
+    async def _save_parts(
+        self, tenant: str, ref: str, channel_id: int, guild_id: int | None, ids: Sequence[int]
+    ) -> None:
         from bot.store import refs
 
+        value = ",".join(str(i) for i in ids)
+        if guild_id is not None:
+            value = f"g{guild_id}|{value}"
         async with self.store.session() as session:
-            await refs.remember(
-                session, tenant=tenant, ref=ref, channel=str(sent[0].channel.id), message_id=str(sent[0].id)
-            )
+            await refs.remember(session, tenant=tenant, ref=ref, channel=str(channel_id), message_id=value)
 
-    async def _find_ref(self, tenant: str, ref: str) -> tuple[int, int] | None:
+    async def _find_parts(self, tenant: str, ref: str) -> tuple[int, int | None, list[int]] | None:
+        """(channel, guild for a DM's buttons or None, every part's message id) of a remembered ref."""
         from bot.store import refs
 
         async with self.store.session() as session:
             row = await refs.find(session, tenant=tenant, ref=ref)
-        return None if row is None else (int(row.channel), int(row.message_id))
+        if row is None:
+            return None
+        guild, _, ids = row.message_id.rpartition("|")
+        return int(row.channel), int(guild[1:]) if guild else None, [int(i) for i in ids.split(",")]
+
+    async def _find_ref(self, tenant: str, ref: str) -> tuple[int, int] | None:
+        found = await self._find_parts(tenant, ref)
+        return None if found is None else (found[0], found[2][0])
 
     # -- voice: the floor of a round with --mute-others ----------------------------------------------------
     #

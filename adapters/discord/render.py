@@ -181,19 +181,6 @@ def render_message(message: Message, *, guild_id: int | str | None = None) -> li
     ] or [Outgoing(content="\u200b")]
 
 
-def render_update(message: Message) -> Outgoing:
-    """An edit replaces one message: its text is clipped to fit, its fields to one embed, 25 buttons."""
-    embeds = _embeds(message)
-    rows = _rows(message, None)
-    if len(split_text(message.text)) > 1 or len(embeds) > 1 or len(rows) > 1:
-        log.warning("an updated message does not fit one Discord message; it is clipped")
-    return Outgoing(
-        content=clip(message.text, CONTENT_MAX),
-        embed=embeds[0] if embeds else None,
-        rows=rows[0] if rows else (),
-    )
-
-
 def render_form(form: Form, *, guild_id: int | str | None = None) -> ModalSpec:
     """A modal: at most 5 inputs (more is a core bug: logged, and the rest left off), title of 45."""
     if len(form.inputs) > MODAL_INPUTS_MAX:

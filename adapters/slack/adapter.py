@@ -75,7 +75,7 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self.port: int | None = None
-        self.profiles = Profiles(Pacer(1.5, 20, clock=clock, sleep=sleep), clock=clock)
+        self.profiles = Profiles(Pacer(1.5, 20, clock=clock, sleep=sleep), clock=clock, store=store)
         self.outbox = SlackOutbox(
             client_for=self._client_for,
             refs=refs or (StoreRefs(store) if store is not None else MemoryRefs()),
@@ -262,9 +262,15 @@ class SlackAdapter:
         trigger_id: str | None = None,
         response_url: str | None = None,
     ) -> None:
-        """After the ack: who is this, what does the core say, send it."""
+        """After the ack: who is this, what does the core say, send it; then learn who they are, if
+        that was left for later (outside the workers, so the look-ups' pace holds up no one's answer)."""
         async with self._workers:
-            await self._answer(team, user, make, trigger_id=trigger_id, response_url=response_url)
+            later = await self._answer(team, user, make, trigger_id=trigger_id, response_url=response_url)
+        if later is not None:
+            try:
+                await later()
+            except Exception:
+                log.exception("Looking up a Slack profile after the answer failed")
 
     async def _answer(
         self,
@@ -274,14 +280,18 @@ class SlackAdapter:
         *,
         trigger_id: str | None,
         response_url: str | None,
-    ) -> None:
+    ) -> Callable[[], Awaitable[Profile]] | None:
         event: InboundEvent | None = None
+        later: Callable[[], Awaitable[Profile]] | None = None
         try:
             client = await self._client_for(team)
-            profile = await self.profiles.get(client, team, user)
+            if trigger_id is not None:  # its trigger_id dies 3 s after the click: no waiting on users.info
+                profile, later = await self.profiles.for_click(client, team, user)
+            else:
+                profile = await self.profiles.get(client, team, user)
             event = make(profile)
             if event is None:
-                return
+                return later
             interaction = Interaction(
                 user=user,
                 channel=event.caller.channel,
@@ -300,6 +310,7 @@ class SlackAdapter:
         finally:
             if event is not None and event.request_id:
                 self._interactions.pop(event.request_id, None)
+        return later
 
     async def _apologise(self, event: InboundEvent) -> None:
         try:

@@ -83,10 +83,8 @@ class MemoryRefs:
 class StoreRefs:
     """MessageRefs in the `message_ref` table (bot/store/refs.py): updates work after a restart.
 
-    A message split into several parts keeps its timestamps comma-separated in `message_id`.
+    A message split into several parts keeps its timestamps comma-separated in `message_id`, all of them.
     """
-
-    MESSAGE_ID = 120
 
     def __init__(self, store: Any) -> None:
         self._store = store
@@ -94,13 +92,8 @@ class StoreRefs:
     async def save(self, tenant: str, ref: str, channel: str, stamps: list[str]) -> None:
         from bot.store import refs
 
-        kept: list[str] = []
-        for ts in stamps:  # the column holds ~7 timestamps: the parts after those are not updated later
-            if len(",".join([*kept, ts])) > self.MESSAGE_ID:
-                break
-            kept.append(ts)
         async with self._store.session() as session:
-            await refs.remember(session, tenant=tenant, ref=ref, channel=channel, message_id=",".join(kept))
+            await refs.remember(session, tenant=tenant, ref=ref, channel=channel, message_id=",".join(stamps))
 
     async def load(self, tenant: str, ref: str) -> tuple[str, list[str]] | None:
         from bot.store import refs
@@ -108,6 +101,14 @@ class StoreRefs:
         async with self._store.session() as session:
             row = await refs.find(session, tenant=tenant, ref=ref)
         return (row.channel, row.message_id.split(",")) if row else None
+
+
+# What views.open says when a click's trigger_id can open no form, and what the person is told then.
+FORM_REFUSED = {
+    "expired_trigger_id": "slack.form_expired",
+    "invalid_trigger_id": "slack.form_expired",
+    "exchanged_trigger_id": "slack.form_used",
+}
 
 
 class Refused(Exception):
@@ -174,6 +175,7 @@ class SlackOutbox:
         except LookupError as missing:  # uninstalled since the timer was set
             log.warning("%s", missing)
             return [Delivery(action, "failed", "not_installed") for action in actions]
+        await self._profiles.load_names(team)  # names for headers and labels, known after a restart too
         results: dict[int, Delivery] = {}
         # A trigger_id dies 3 seconds after the click: forms before anything else.
         for i, action in enumerate(actions):
@@ -383,13 +385,16 @@ class SlackOutbox:
             action.form,
             close_label=self._text(interaction.locale, "slack.close"),
             channel=interaction.channel,
+            names=self._profiles.names(team),
         )
         try:
             await self._call(client, "views.open", trigger_id=interaction.trigger_id, view=view.to_dict())
         except Refused as refused:
-            if refused.code in {"expired_trigger_id", "invalid_trigger_id"}:
-                # The click's 3 seconds ran out (a slow moment): ask for the click again, don't fail silently.
-                again = Message(self._text(interaction.locale, "slack.form_expired"))
+            # The click's 3 seconds ran out (a slow moment), or its one form is open already: say so and
+            # ask for another click, rather than leave the person waiting for a form that never comes.
+            key = FORM_REFUSED.get(refused.code)
+            if key is not None:
+                again = Message(self._text(interaction.locale, key))
                 await self._reply(client, team, Reply(action.user, interaction.channel, again), interaction)
             raise
 

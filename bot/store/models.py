@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -183,7 +183,8 @@ class MessageRef(SQLModel, table=True):
     tenant_id: str = Field(primary_key=True, max_length=120)
     ref: str = Field(primary_key=True, max_length=200)
     channel: str = Field(max_length=120)
-    message_id: str = Field(max_length=120)
+    # A message sent in several parts keeps every part's id here, comma-separated (any number of parts).
+    message_id: str = Field(sa_type=Text)
 
 
 class VoiceMute(SQLModel, table=True):

@@ -55,6 +55,7 @@ class DiscordWorld:
         self._outside: set[asyncio.Task[Any]] = set()
         self._webhooks_cm = recording_webhooks()
         self.webhooks: RecordingWebhookAdapter = self._webhooks_cm.__enter__()
+        self.webhooks.clock = self.clock  # interactions' 3-second and 15-minute windows run on it too
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -147,8 +148,17 @@ class DiscordWorld:
     # -- people acting ---------------------------------------------------------------------------------
 
     def _inject(self, payload: dict[str, Any]) -> str:
+        self.webhooks.arrived(payload["token"])
         self.adapter.bot._connection.parse_interaction_create(payload)
         return payload["token"]
+
+    def inject_command(self, who: str, path: str, channel: Any = None, **options: Any) -> str:
+        """`who` runs a command, and nothing has handled it yet: the test may move the clock first."""
+        return self._inject(
+            payloads.slash_command(
+                path.split(), options, user=self.users[who], **self._where(channel or self.main, False)
+            )
+        )
 
     def _where(self, channel: Any, dm: bool) -> dict[str, Any]:
         return {"application_id": APPLICATION_ID, "channel": channel, "guild": None if dm else self.guild}

@@ -3,6 +3,10 @@
 It answers like Slack (`ok`, `channel`, `ts`, Slack's error codes), records every call, checks payloads
 against Slack's documented Block Kit limits on its own (independently of slack_sdk's models, so a raw
 dict that Slack would refuse is refused here too), and can be told to answer 429 with `Retry-After`.
+
+Its clock is the test's (`clock`, seconds): a trigger_id is good for one views.open within 3 seconds of
+the click on that clock (later: `expired_trigger_id`; a second use: `exchanged_trigger_id`). Give it the
+virtual time that the adapter's pacing sleeps on, or `time.time` for a test on the real clock.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,11 +89,13 @@ class FakeSlack:
         self._rate_limits: dict[str, deque[int]] = defaultdict(deque)
         self._failures: dict[str, deque[str]] = defaultdict(deque)
         self._triggers: dict[str, float] = {}
+        self._spent_triggers: set[str] = set()
+        self.trigger_ages: list[float] = []  # seconds from click to views.open, for each trigger used
         self._oauth_codes: dict[str, tuple[str, str, str]] = {}
         self._response_users: dict[str, tuple[str | None, str | None]] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
-        self._clock = clock or (lambda: 1_760_000_000.0)
+        self._clock = clock or time.time  # the real clock unless the test brings its own
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._sockets: list[web.WebSocketResponse] = []
@@ -136,8 +143,11 @@ class FakeSlack:
         bot_member: bool = True,
         archived: bool = False,
         private: bool = False,
+        outsiders: tuple[str, ...] = (),
     ) -> None:
+        """A channel everyone is in, except the users in `outsiders` (and the bot, unless `bot_member`)."""
         self.channels[channel_id] = {
+            "outsiders": set(outsiders),
             "id": channel_id,
             "name": name,
             "is_private": private,
@@ -398,6 +408,8 @@ class FakeSlack:
             return problem
         if args.get("user") not in self.users:
             return _error("user_not_found")
+        if args.get("user") in self.channels.get(channel, {}).get("outsiders", ()):
+            return _error("user_not_in_channel")
         problem = self._message_problems(args)
         if problem:
             return problem
@@ -497,9 +509,13 @@ class FakeSlack:
 
     def _views_open(self, team: Team, args: dict[str, Any]) -> dict[str, Any]:
         trigger = args.get("trigger_id", "")
+        if trigger in self._spent_triggers:  # Slack: "trigger_id has already been exchanged"
+            return _error("exchanged_trigger_id")
         issued = self._triggers.pop(trigger, None)
         if issued is None:
             return _error("invalid_trigger_id")
+        self._spent_triggers.add(trigger)
+        self.trigger_ages.append(self._clock() - issued)
         if self._clock() - issued > 3:
             return _error("expired_trigger_id")
         errors = view_errors(args.get("view"))
@@ -514,11 +530,6 @@ class FakeSlack:
         }
         self.views.append(view)
         return {"ok": True, "view": view}
-
-    def expire_triggers(self) -> None:
-        """Every trigger_id issued so far is now older than 3 seconds."""
-        for trigger in self._triggers:
-            self._triggers[trigger] -= 4
 
     # ---- response_url --------------------------------------------------------------------------------------
 

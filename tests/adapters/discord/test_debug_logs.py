@@ -50,6 +50,7 @@ class GatewayWorld(DiscordWorld):
         self._frames: set[asyncio.Task[None]] = set()
 
     def _inject(self, payload: dict[str, Any]) -> str:
+        self.webhooks.arrived(payload["token"])  # the interaction's 3-second window starts now
         frame = json.dumps({"op": 0, "t": "INTERACTION_CREATE", "s": next(self._sequence), "d": payload})
         task = asyncio.get_running_loop().create_task(self.gateway.received_message(frame))
         self._frames.add(task)

@@ -85,6 +85,33 @@ async def test_an_update_after_a_restart_edits_the_message_it_names(world: Disco
     assert sent.payload["components"] == []  # no buttons any more
 
 
+async def test_a_dm_updated_after_a_restart_keeps_buttons_that_carry_the_guild(world: DiscordWorld):
+    message = Message("Nudge", buttons=(Button("Snooze", "nudges:snooze:7"),))
+    dm = DirectMessage((uid("bob"),), message, near=str(MAIN_ID), ref="nudge:7")
+    await world.adapter.send(TENANT, [dm])
+    await world.restart()
+    again = Message("Nudge, again", buttons=(Button("Snooze", "nudges:snooze:7"),))
+    [delivery] = await world.adapter.send(TENANT, [Update("nudge:7", again)])
+    assert delivery.status == "ok"
+    [sent] = world.rest.dms_to(PEOPLE["bob"])
+    assert sent.content == "Nudge, again"
+    assert sent.custom_ids() == [f"g{GUILD_ID}|nudges:snooze:7"]  # a press in the DM still finds the guild
+
+
+async def test_an_update_that_grows_sends_new_parts_and_one_that_shrinks_deletes_them(world: DiscordWorld):
+    await world.adapter.send(TENANT, [Post(str(MAIN_ID), Message("short"), ref="board:1")])
+    [first] = world.rest.in_channel(MAIN_ID)
+    long_text = "\n\n".join(f"paragraph {n} " + "x" * 900 for n in range(7))
+    await world.adapter.send(TENANT, [Update("board:1", Message(long_text))])
+    grown = world.rest.in_channel(MAIN_ID)
+    assert grown[0] is first and len(grown) == 4  # part 1 edited, parts 2-4 sent after it
+    assert "".join(p.content for p in grown).count("paragraph") == 7
+    await world.restart()  # the new parts' ids were stored too
+    await world.adapter.send(TENANT, [Update("board:1", Message("short again"))])
+    assert [p.content for p in world.rest.in_channel(MAIN_ID)] == ["short again"]
+    assert world.rest.deleted == [p.message_id for p in grown[1:]]
+
+
 async def test_an_update_of_an_unknown_ref_fails_quietly(world: DiscordWorld):
     [delivery] = await world.adapter.send(TENANT, [Update("turns:404", Message("x"))])
     assert delivery.status == "failed"
@@ -167,10 +194,20 @@ async def test_a_deleted_thread_is_opened_anew(world: DiscordWorld):
     assert [s.content for s in world.rest.in_channel(second)][-1].endswith("Two")
 
 
-async def test_a_429_is_reported_as_rate_limited_for_the_sender_to_hold_and_retry(world: DiscordWorld):
+async def test_a_429_is_waited_out_by_discord_py_and_the_message_goes_out(world: DiscordWorld):
+    world.rest.too_many_requests = 2  # Discord's 429 with retry_after: discord.py sleeps and retries
+    [delivery] = await world.adapter.send(TENANT, [Post(str(MAIN_ID), Message("one"))])
+    assert delivery.status == "ok"
+    assert [s.content for s in world.rest.in_channel(MAIN_ID)] == ["one"]
+    assert len(world.rest.requests) == 3  # two refused, the third taken
+
+
+async def test_a_429_that_outlasts_discord_py_s_retries_is_reported_for_the_sender_to_hold(
+    world: DiscordWorld,
+):
     from bot.pacing import retry_after_of
 
-    world.rest.too_many_requests = 1
+    world.rest.too_many_requests = 5  # discord.py tries five times, then gives up with the 429
     posts = [Post(str(MAIN_ID), Message("one")), Post(str(MAIN_ID), Message("two"))]
     first, second = await world.adapter.send(TENANT, posts)
     assert first.status == "failed" and retry_after_of(first.detail) == 1.0

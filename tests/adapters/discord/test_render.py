@@ -11,7 +11,6 @@ from adapters.discord.render import (
     Outgoing,
     render_form,
     render_message,
-    render_update,
     split_text,
 )
 from bot.actions import Button, Choice, Field, Form, Input, Message
@@ -103,11 +102,6 @@ def test_dm_buttons_carry_the_guild():
 def test_empty_message_still_sends_something():
     [out] = render_message(Message(text=""))
     assert out.content
-
-
-def test_update_is_one_message_within_limits():
-    out = render_update(Message(text="y" * 5000, buttons=tuple(Button("b", f"a:b:{n}") for n in range(30))))
-    within_limits(out)
 
 
 @given(

@@ -3,6 +3,8 @@ Discord faked locally (dpytest state, a REST fake, a recording webhook adapter).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from adapters.discord.render import MODAL_INPUTS_MAX
 from tests.fakes.discord_world import BREAKOUT_ID, MAIN_ID, PEOPLE, DiscordWorld
 
@@ -129,6 +131,8 @@ async def test_people_are_known_by_their_discord_ids(world: DiscordWorld):
 
 
 async def test_an_interaction_answered_too_late_still_delivers_what_the_core_did(world: DiscordWorld):
-    world.webhooks.expired = 1  # Discord answers 10062: the 3 seconds are gone
-    await world.command("alice", "event start", name="Late but there")
+    world.inject_command("alice", "event start", name="Late but there")
+    world.clock.advance(timedelta(seconds=4))  # the bot gets to it 4 s later: Discord answers 10062
+    await world.settle()
+    assert [code for _, code in world.webhooks.refusals] == [10062]
     assert any("**Late but there** has started" in t for t in world.channel_texts())

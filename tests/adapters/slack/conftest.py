@@ -16,6 +16,7 @@ from bot.i18n import Catalog
 from tests.adapters.slack.harness import VirtualTime, Workspace, slack_settings
 from tests.fakes.slack_api import FakeSlack
 
+EPOCH = 1_760_000_000.0 - 1_000.0  # Slack's timestamps read like 2025's, with virtual time from 1,000
 PEOPLE = (("alice", "ja-JP"), ("bob", "en-US"), ("carol", "en-GB"), ("dave", "ja-JP"))
 
 
@@ -25,8 +26,9 @@ def catalog() -> Catalog:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
+async def slack(vtime: VirtualTime) -> AsyncIterator[FakeSlack]:
+    # Slack's clock is the adapter's virtual time: pacing sleeps move it, and trigger ids age with it.
+    async with FakeSlack(clock=lambda: EPOCH + vtime.clock()) as fake:
         fake.add_channel("C0MAIN", "main")
         fake.add_channel("C0OTHER", "breakout", bot_member=False)
         yield fake

@@ -62,6 +62,9 @@ class RuleCore:
                 "Share",
             )
             return [Reply(caller.user, caller.channel, Message("opening")), OpenForm(caller.user, form)]
+        if verb == "twoforms":  # a second form for the same click: its trigger_id is spent by then
+            form = Form("b:share:1", "Share", (Input("text", "What?"),), "Share")
+            return [OpenForm(caller.user, form), OpenForm(caller.user, form)]
         if verb == "dm":
             *users, text = rest.split(" ")
             return [DirectMessage(tuple(u.strip("<@>") for u in users), Message(text), near=caller.channel)]
@@ -151,11 +154,11 @@ async def test_a_form_opens_with_the_fresh_trigger_and_its_submission_is_posted(
     assert core.events[-1].caller.channel == "C0MAIN"
 
 
-async def test_a_trigger_that_ran_out_asks_for_the_click_again(ws, slack, core):
+async def test_a_trigger_that_ran_out_asks_for_the_click_again(ws, slack, core, vtime):
     handle = core.handle
 
     async def slow(event):
-        slack.expire_triggers()  # the core took more than Slack's 3 seconds
+        await vtime.sleep(3.5)  # the core took more than Slack's 3 seconds
         return await handle(event)
 
     core.handle = slow
@@ -165,6 +168,27 @@ async def test_a_trigger_that_ran_out_asks_for_the_click_again(ws, slack, core):
         "That took me too long to open the form. Please click the button again.",
         "opening",
     ]
+
+
+async def test_a_trigger_used_twice_is_refused_as_slack_does_and_the_person_is_told(ws, slack):
+    await ws.command("bob", "twoforms")
+    first, second = slack.calls_to("views.open")
+    assert first.ok and second.response["error"] == "exchanged_trigger_id"
+    assert len(slack.views) == 1
+    # bob sees the first form, and a word on the second instead of silence:
+    assert ws.whispers("bob") == [
+        "That click has already opened a form. To open another, please click the button again."
+    ]
+
+
+async def test_a_whisper_to_someone_not_in_the_channel_goes_to_their_dm(ws, slack):
+    slack.add_channel("C0SIDE", "side", outsiders=("U0BOB",))
+    [delivery] = await ws.adapter.send("slack:T0001", [Reply("U0BOB", "C0SIDE", Message("only for you"))])
+    assert delivery.status == "ok"
+    [refused] = slack.calls_to("chat.postEphemeral")
+    assert refused.response["error"] == "user_not_in_channel"
+    assert ws.dms("bob") == ["only for you"]  # bob reads it in his DM with the bot, not nowhere
+    assert slack.ephemerals == []
 
 
 async def test_close_label_follows_the_callers_locale(ws, slack):

@@ -6,12 +6,18 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.adapters.slack.harness import VirtualTime
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
 
 @pytest.fixture
-async def slack():
-    async with FakeSlack() as fake:
+def vtime() -> VirtualTime:
+    return VirtualTime()
+
+
+@pytest.fixture
+async def slack(vtime):
+    async with FakeSlack(clock=lambda: 1_760_000_000.0 + vtime.clock()) as fake:
         fake.add_user("U0ALICE", "alice", locale="ja-JP")
         fake.add_user("U0BOB", "bob")
         fake.add_channel("C0MAIN", "main")
@@ -53,7 +59,7 @@ async def test_section_text_over_3000_and_long_action_ids_are_refused(slack, cli
             await client.chat_postMessage(channel="C0MAIN", text="x", blocks=blocks)
 
 
-async def test_modal_limits_and_single_use_triggers(slack, client):
+async def test_modal_limits_and_single_use_triggers(slack, client, vtime):
     view = {
         "type": "modal",
         "title": {"type": "plain_text", "text": "t" * 25},
@@ -66,13 +72,20 @@ async def test_modal_limits_and_single_use_triggers(slack, client):
     view["title"]["text"] = "ok"
     with pytest.raises(SlackApiError) as spent:  # the failed try spent the trigger
         await client.views_open(trigger_id=trigger, view=view)
-    assert spent.value.response["error"] == "invalid_trigger_id"
+    assert spent.value.response["error"] == "exchanged_trigger_id"
     trigger = slack.new_trigger_id()
     await client.views_open(trigger_id=trigger, view=view)
-    with pytest.raises(SlackApiError):
+    with pytest.raises(SlackApiError) as reused:  # what Slack says to a trigger used twice
         await client.views_open(trigger_id=trigger, view=view)
+    assert reused.value.response["error"] == "exchanged_trigger_id"
+    with pytest.raises(SlackApiError) as unknown:
+        await client.views_open(trigger_id="1.2.never-issued", view=view)
+    assert unknown.value.response["error"] == "invalid_trigger_id"
+    in_time = slack.new_trigger_id()
+    vtime.now += 3  # three seconds after the click: still good
+    await client.views_open(trigger_id=in_time, view=view)
     late = slack.new_trigger_id()
-    slack.expire_triggers()
+    vtime.now += 3.01  # a moment past Slack's 3 seconds, on the test's clock
     with pytest.raises(SlackApiError) as expired:
         await client.views_open(trigger_id=late, view=view)
     assert expired.value.response["error"] == "expired_trigger_id"
