@@ -14,7 +14,7 @@ from bot.errors import UserError
 from bot.markup import bold, mention
 from bot.rituals.nudges.plans import zone_of
 from bot.router import Ctx, Router
-from bot.store.models import Connection, Event, Member
+from bot.store.models import Connection, Event, Member, Participant
 
 router = Router("connections")
 
@@ -156,6 +156,25 @@ async def add(ctx: Ctx, args: Parsed) -> None:
             people.append(member)
     if len(people) < 2:
         raise UserError("connections.add_two")
+    # A link is a promise of DMs later (the nudges quote the event's name): only people who joined this
+    # event may be linked at it, or anyone could make the bot write to anyone under any event name.
+    joined = set(
+        (
+            await ctx.session.exec(
+                select(Participant.member_id).where(
+                    Participant.event_id == ctx.event.id,
+                    col(Participant.member_id).in_([p.id for p in people]),
+                )
+            )
+        ).all()
+    )
+    strangers = [p for p in people if p.id not in joined]
+    if strangers:
+        raise UserError(
+            "connections.not_participants",
+            people=" ".join(mention(p.user_id) for p in strangers),
+            event=bold(ctx.event.name),
+        )
     await ledger.record_links(
         ctx.session,
         tenant=ctx.tenant,
