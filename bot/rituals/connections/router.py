@@ -11,7 +11,7 @@ from bot import ledger
 from bot.actions import Field, Message
 from bot.commands import Arg, Parsed, Role
 from bot.errors import UserError
-from bot.markup import bold, mention
+from bot.markup import bold, mention, user_text
 from bot.rituals.nudges.plans import zone_of
 from bot.router import Ctx, Router
 from bot.store.models import Connection, Event, Member, Participant
@@ -74,7 +74,9 @@ async def show(ctx: Ctx, args: Parsed) -> None:
             continue
         event = events.get(row.event_id)
         origin_key = f"connections.origin.{row.origin if row.origin in ('pairs', 'oneonone') else 'manual'}"
-        origin = ctx.t(origin_key) + (ctx.t("connections.at_event", event=bold(event.name)) if event else "")
+        origin = ctx.t(origin_key) + (
+            ctx.t("connections.at_event", event=bold(user_text(event.name))) if event else ""
+        )
         fields.append(
             Field(
                 mention(other.user_id),
@@ -173,7 +175,7 @@ async def add(ctx: Ctx, args: Parsed) -> None:
         raise UserError(
             "connections.not_participants",
             people=" ".join(mention(p.user_id) for p in strangers),
-            event=bold(ctx.event.name),
+            event=bold(user_text(ctx.event.name)),
         )
     await ledger.record_links(
         ctx.session,
