@@ -1,4 +1,8 @@
-"""Core messages as terminal lines: `[HH:MM] #main | text`, buttons as `[Next] [Pause]`."""
+"""Core messages as terminal lines: `[HH:MM] #main | text`, buttons as `[Next] [Pause]`.
+
+Text people typed (bot/markup.py's user-text spans) is printed as typed: a `<@x>` or `**` inside it is
+not the core's markup, and what could reorder or hide text was already taken out when it was marked.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,18 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.actions import Form, Message
-from bot.markup import BOLD, MENTION, TIME
+from bot.markup import BOLD, MENTION, TIME, render, unmark
 
 
 def render_text(text: str, zone: ZoneInfo) -> str:
-    text = MENTION.sub(lambda m: "@" + m.group(1), text)
-    text = TIME.sub(
-        lambda m: datetime.fromtimestamp(int(m.group(1)), UTC).astimezone(zone).strftime("%H:%M"), text
-    )
-    return BOLD.sub(lambda m: m.group(1), text)
+    def core(part: str) -> str:
+        part = MENTION.sub(lambda m: "@" + m.group(1), part)
+        part = TIME.sub(
+            lambda m: datetime.fromtimestamp(int(m.group(1)), UTC).astimezone(zone).strftime("%H:%M"), part
+        )
+        return BOLD.sub(lambda m: m.group(1), part)
+
+    return render(text, core, lambda span: span)
 
 
 def message_lines(message: Message, zone: ZoneInfo) -> list[str]:
@@ -33,7 +40,7 @@ def form_lines(form: Form, zone: ZoneInfo) -> list[str]:
     lines = [f"{render_text(form.title, zone)} (form)"]
     for item in form.inputs:
         choices = f" ({', '.join(c.value for c in item.choices)})" if item.choices else ""
-        initial = f" = {item.initial}" if item.initial else ""
+        initial = f" = {unmark(item.initial)}" if item.initial else ""
         lines.append(f"  {item.name}: {render_text(item.label, zone)}{choices}{initial}")
     lines.append(f"[{render_text(form.submit_label, zone)}]")
     return lines

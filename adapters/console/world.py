@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.actions import Form, Message
+from bot.markup import unmark
 
 
 @dataclass
@@ -53,13 +54,15 @@ class World:
                 if shown.message is None:
                     continue
                 for button in shown.message.buttons:
-                    if button.label == label if exact else button.label.lower() == label.lower():
+                    shown_label = unmark(button.label)  # as the person sees it
+                    if shown_label == label if exact else shown_label.lower() == label.lower():
                         return shown, button.action_id
         return None
 
     def find_form(self, user: str, title: str) -> Shown | None:
         for shown in reversed(self.shown):
             if shown.form is not None and shown.audience == frozenset({user}):
-                if shown.form.title == title or shown.form.title.lower() == title.lower():
+                shown_title = unmark(shown.form.title)
+                if shown_title == title or shown_title.lower() == title.lower():
                     return shown
         return None

@@ -1,7 +1,9 @@
 """Core messages and forms as Discord shapes, within Discord's limits, as plain data.
 
-The core's markup is Discord's own (`**bold**`, `<@id>`, `<t:UNIX:t>`, `<t:UNIX:R>`), so text passes
-through; what changes is size. Text over 2,000 characters is split into several messages (never inside a
+The core's markup is Discord's own (`**bold**`, `<@id>`, `<t:UNIX:t>`, `<t:UNIX:R>`), so the core's text
+passes through. Text people typed (bot/markup.py's user-text spans) is backslash-escaped: no markdown, no
+masked or bare link (`https\\://`), no `<@…>`, `<#…>`, `<t:…>`, `@everyone` or `@here`; and each message
+allows pings only for the mentions the bot itself wrote. What changes besides is size. Text over 2,000 characters is split into several messages (never inside a
 mention or a timestamp, and bold is closed and reopened around a cut); fields go into embeds of at most
 25; buttons into rows of 5, 25 to a message. adapters/discord/views.py turns these into discord.py objects.
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 from adapters.discord import custom_ids
 from bot.actions import Form, Message
+from bot.markup import MENTION, core_part, neutral, render, unmark
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,35 @@ SELECT_OPTIONS_MAX = 25
 SELECT_OPTION_MAX = 100
 
 _TOKEN = re.compile(r"<(?:@|t:)[^<>\s]*>")
+# What Discord reads as markup in text: emphasis, code, spoilers, quotes, masked links, mentions and
+# timestamps (`<…>`), `@everyone`/`@here`; `#` and `-` only open a heading, subtext or list at a line's
+# start; a `:` is escaped only where it makes a URL (`https://`), which is what Discord links.
+_SPECIAL = re.compile(r"[\\*_~`|<>\[\]@]|:(?=//)|(?:^|(?<=\n))[ \t]*[#\-+]")
+
+
+def escape(text: str) -> str:
+    """Text a person typed, as Discord markdown that shows it exactly as typed and does nothing else."""
+    return _SPECIAL.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
+
+
+def text_of(text: str) -> str:
+    """The core's text with its user-text spans escaped."""
+    return render(text, lambda core: core, escape)
+
+
+def flat(text: str) -> str:
+    """For what Discord shows as plain text (button labels, modal titles and inputs): marks dropped."""
+    return neutral(unmark(text))
+
+
+def core_mentions(*texts: str | None) -> tuple[str, ...]:
+    """The people the bot itself mentions (never someone named inside user text): the only pings."""
+    found: list[str] = []
+    for text in texts:
+        for user in MENTION.findall(core_part(text or "")):
+            if user not in found:
+                found.append(user)
+    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +92,7 @@ class Outgoing:
     content: str = ""
     embed: EmbedSpec | None = None
     rows: tuple[tuple[ButtonSpec, ...], ...] = ()
+    mentions: tuple[str, ...] = ()  # user ids the bot mentions on purpose: allowed to ping
 
     def buttons(self) -> list[ButtonSpec]:
         return [button for row in self.rows for button in row]
@@ -103,6 +136,10 @@ def _safe_cut(text: str, limit: int) -> int:
     for token in _TOKEN.finditer(text):
         if token.start() < cut < token.end():
             cut = token.start() if token.start() > 0 else token.end()
+    # Never between a backslash and the character it escapes: the next piece would start unescaped.
+    run = len(text[:cut]) - len(text[:cut].rstrip("\\"))
+    if run % 2 and cut > 1:
+        cut -= 1
     return cut
 
 
@@ -125,8 +162,11 @@ def split_text(text: str, limit: int = CONTENT_MAX) -> list[str]:
 def _embeds(message: Message) -> list[EmbedSpec]:
     if message.title is None and not message.fields:
         return []
-    title = clip(message.title, EMBED_TITLE_MAX) if message.title else None
-    fields = [(clip(f.label, FIELD_NAME_MAX), clip(f.value or "-", FIELD_VALUE_MAX)) for f in message.fields]
+    title = clip(text_of(message.title), EMBED_TITLE_MAX) if message.title else None
+    fields = [
+        (clip(text_of(f.label), FIELD_NAME_MAX), clip(text_of(f.value) or "-", FIELD_VALUE_MAX))
+        for f in message.fields
+    ]
     embeds: list[EmbedSpec] = []
     current: list[tuple[str, str]] = []
     size = len(title or "")
@@ -148,7 +188,9 @@ _STYLES = {"primary": "primary", "danger": "danger", None: "secondary"}
 def _rows(message: Message, guild_id: int | str | None) -> list[tuple[tuple[ButtonSpec, ...], ...]]:
     """Buttons in rows of 5, grouped 25 to a message."""
     specs = [
-        ButtonSpec(clip(b.label, BUTTON_LABEL_MAX), custom_ids.wrap(b.action_id, guild_id), _STYLES[b.style])
+        ButtonSpec(
+            clip(flat(b.label), BUTTON_LABEL_MAX), custom_ids.wrap(b.action_id, guild_id), _STYLES[b.style]
+        )
         for b in message.buttons
     ]
     per_message = BUTTONS_PER_ROW * ROWS_MAX
@@ -166,7 +208,7 @@ def render_message(message: Message, *, guild_id: int | str | None = None) -> li
 
     `guild_id` is given for messages sent outside the guild (DMs), so their buttons carry it.
     """
-    texts = split_text(message.text) if message.text else []
+    texts = split_text(text_of(message.text)) if message.text else []
     embeds = _embeds(message)
     rows = _rows(message, guild_id)
     count = max(len(texts), len(embeds), len(rows), 1)
@@ -174,8 +216,9 @@ def render_message(message: Message, *, guild_id: int | str | None = None) -> li
     texts = texts + [""] * (count - len(texts))
     embeds_at = [None] * (count - len(embeds)) + embeds
     rows_at = [()] * (count - len(rows)) + rows
+    mentions = core_mentions(message.text, message.title, *(f.value for f in message.fields))
     return [
-        Outgoing(content=texts[i], embed=embeds_at[i], rows=rows_at[i])
+        Outgoing(content=texts[i], embed=embeds_at[i], rows=rows_at[i], mentions=mentions)
         for i in range(count)
         if texts[i] or embeds_at[i] or rows_at[i]
     ] or [Outgoing(content="\u200b")]
@@ -190,17 +233,17 @@ def render_form(form: Form, *, guild_id: int | str | None = None) -> ModalSpec:
     inputs = tuple(
         InputSpec(
             custom_id=i.name,
-            label=clip(i.label, INPUT_LABEL_MAX),
+            label=clip(flat(i.label), INPUT_LABEL_MAX),
             kind=i.kind,
             required=i.required,
             max_length=min(i.max_length, INPUT_VALUE_MAX) if i.max_length else None,
-            initial=i.initial[:INPUT_VALUE_MAX] if i.initial else None,
-            placeholder=clip(i.placeholder, PLACEHOLDER_MAX) if i.placeholder else None,
+            initial=unmark(i.initial)[:INPUT_VALUE_MAX] if i.initial else None,
+            placeholder=clip(flat(i.placeholder), PLACEHOLDER_MAX) if i.placeholder else None,
             choices=tuple(
-                (c.value[:SELECT_OPTION_MAX], clip(c.label, SELECT_OPTION_MAX))
+                (c.value[:SELECT_OPTION_MAX], clip(flat(c.label), SELECT_OPTION_MAX))
                 for c in i.choices[:SELECT_OPTIONS_MAX]
             ),
         )
         for i in form.inputs[:MODAL_INPUTS_MAX]
     )
-    return ModalSpec(custom_ids.wrap(form.form_id, guild_id), clip(form.title, MODAL_TITLE_MAX), inputs)
+    return ModalSpec(custom_ids.wrap(form.form_id, guild_id), clip(flat(form.title), MODAL_TITLE_MAX), inputs)

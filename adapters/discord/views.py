@@ -63,12 +63,19 @@ def view(out: Outgoing) -> discord.ui.View | None:
     return result
 
 
+def allowed_mentions(out: Outgoing) -> discord.AllowedMentions:
+    """Only the people the bot itself mentions may be pinged: never @everyone, a role, or anyone named
+    inside text a person typed (which the renderer escapes as well)."""
+    users = [discord.Object(int(user)) for user in out.mentions if user.isdigit()]
+    return discord.AllowedMentions(everyone=False, roles=False, users=users or False, replied_user=False)
+
+
 def send_kwargs(out: Outgoing) -> dict[str, Any]:
     """Keyword arguments for `Messageable.send`, a follow-up or an edit: content, embeds, view."""
     kwargs: dict[str, Any] = {
         "content": out.content or None,
         "embeds": [embed(out.embed)] if out.embed else [],
-        "allowed_mentions": discord.AllowedMentions(everyone=False, roles=False, users=True),
+        "allowed_mentions": allowed_mentions(out),
     }
     made = view(out)
     if made is not None:

@@ -139,13 +139,14 @@ class SlackAdapter:
 
     def _oauth_settings(self) -> Any:
         from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-        from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
         from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+
+        from adapters.slack.installations import InstallationsWithoutInstaller
 
         if self.store is None:
             raise ValueError("Slack OAuth keeps installations in the bot's database: it needs the store")
         engine = self.store.engine
-        installations = AsyncSQLAlchemyInstallationStore(client_id=self.settings.client_id, engine=engine)
+        installations = InstallationsWithoutInstaller(client_id=self.settings.client_id, engine=engine)
         states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
         self._oauth_tables = [installations, states]  # slack_installations, slack_bots, slack_oauth_states
         return AsyncOAuthSettings(
@@ -347,6 +348,8 @@ class SlackAdapter:
     async def start(self) -> None:
         for tables in self._oauth_tables:  # created if missing; not under Alembic (slack_sdk owns them)
             await tables.create_tables()
+            if hasattr(tables, "scrub"):
+                await tables.scrub()
         if self.settings.socket_mode:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 

@@ -2,7 +2,10 @@
 
 Markup: `**bold**` -> `*bold*`, `<@U1>` stays a mention, `<t:UNIX:t>` / `<t:UNIX:R>` become Slack date
 tokens that each reader sees in their own zone. Text Slack would treat as markup (`<!channel>`, `&`) is
-escaped. What is too long for one block or one message is split across several, never refused.
+escaped, and text people typed (bot/markup.py's user-text spans) is escaped whole: `<@U1>`, `<!here>`,
+`<#C1>`, `<http…|…>` typed by someone show as typed. Every mrkdwn object is `verbatim`, so Slack does not
+turn a bare URL or `@here` into a link or a ping. What is too long for one block or one message is split
+across several, never refused, and never inside an escape.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from slack_sdk.models.views import View
 
 from adapters.slack.translate import form_metadata
 from bot.actions import Form, Input, Message
-from bot.markup import BOLD, MENTION, TIME
+from bot.markup import BOLD, MENTION, TIME, neutral, render, unmark
 
 MESSAGE_BLOCKS = 50
 MODAL_BLOCKS = 100
@@ -80,8 +83,7 @@ def _time_token(match: re.Match[str]) -> str:
     return f"<!date^{unix}^{{time}}|{fallback}>"
 
 
-def mrkdwn(text: str) -> str:
-    """The core's markup -> Slack mrkdwn. Anything that is not the core's own markup is escaped."""
+def _core_mrkdwn(text: str) -> str:
     out: list[str] = []
     last = 0
     for match in TOKEN.finditer(text):
@@ -94,12 +96,26 @@ def mrkdwn(text: str) -> str:
     return BOLD.sub(lambda m: f"*{m.group(1)}*", "".join(out))
 
 
+def mrkdwn(text: str) -> str:
+    """The core's markup -> Slack mrkdwn. Anything that is not the core's own markup is escaped."""
+    return render(text, _core_mrkdwn, _escape)
+
+
 def plain(text: str, names: Mapping[str, str] | None = None) -> str:
     """The core's markup -> plain text (headers, buttons, modal labels): names for mentions, UTC clocks."""
     names = names or {}
-    text = MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
-    text = TIME.sub(lambda m: _utc_clock(int(m.group(1))), text)
-    return BOLD.sub(lambda m: m.group(1), text)
+
+    def core(part: str) -> str:
+        part = MENTION.sub(lambda m: "@" + neutral(names.get(m.group(1), m.group(1))), part)
+        part = TIME.sub(lambda m: _utc_clock(int(m.group(1))), part)
+        return BOLD.sub(lambda m: m.group(1), part)
+
+    return render(text, core, lambda span: span)
+
+
+def mrkdwn_object(text: str) -> MarkdownTextObject:
+    """verbatim: Slack shows the text as written, with no links or mentions of its own making."""
+    return MarkdownTextObject(text=text, verbatim=True)
 
 
 def clip(text: str, limit: int) -> str:
@@ -131,8 +147,8 @@ def split(text: str, limit: int, level: int = 0) -> list[str]:
     pieces: list[str] = []
     current = ""
     for atom in _ATOM.findall(text):
-        while len(atom) > limit:  # one enormous word: cut it
-            room = limit - len(current)
+        while len(atom) > limit:  # one enormous word: cut it, but never inside an escape (`&lt;`)
+            room = _entity_safe(atom, limit - len(current))
             pieces.append(current + atom[:room])
             current, atom = "", atom[room:]
         if len(current) + len(atom) > limit:
@@ -142,6 +158,14 @@ def split(text: str, limit: int, level: int = 0) -> list[str]:
             current += atom
     pieces.append(current)
     return [p.strip() for p in pieces if p.strip()]
+
+
+def _entity_safe(text: str, cut: int) -> int:
+    """`cut`, moved back to the start of an `&amp;`/`&lt;`/`&gt;` it would fall inside."""
+    start = text.rfind("&", max(0, cut - 4), cut)
+    if start != -1 and ";" not in text[start:cut]:
+        return start or cut  # an entity at the very start is kept whole in the next piece
+    return cut
 
 
 def _pack(parts: list[str], separator: str, limit: int, next_level: int) -> list[str]:
@@ -164,7 +188,7 @@ def _pack(parts: list[str], separator: str, limit: int, next_level: int) -> list
 
 
 def _field_text(label: str, value: str) -> str:
-    return f"*{mrkdwn(plain(label))}*\n{mrkdwn(value)}"
+    return f"*{_escape(plain(label))}*\n{mrkdwn(value)}"
 
 
 def blocks_of(message: Message, names: Mapping[str, str] | None = None) -> list[Block]:
@@ -173,18 +197,15 @@ def blocks_of(message: Message, names: Mapping[str, str] | None = None) -> list[
     if message.title:
         blocks.append(HeaderBlock(text=PlainTextObject(text=clip(plain(message.title, names), HEADER_TEXT))))
     blocks.extend(
-        SectionBlock(text=MarkdownTextObject(text=piece))
-        for piece in split(mrkdwn(message.text), SECTION_TEXT)
+        SectionBlock(text=mrkdwn_object(piece)) for piece in split(mrkdwn(message.text), SECTION_TEXT)
     )
     short: list[MarkdownTextObject] = []
     for f in message.fields:
         text = _field_text(f.label, f.value)
         if len(text) <= FIELD_TEXT:
-            short.append(MarkdownTextObject(text=text))
+            short.append(mrkdwn_object(text))
         else:  # a long field becomes sections of its own rather than being cut short
-            blocks.extend(
-                SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split(text, SECTION_TEXT)
-            )
+            blocks.extend(SectionBlock(text=mrkdwn_object(piece)) for piece in split(text, SECTION_TEXT))
     for i in range(0, len(short), FIELDS_PER_SECTION):
         blocks.append(SectionBlock(fields=short[i : i + FIELDS_PER_SECTION]))
     for i in range(0, len(message.buttons), BUTTONS_PER_BLOCK):
@@ -204,7 +225,7 @@ def blocks_of(message: Message, names: Mapping[str, str] | None = None) -> list[
             )
         )
     if not blocks:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=" ")))
+        blocks.append(SectionBlock(text=mrkdwn_object(" ")))
     return blocks
 
 
@@ -215,7 +236,10 @@ def _fallback(blocks: tuple[Block, ...]) -> str:
             parts.append(block.text.text)
         if isinstance(block, SectionBlock) and block.fields:
             parts.extend(f.text for f in block.fields)
-    return clip("\n".join(parts), FALLBACK_TEXT) or " "
+    text = "\n".join(parts)
+    if len(text) > FALLBACK_TEXT:  # cut like a clip, but never inside an escape (`&lt;`)
+        text = text[: _entity_safe(text, FALLBACK_TEXT - 1)] + ELLIPSIS
+    return text or " "
 
 
 def render_message(message: Message, names: Mapping[str, str] | None = None) -> list[SlackMessage]:
@@ -254,7 +278,7 @@ def _element(field: Input, names: Mapping[str, str] | None) -> PlainTextInputEle
         action_id=field.name,
         multiline=field.kind == "paragraph",
         max_length=min(field.max_length or INPUT_MAX, INPUT_MAX),
-        initial_value=field.initial,
+        initial_value=unmark(field.initial) if field.initial else None,
         placeholder=placeholder,
     )
 

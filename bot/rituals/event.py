@@ -8,7 +8,7 @@ from sqlmodel import select
 from bot.actions import Message
 from bot.commands import Arg, Opt, Parsed, Role
 from bot.errors import UserError
-from bot.markup import bold, mention
+from bot.markup import bold, mention, user_text
 from bot.router import Ctx, Router
 from bot.store.models import Event, Facilitator, Participant
 
@@ -28,7 +28,7 @@ async def start(ctx: Ctx, args: Parsed) -> None:
     if ctx.channel is None:
         raise UserError("core.error.no_channel")
     if ctx.event is not None:
-        raise UserError("event.already", name=ctx.event.name)
+        raise UserError("event.already", name=user_text(ctx.event.name))
     event = Event(
         tenant_id=ctx.tenant,
         channel_id=ctx.channel,
@@ -42,13 +42,16 @@ async def start(ctx: Ctx, args: Parsed) -> None:
     try:
         await ctx.session.flush()
     except IntegrityError:  # another `event start` in this channel won the race
-        raise UserError("event.already", name=args["name"]) from None
+        raise UserError("event.already", name=user_text(args["name"])) from None
     ctx.session.add(Facilitator(tenant_id=ctx.tenant, event_id=event.id, member_id=ctx.member.id))
     ctx.event = event
     ctx.post(
         Message(
             ctx.t_in(
-                event.lang, "event.started", name=bold(event.name), facilitator=mention(ctx.member.user_id)
+                event.lang,
+                "event.started",
+                name=bold(user_text(event.name)),
+                facilitator=mention(ctx.member.user_id),
             ),
         )
     )
@@ -70,7 +73,9 @@ async def end(ctx: Ctx, args: Parsed) -> None:
         )
     ).all()
     await ctx.emit("event_ended", event=event, plan=args["plan"] or "default")
-    ctx.post(Message(ctx.t_in(event.lang, "event.ended", name=bold(event.name), count=len(present))))
+    ctx.post(
+        Message(ctx.t_in(event.lang, "event.ended", name=bold(user_text(event.name)), count=len(present)))
+    )
 
 
 @router.command(
@@ -114,7 +119,7 @@ async def handover(ctx: Ctx, args: Parsed) -> None:
                 "event.handed_over",
                 user=mention(member.user_id),
                 previous=mention(ctx.member.user_id),
-                name=bold(ctx.event.name),
+                name=bold(user_text(ctx.event.name)),
             )
         )
     )

@@ -10,7 +10,7 @@ from bot import ledger
 from bot.actions import Button, Field, Form, Input, Message
 from bot.commands import Arg, Opt, Parsed, Role, parse_zone
 from bot.errors import UserError
-from bot.markup import bold
+from bot.markup import bold, user_text
 from bot.router import Ctx, Router
 from bot.store.models import Event, Facilitator, Member, Participant, Timer
 
@@ -25,7 +25,7 @@ def _profile_lines(ctx: Ctx, participant: Participant) -> tuple[Field, ...]:
     for name in (*PROFILE_FIELDS, "languages", "interests"):
         value = getattr(participant, name)
         if value:
-            fields.append(Field(ctx.t(f"people.field.{name}"), value))
+            fields.append(Field(ctx.t(f"people.field.{name}"), user_text(value)))
     return tuple(fields)
 
 
@@ -74,7 +74,7 @@ async def join(ctx: Ctx, args: Parsed) -> None:
         key = "people.profile_updated" if changed else "people.already_joined"
     ctx.reply_message(
         Message(
-            ctx.t(key, name=bold(ctx.event.name)),
+            ctx.t(key, name=bold(user_text(ctx.event.name))),
             fields=_profile_lines(ctx, participant),
             buttons=(_profile_button(ctx),),
         )
@@ -103,7 +103,7 @@ async def leave(ctx: Ctx, args: Parsed) -> None:
         raise UserError("people.not_joined")
     participant.status, participant.left_at = "left", ctx.now
     await ctx.emit("participant_left", event=ctx.event, participant=participant)
-    ctx.reply("people.left", name=bold(ctx.event.name))
+    ctx.reply("people.left", name=bold(user_text(ctx.event.name)))
 
 
 @router.command("profile", help_key="people.help.profile")
@@ -113,7 +113,7 @@ async def profile(ctx: Ctx, args: Parsed) -> None:
         raise UserError("people.not_joined")
     ctx.reply_message(
         Message(
-            ctx.t("people.profile_show", name=bold(ctx.event.name)),
+            ctx.t("people.profile_show", name=bold(user_text(ctx.event.name))),
             fields=_profile_lines(ctx, participant),
             buttons=(_profile_button(ctx),),
         )
@@ -158,7 +158,8 @@ async def submit_profile(ctx: Ctx, rest: list[str], values: Mapping[str, str]) -
     _apply_profile(participant, cleaned)
     ctx.reply_message(
         Message(
-            ctx.t("people.profile_updated", name=bold(event.name)), fields=_profile_lines(ctx, participant)
+            ctx.t("people.profile_updated", name=bold(user_text(event.name))),
+            fields=_profile_lines(ctx, participant),
         )
     )
 
@@ -185,7 +186,7 @@ async def help_(ctx: Ctx, args: Parsed) -> None:
         description = ctx.t(spec.help_key) if spec.help_key else ""
         lines.append(f"`{spec.usage}` — {description}")
     header = (
-        ctx.t("people.help_in_event", name=bold(ctx.event.name))
+        ctx.t("people.help_in_event", name=bold(user_text(ctx.event.name)))
         if ctx.event
         else ctx.t("people.help_no_event")
     )
@@ -260,7 +261,7 @@ async def _refuse_if_sole_facilitator(ctx: Ctx) -> None:
             )
         ).all()
         if not others:
-            sole.append(event.name)
+            sole.append(user_text(event.name))
     if sole:
         raise UserError("people.forget_sole_facilitator", events=", ".join(sole))
 

@@ -8,7 +8,6 @@ from adapters.console.adapter import TENANT
 from bot.errors import UserError
 from bot.events import ButtonPressed, Caller
 from bot.i18n import Catalog
-from bot.markup import MENTION
 from bot.rituals.barriers.cards import CATEGORIES, MAX_TEXT, clean_text, parse_category
 from tests.support import Chat
 
@@ -33,11 +32,14 @@ def test_a_card_that_cannot_be_read_back_is_refused_with_a_reason(raw: str, key:
     assert raw.strip() == "" or raw not in str(refused.value.params), "the refusal never repeats the text"
 
 
-def test_words_are_kept_as_written_japanese_included_and_mentions_cannot_ping() -> None:
+def test_words_are_kept_as_written_japanese_included_and_nothing_invisible_stays() -> None:
     assert clean_text("  年上の人に話しかけるのが怖い 🙂 ") == "年上の人に話しかけるのが怖い 🙂"
     assert clean_text("x" * MAX_TEXT) == "x" * MAX_TEXT
     assert clean_text("あ" * MAX_TEXT) == "あ" * MAX_TEXT
-    assert not MENTION.search(clean_text("<@U123> never listens, <!channel>"))
+    # Kept as typed (the renderers make it inert, tests/security/test_inert_text.py), but nothing that
+    # hides or reorders text survives.
+    assert clean_text("<@U123> never listens, <!channel>") == "<@U123> never listens, <!channel>"
+    assert clean_text("a\u202egpj.exe\u200b\u2066b\ufeff") == "agpj.exeb"
     assert clean_text("line one\n\n\n\n\nline two") == "line one\n\nline two"
 
 

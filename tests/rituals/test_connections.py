@@ -142,3 +142,81 @@ async def test_forget_me_takes_a_connections_history_with_it(chat: Chat) -> None
     await chat.say("bob", "/tsunagari forget-me confirm")
     async with chat.app.store.session() as session:
         assert (await session.exec(select(ConnectionStageChange))).all() == []
+
+
+async def _links(chat: Chat) -> list[Connection]:
+    async with chat.app.store.session() as session:
+        return list((await session.exec(select(Connection))).all())
+
+
+@pytest.mark.db
+async def test_people_who_never_joined_cannot_be_linked_so_nobody_is_spammed_in_an_events_name(
+    chat: Chat,
+) -> None:
+    """The spam path of issue 13: anyone starts an event with a name that reads like an order, links
+    people who never joined, ends it. The facilitator is told who is not a participant, in their own
+    language; nothing is recorded, and a day later nobody has a DM quoting the name."""
+    for victim in ("victim1", "victim2", "victim3"):
+        await chat.say(victim, "/tsunagari nudges status", channel="#lobby")  # the bot has met them
+    await chat.say("mallory", '/tsunagari event start "Mandatory HR follow-up: reply with your password"')
+    lines = await chat.say("mallory", "/tsunagari connections add @victim1 @victim2 @victim3")
+    assert lines == [
+        "[09:00] mallory only | Not recorded: @victim1 @victim2 @victim3 did not join Mandatory HR follow-up:"
+        " reply with your password. Only people who joined the event can be linked at it (they type"
+        " `/tsunagari join`)."
+    ]
+    await chat.say("bob", "/tsunagari join")
+    lines = await chat.say("mallory", "/tsunagari connections add @bob @victim1")  # one participant: no
+    assert "Not recorded: @victim1 did not join" in lines[0] and "@bob" not in lines[0]
+    assert await _links(chat) == []
+    await chat.say("mallory", "/tsunagari lang ja")
+    lines = await chat.say("mallory", "/tsunagari connections add @victim2 @victim3")
+    assert "記録していません: @victim2 @victim3 さんは" in lines[0]
+    await chat.say("mallory", "/tsunagari event end")
+    lines = await chat.wait(days=2)
+    assert not [line for line in lines if "DM" in line], lines
+
+
+@pytest.mark.db
+async def test_a_link_with_someone_who_never_joined_is_never_nudged_about_the_event(chat: Chat) -> None:
+    """However a link with a stranger came to be recorded at an event (data from before this rule, a
+    one-on-one in the event's channel), the nudges reach only people who joined, and name only them."""
+    await chat.say("victim", "/tsunagari nudges status", channel="#lobby")
+    await chat.say("alice", '/tsunagari event start "Yorimichi"')
+    for person in ("bob", "carol"):
+        await chat.say(person, "/tsunagari join")
+    await chat.say("alice", "/tsunagari connections add @bob @carol")
+    async with chat.app.store.session() as session:
+        people = {
+            m.user_id: m for m in (await session.exec(select(Member))).all() if m.user_id in ("bob", "victim")
+        }
+        [event_id] = {row.event_id for row in await _links(chat)}
+        await ledger.record_links(
+            session,
+            tenant="console",
+            pairs=[(people["bob"].id, people["victim"].id)],
+            origin="manual",
+            now=chat.app.clock.now(),
+            event_id=event_id,
+        )
+        await session.commit()
+    await chat.say("alice", "/tsunagari event end")
+    lines = await chat.wait(days=1)
+    dms = [line for line in lines if "] DM " in line]
+    assert any("DM bob | You met @carol at Yorimichi today." in line for line in dms), dms
+    assert not any("victim" in line for line in dms), dms
+
+
+@pytest.mark.db
+async def test_a_oneonone_with_someone_outside_the_event_is_not_the_events_link(chat: Chat) -> None:
+    await chat.say("victim", "/tsunagari nudges status", channel="#lobby")
+    await chat.say("alice", '/tsunagari event start "Yorimichi"')
+    await chat.say("bob", "/tsunagari join")
+    await chat.say("bob", "/tsunagari oneonone @victim")
+    await chat.say("bob", "/tsunagari oneonone stop")
+    [link] = await _links(chat)
+    assert link.event_id is None
+    await chat.say("carol", "/tsunagari join")
+    await chat.say("bob", "/tsunagari oneonone @carol")
+    links = await _links(chat)
+    assert sorted(row.event_id is None for row in links) == [False, True]

@@ -22,7 +22,7 @@ from bot.pacing import rate_limited_detail
 from bot.rituals.nudges import nudge_counts
 from bot.rituals.nudges.models import Nudge
 from bot.rituals.nudges.sender import sender_for
-from bot.store.models import Event, Member, Timer
+from bot.store.models import Event, Member, Participant, Timer
 from tests.support import Chat
 
 pytestmark = pytest.mark.db
@@ -45,6 +45,10 @@ async def crowd(chat: Chat, people: int, *, tz: str = "UTC") -> int:
         ]
         session.add_all(members)
         await session.flush()
+        # They joined (a pair round pairs only participants, and only participants are nudged).
+        session.add_all(
+            Participant(tenant_id=TENANT, event_id=event.id, member_id=m.id, joined_at=now) for m in members
+        )
         for a, b in zip(members[::2], members[1::2], strict=True):
             await ledger.record_link(
                 session, tenant=TENANT, a=a.id, b=b.id, origin="pairs", now=now, event_id=event.id

@@ -53,6 +53,7 @@ async def test_a_full_reflect_keeps_both_actions_and_records_the_pair(chat: Chat
     words = REFLECT[lang]
     await chat.play(f"alice speaks {words['speaks']}\nbob speaks {words['speaks']}")
     await chat.say("alice", '/tsunagari event start "Yorimichi"')
+    await chat.say("alice", "/tsunagari join")  # both joined: the session is the event's link
     await chat.say("bob", "/tsunagari join")
     lines = await chat.say("alice", "/tsunagari oneonone @bob")
     assert said(lines, words["opened"])

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from bot.cli import main as cli_main
+from bot.markup import unmark
 from bot.rituals.report import render
 from bot.rituals.report.figures import FEWEST, build_report, gini, random_crossing
 from bot.rituals.report.files import write_report
@@ -88,7 +89,7 @@ async def test_files_and_charts_carry_the_numbers_of_the_text_report(month: Chat
     event, report = await _report(month)
     catalog = month.app.catalog
     written = await write_report(month.app.store, catalog, event, tmp_path, now=month.app.clock.now())
-    rows = {r.label: r.value for r in render.rows(catalog, "en", report)}
+    rows = {unmark(r.label): r.value for r in render.rows(catalog, "en", report)}
     # The CSV is the same rows as the chat's text.
     with written.csv.open(encoding="utf-8-sig") as file:
         table = list(csv.reader(file))

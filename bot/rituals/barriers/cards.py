@@ -7,6 +7,7 @@ import unicodedata
 
 from bot.errors import UserError
 from bot.i18n import LANGUAGES, Catalog
+from bot.markup import neutral
 
 MAX_TEXT = 1000
 # Step 3 of the seeds: what makes connection hard. The words for each live in prompts/<lang>/barriers.yaml.
@@ -15,15 +16,15 @@ DEFAULT_CATEGORY = "other"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _BLANK_LINES = re.compile(r"\n{3,}")
-# A card must never ping someone or the channel when it is revealed: break the core's and the
-# platforms' mention and time markup by putting a zero-width space after the "<".
-_MARKUP = re.compile(r"<(?=[@!#]|t:)")
+# A card is kept as typed. That it never pings anyone, links anywhere or reorders itself when revealed is
+# the renderers' work (the card is marked as user text, bot/markup.py); a zero-width space slipped in
+# after "<", as before, was itself an invisible character and left links and `@everyone` untouched.
 
 
 def clean_text(raw: str) -> str:
     """The card's words, or a UserError naming what to fix. Never logs or echoes the text."""
     text = unicodedata.normalize("NFC", raw or "").replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text).replace("\t", " ")
+    text = neutral(_CONTROL.sub("", text.replace("\t", " ")))
     text = _BLANK_LINES.sub("\n\n", text).strip()
     if not text:
         raise UserError("barriers.error.empty")
@@ -31,7 +32,7 @@ def clean_text(raw: str) -> str:
         raise UserError("barriers.error.too_long", length=len(text), max=MAX_TEXT)
     if not any(ch.isalnum() for ch in text):
         raise UserError("barriers.error.no_words")
-    return _MARKUP.sub("<\u200b", text)
+    return text
 
 
 def parse_category(value: str | None, catalog: Catalog) -> str:

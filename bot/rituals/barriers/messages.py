@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.actions import Button, Choice, Form, Input, Message
+from bot.markup import bold, user_text
 from bot.rituals.barriers.cards import CATEGORIES, DEFAULT_CATEGORY, MAX_TEXT
 from bot.rituals.barriers.models import BarrierBoard, BarrierCard
 
@@ -31,7 +32,7 @@ def board_message(t: Words, board: BarrierBoard) -> Message:
         return Message(
             "\n\n".join(
                 (
-                    f"**{board.prompt}**",
+                    bold(user_text(board.prompt)),
                     t("barriers.board.promise", min=board.min_cards),
                     t("barriers.board.count", count=board.shown_count),
                 )
@@ -44,9 +45,10 @@ def board_message(t: Words, board: BarrierBoard) -> Message:
         )
     if board.status == "revealed":
         return Message(
-            f"**{board.prompt}**\n\n" + t("barriers.board.revealed", count=board.shown_count), title=title
+            bold(user_text(board.prompt)) + "\n\n" + t("barriers.board.revealed", count=board.shown_count),
+            title=title,
         )
-    return Message(f"**{board.prompt}**\n\n" + t("barriers.board.closed"), title=title)
+    return Message(bold(user_text(board.prompt)) + "\n\n" + t("barriers.board.closed"), title=title)
 
 
 def share_form(t: Words, board: BarrierBoard) -> Form:
@@ -93,7 +95,7 @@ def category_message(t: Words, category: str, cards: Sequence[BarrierCard], *, v
         if card.hidden:
             lines.append(t("barriers.reveal.hidden", number=card.number))
             continue
-        lines.append(t("barriers.reveal.card", number=card.number, text=card.text))
+        lines.append(t("barriers.reveal.card", number=card.number, text=user_text(card.text)))
         lines.append("    " + t("barriers.reveal.metoo_count", count=card.metoo))
         if voting:
             buttons.append(
@@ -115,7 +117,9 @@ def mine_message(t: Words, cards: Sequence[BarrierCard]) -> Message:
     buttons = []
     for index, card in enumerate(cards, start=1):
         category = t(f"barriers.category.{card.category}")
-        lines.append(t("barriers.mine.line", index=index, excerpt=excerpt(card.text), category=category))
+        lines.append(
+            t("barriers.mine.line", index=index, excerpt=user_text(excerpt(card.text)), category=category)
+        )
         buttons.append(
             Button(t("barriers.withdraw_button", index=index), f"barriers:withdraw:{card.id}", "danger")
         )
@@ -132,7 +136,7 @@ def export_message(t: Words, cards: Sequence[BarrierCard]) -> Message:
                 number=card.number,
                 category=t(f"barriers.category.{card.category}"),
                 metoo=card.metoo,
-                text=card.text,
+                text=user_text(card.text),
             )
         )
     return Message("\n".join(lines))

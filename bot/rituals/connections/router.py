@@ -11,10 +11,10 @@ from bot import ledger
 from bot.actions import Field, Message
 from bot.commands import Arg, Parsed, Role
 from bot.errors import UserError
-from bot.markup import bold, mention
+from bot.markup import bold, mention, user_text
 from bot.rituals.nudges.plans import zone_of
 from bot.router import Ctx, Router
-from bot.store.models import Connection, Event, Member
+from bot.store.models import Connection, Event, Member, Participant
 
 router = Router("connections")
 
@@ -74,7 +74,9 @@ async def show(ctx: Ctx, args: Parsed) -> None:
             continue
         event = events.get(row.event_id)
         origin_key = f"connections.origin.{row.origin if row.origin in ('pairs', 'oneonone') else 'manual'}"
-        origin = ctx.t(origin_key) + (ctx.t("connections.at_event", event=bold(event.name)) if event else "")
+        origin = ctx.t(origin_key) + (
+            ctx.t("connections.at_event", event=bold(user_text(event.name))) if event else ""
+        )
         fields.append(
             Field(
                 mention(other.user_id),
@@ -156,6 +158,25 @@ async def add(ctx: Ctx, args: Parsed) -> None:
             people.append(member)
     if len(people) < 2:
         raise UserError("connections.add_two")
+    # A link is a promise of DMs later (the nudges quote the event's name): only people who joined this
+    # event may be linked at it, or anyone could make the bot write to anyone under any event name.
+    joined = set(
+        (
+            await ctx.session.exec(
+                select(Participant.member_id).where(
+                    Participant.event_id == ctx.event.id,
+                    col(Participant.member_id).in_([p.id for p in people]),
+                )
+            )
+        ).all()
+    )
+    strangers = [p for p in people if p.id not in joined]
+    if strangers:
+        raise UserError(
+            "connections.not_participants",
+            people=" ".join(mention(p.user_id) for p in strangers),
+            event=bold(user_text(ctx.event.name)),
+        )
     await ledger.record_links(
         ctx.session,
         tenant=ctx.tenant,

@@ -29,17 +29,16 @@ async def connections_at(
         ids = sorted(members)
         query = query.where(or_(col(Connection.member_a_id).in_(ids), col(Connection.member_b_id).in_(ids)))
     rows = list((await session.exec(query.order_by(col(Connection.created_at), col(Connection.id)))).all())
-    if all(row.event_id == event.id for row in rows):
+    if not rows:
         return rows
-    # A link renewed during the event counts only if both were in it (another channel may run at once).
-    present = set(
+    # Only people who joined the event are nudged about it, or named to each other in its name: a link
+    # recorded with someone who never joined (an old `connections add`, a one-on-one started in the
+    # event's channel) never becomes a DM quoting the event. A link renewed during the event counts too,
+    # when both were in it (another channel may run at once).
+    took_part = set(
         (await session.exec(select(Participant.member_id).where(Participant.event_id == event.id))).all()
     )
-    return [
-        row
-        for row in rows
-        if row.event_id == event.id or (row.member_a_id in present and row.member_b_id in present)
-    ]
+    return [row for row in rows if row.member_a_id in took_part and row.member_b_id in took_part]
 
 
 def by_member(connections: list[Connection]) -> dict[int, list[tuple[Connection, int]]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.actions import Button, Field, Message
 from bot.i18n import Catalog, normalise_locale
 from bot.ledger import STAGES
-from bot.markup import bold, mention
+from bot.markup import bold, mention, user_text
 from bot.rituals.nudges.meetings import MAX_PEOPLE
 from bot.rituals.nudges.models import Nudge
 from bot.store.models import Connection, Event, Member
@@ -18,7 +18,7 @@ def locale_for(member: Member, event: Event | None, default: str) -> str:
 
 def name_of(member: Member) -> str:
     """For button labels, which cannot carry a mention."""
-    return (member.display_name or member.user_id)[:30]
+    return user_text((member.display_name or member.user_id)[:30])
 
 
 def people_list(catalog: Catalog, lang: str, others: list[Member]) -> str:
@@ -53,7 +53,7 @@ def nudge_message(
     met = met[:MAX_PEOPLE]
     others = [member for _, member in met]
     people = people_list(catalog, lang, others)
-    name = bold(event.name)
+    name = bold(user_text(event.name))
     if nudge.step == "thanks":
         key = {0: "nudges.thanks.text", 1: "nudges.thanks.text_yesterday"}.get(
             days_ago, "nudges.thanks.text_earlier"

@@ -11,7 +11,7 @@ from sqlmodel import col, delete, or_, select
 from bot.actions import Button, DirectMessage, Form, Input, Message
 from bot.commands import Arg, Parsed
 from bot.errors import UserError
-from bot.markup import bold, clock_time, mention
+from bot.markup import bold, clock_time, mention, user_text
 from bot.rituals.nudges.keep import say_yes
 from bot.rituals.nudges.meetings import by_member, connections_at
 from bot.rituals.nudges.messages import locale_for, name_of
@@ -131,7 +131,7 @@ async def _status(ctx: Ctx, member: Member) -> None:
                 "nudges.status_next",
                 count=len(waiting),
                 step=ctx.t(STEP_KEYS[first.step]),
-                event=bold(event.name if event else "?"),
+                event=bold(user_text(event.name) if event else "?"),
                 when=local.strftime("%Y-%m-%d %H:%M"),
                 zone=zone.key,
             )
@@ -223,12 +223,15 @@ async def thank_form(ctx: Ctx, rest: list[str], values: Mapping[str, str]) -> No
     if len(note) > NOTE_MAX:
         raise UserError("core.error.too_long", field="note", max=NOTE_MAX, length=len(note))
     if not await _once(ctx, nudge, other, "thanked"):
-        raise UserError("nudges.thanks.already", name=mention(other.user_id), event=bold(event.name))
+        raise UserError(
+            "nudges.thanks.already", name=mention(other.user_id), event=bold(user_text(event.name))
+        )
     lang = locale_for(other, event, ctx.core.settings.default_lang)
     header = ctx.t_in(
-        lang, "nudges.thanks.delivered", sender=mention(ctx.member.user_id), event=bold(event.name)
+        lang, "nudges.thanks.delivered", sender=mention(ctx.member.user_id), event=bold(user_text(event.name))
     )
-    await _deliver(ctx, other, Message(header + "\n> " + note.replace("\n", "\n> ")))
+    quoted = "\n".join("> " + user_text(line) for line in note.split("\n"))
+    await _deliver(ctx, other, Message(header + "\n" + quoted))
     ctx.reply("nudges.thanks.sent", name=mention(other.user_id))
 
 
@@ -274,7 +277,10 @@ async def propose_button(ctx: Ctx, rest: list[str]) -> None:
         other,
         Message(
             ctx.t_in(
-                lang, "nudges.warm.proposal", sender=mention(ctx.member.user_id), event=bold(event.name)
+                lang,
+                "nudges.warm.proposal",
+                sender=mention(ctx.member.user_id),
+                event=bold(user_text(event.name)),
             ),
             buttons=(
                 Button(

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 
 from bot.actions import Button, Field, Message
-from bot.markup import clock_time, mention
+from bot.markup import clock_time, mention, user_text
 from bot.rituals.nudges.plans import load_plans, waking_for_all, zone_of
 from bot.router import Ctx
 from bot.steps import engine
@@ -84,7 +84,7 @@ async def answer_fields(
                     continue
                 for row in rows:
                     if row.member_id == member.id and row.step_name == spec.name and row.field == item.name:
-                        fields.append(Field(f"{mention(member.user_id)} · {item.label}", row.text))
+                        fields.append(Field(f"{mention(member.user_id)} · {item.label}", user_text(row.text)))
     return tuple(fields)
 
 

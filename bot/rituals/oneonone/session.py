@@ -74,12 +74,17 @@ async def open_session(ctx: Ctx, partner: Member, template_name: str | None, min
     for member in (ctx.member, partner):
         if await live_session_of(ctx, member) is not None:
             raise UserError("oneonone.error.busy", user=mention(member.user_id))
+    # Tied to the channel's event only when both joined it: the link then counts for the event's nudges,
+    # which must never reach someone about an event they did not join.
+    event_id = None
+    if ctx.event is not None and all([await ctx.participant(member=m) for m in (ctx.member, partner)]):
+        event_id = ctx.event.id
     run = await engine.create(
         ctx,
         ritual="oneonone",
         lang=ctx.locale,
         channel_id=ctx.channel,
-        event_id=ctx.event.id if ctx.event else None,
+        event_id=event_id,
         started_by=ctx.member.id,
         options={"template": template.name},
     )
@@ -119,7 +124,7 @@ async def open_session(ctx: Ctx, partner: Member, template_name: str | None, min
         origin="oneonone",
         now=ctx.now,
         origin_id=session.id,
-        event_id=ctx.event.id if ctx.event else None,
+        event_id=event_id,
     )
     ctx.reply("oneonone.started", partner=mention(partner.user_id), title=template.title)
     intro = fill(template.summary, first=mention(partner.user_id))

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.actions import Message
-from bot.markup import mention
+from bot.markup import mention, user_text
 from bot.rituals.pairing.matcher import Group
 
 NAMED_LANGUAGES = ("en", "ja")
@@ -78,13 +78,17 @@ def introduction(
     for key in group.keys:
         if profiles.get(key):
             lines.append(
-                "• " + words("pairs.intro.member", member=mention(users[key]), profile=profiles[key])
+                "• "
+                + words("pairs.intro.member", member=mention(users[key]), profile=user_text(profiles[key]))
             )
     if group.bridged:
         lines.append(words("pairs.intro.bridges", attributes=bridges_phrase(words, group)))
     if group.shared_interests:
         lines.append(
-            words("pairs.intro.interests", interests=listing(words, list(group.shared_interests[:3])))
+            words(
+                "pairs.intro.interests",
+                interests=listing(words, [user_text(i) for i in group.shared_interests[:3]]),
+            )
         )
     if not group.shares_language:
         lines.append(words("pairs.intro.no_language"))

@@ -11,7 +11,7 @@ from bot import ledger
 from bot.actions import Button, Message
 from bot.commands import Opt, Parsed, Role
 from bot.errors import UserError
-from bot.markup import bold
+from bot.markup import bold, user_text
 from bot.rituals.pairing.intro import group_lines, introduction, summary
 from bot.rituals.pairing.matcher import BRIDGE_ATTRIBUTES
 from bot.rituals.pairing.models import PairingRound, PairingSeat
@@ -63,7 +63,7 @@ async def _send(ctx: Ctx, event: Event, row: PairingRound) -> None:
             users=users,
             profiles=roster.profiles,
             number=row.number,
-            event_name=event.name,
+            event_name=user_text(event.name),
             prompt_index=row.seed + index,
         )
         ctx.dm([m.user_id for m in members], message, near=event.channel_id)
@@ -86,7 +86,7 @@ async def _send(ctx: Ctx, event: Event, row: PairingRound) -> None:
     text = channel_words(
         "pairs.round_posted",
         number=row.number,
-        name=bold(event.name),
+        name=bold(user_text(event.name)),
         summary=summary(channel_words, matching.groups),
     )
     ctx.post(Message(text + "\n" + group_lines(channel_words, users, matching.groups)))

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from bot.i18n import Catalog
+from bot.markup import unmark
 from bot.rituals.report import render
 from bot.rituals.report.figures import Report, build_report
 from bot.store.db import Store
@@ -90,7 +91,7 @@ def _write(catalog: Catalog, lang: str, report: Report, folder: Path, charts: bo
 def plain_text(catalog: Catalog, lang: str, report: Report) -> str:
     """The chat message as plain lines, for a terminal."""
     message = render.message(catalog, lang, report)
-    lines = [message.title or "", message.text.replace("**", "")]
+    lines = [message.title or "", unmark(message.text).replace("**", "")]
     for field in message.fields:
-        lines += ["", field.label, *("  " + line for line in field.value.splitlines())]
+        lines += ["", field.label, *("  " + line for line in unmark(field.value).splitlines())]
     return "\n".join(lines)

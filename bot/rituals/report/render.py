@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.actions import Field, Message
 from bot.i18n import Catalog
+from bot.markup import unmark, user_text
 from bot.rituals.report.figures import CHECKPOINTS, Figure, Report
 
 
@@ -90,7 +91,7 @@ def label_text(catalog: Catalog, lang: str, report: Report, figure: Figure) -> s
         key = f"barriers.category.{params['category']}"
         params["category"] = catalog.text(lang, key) if catalog.has(key) else params["category"]
     if figure.kind == "text":
-        return catalog.text(lang, "report.figure.top_card", rank=params["rank"], text=figure.text)
+        return catalog.text(lang, "report.figure.top_card", rank=params["rank"], text=user_text(figure.text))
     return catalog.text(lang, f"report.figure.{figure.key}", **params)
 
 
@@ -126,7 +127,7 @@ def _heading(catalog: Catalog, lang: str, report: Report) -> str:
         if report.earlier_events
         else catalog.text(lang, "report.earlier_none")
     )
-    return catalog.text(lang, "report.heading", event=report.name, when=when, earlier=earlier)
+    return catalog.text(lang, "report.heading", event=user_text(report.name), when=when, earlier=earlier)
 
 
 def message(catalog: Catalog, lang: str, report: Report) -> Message:
@@ -145,6 +146,12 @@ def message(catalog: Catalog, lang: str, report: Report) -> Message:
     return Message(text, title=catalog.text(lang, "report.title"), fields=tuple(fields))
 
 
+def _cell(value: str) -> str:
+    """A CSV cell as typed: no user-text marks, and a card that starts like a formula stays text."""
+    value = unmark(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def csv_text(catalog: Catalog, lang: str, report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -152,7 +159,7 @@ def csv_text(catalog: Catalog, lang: str, report: Report) -> str:
         [catalog.text(lang, f"report.csv.{c}") for c in ("section", "key", "label", "value", "earlier")]
     )
     for row in rows(catalog, lang, report):
-        writer.writerow([row.section, row.key, row.label, row.value, row.earlier])
+        writer.writerow([_cell(v) for v in (row.section, row.key, row.label, row.value, row.earlier)])
     return out.getvalue()
 
 
@@ -169,7 +176,7 @@ def html_page(catalog: Catalog, lang: str, report: Report, charts: dict[str, byt
         "td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left}"
         "td.v,th.v{text-align:right;white-space:nowrap}img{max-width:100%}</style></head><body>",
         f"<h1>{esc(catalog.text(lang, 'report.title'))}: {esc(report.name)}</h1>",
-        f"<p>{esc(_heading(catalog, lang, report))}</p>",
+        f"<p>{esc(unmark(_heading(catalog, lang, report)))}</p>",
         f"<p>{esc(catalog.text(lang, 'report.promise'))}</p>",
     ]
     for name, png in (charts or {}).items():
@@ -192,7 +199,7 @@ def html_page(catalog: Catalog, lang: str, report: Report, charts: dict[str, byt
         parts.append(f"<table>{head}")
         for row in by_section.get(section.key, []):
             parts.append(
-                f'<tr data-key="{esc(row.key)}"><td>{esc(row.label)}</td>'
+                f'<tr data-key="{esc(row.key)}"><td>{esc(unmark(row.label))}</td>'
                 f"<td class=v>{esc(row.value)}</td><td class=v>{esc(row.earlier)}</td></tr>"
             )
         parts.append("</table>")

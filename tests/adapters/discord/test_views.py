@@ -32,7 +32,13 @@ async def test_a_message_without_buttons_has_no_view_and_never_pings_everyone():
     assert "view" not in kwargs
     assert kwargs["embeds"][0].to_dict()["fields"] == [{"name": "a", "value": "b", "inline": False}]
     mentions = kwargs["allowed_mentions"].to_dict()
-    assert mentions["parse"] == ["users"]
+    assert mentions["parse"] == [] and not mentions.get("users")  # nobody: the bot mentioned nobody
+
+
+async def test_only_the_people_the_bot_mentions_may_be_pinged():
+    [out] = render_message(Message("<@930000000000000002>, your turn"))
+    mentions = views.send_kwargs(out)["allowed_mentions"].to_dict()
+    assert mentions["parse"] == [] and mentions["users"] == [930000000000000002]
 
 
 async def test_a_form_becomes_a_modal_of_labelled_inputs_with_the_initial_choice_selected():

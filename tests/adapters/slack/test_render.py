@@ -53,7 +53,11 @@ def test_message_has_header_section_fields_and_buttons():
     [payload] = payloads(message)
     kinds = [b["type"] for b in payload["blocks"]]
     assert kinds == ["header", "section", "section", "actions"]
-    assert payload["blocks"][1]["text"] == {"type": "mrkdwn", "text": "*Alice* has the floor"}
+    assert payload["blocks"][1]["text"] == {
+        "type": "mrkdwn",
+        "text": "*Alice* has the floor",
+        "verbatim": True,
+    }
     buttons = payload["blocks"][3]["elements"]
     assert [b["action_id"] for b in buttons] == ["turns:next:42", "turns:stop:42"]
     assert buttons[0]["style"] == "primary"
