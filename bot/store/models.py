@@ -184,18 +184,3 @@ class MessageRef(SQLModel, table=True):
     ref: str = Field(primary_key=True, max_length=200)
     channel: str = Field(max_length=120)
     message_id: str = Field(max_length=120)
-
-
-class VoiceMute(SQLModel, table=True):
-    """Someone an adapter server-muted for a round (`round_ref`, "turns:42"), so it unmutes exactly them.
-
-    A person muted by anyone else has no row here and is never unmuted by the bot.
-    """
-
-    __tablename__ = "voice_mute"
-    tenant_id: str = Field(primary_key=True, max_length=120)
-    round_ref: str = Field(primary_key=True, max_length=120)
-    user_id: str = Field(primary_key=True, max_length=120)
-    guild: str = Field(max_length=120)
-    channel: str = Field(max_length=120)  # the voice room
-    muted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

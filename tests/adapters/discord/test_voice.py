@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from adapters.discord.mutes import VoiceMute
 from bot.steps.models import StepRun
-from bot.store.models import VoiceMute
 from tests.fakes.discord_world import GUILD_ID, PEOPLE, DiscordWorld
 
 MUTE = {"mute-others": True}
