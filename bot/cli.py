@@ -10,6 +10,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from bot import operator
 from bot.config import Settings
 
 
@@ -24,7 +25,12 @@ def _logging(settings: Settings, quiet: bool = False) -> None:
 def _script(path: str | None, text: str | None, database: str | None, settings: Settings) -> int:
     from adapters.console.runner import ScriptError, run_script
 
-    source = text if text is not None else Path(path).read_text("utf-8")
+    try:
+        source = text if text is not None else Path(path).read_text("utf-8")
+    except FileNotFoundError:
+        return operator.say("no_script", path=path)
+    except (OSError, UnicodeDecodeError) as error:  # a directory, no permission, not text
+        return operator.say("unreadable_script", path=path, reason=getattr(error, "strerror", None) or error)
     try:
         asyncio.run(run_script(source, database_url=database, settings=settings))
     except ScriptError as error:
@@ -83,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     discord.add_argument("--clear", action="store_true", help="with --guild: remove that server's own copy")
     args = parser.parse_args(argv)
 
-    settings = Settings()
+    settings = operator.settings_or_none()
+    if settings is None:
+        return operator.CONFIG_ERROR
     if args.command == "discord":
         _logging(settings, quiet=True)
         from adapters.discord.cli import main as discord_main

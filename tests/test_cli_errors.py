@@ -1,0 +1,163 @@
+"""What the command line prints when a setting, a script, the network or a token is wrong: the setting or
+file named in one or two lines with what to do, exit code 2, and no traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import discord.http
+import pytest
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tsunagari(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """The installed command line as an operator runs it, in an empty folder (no .env), no tokens set."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "TSUNAGARI_"))}
+    clean.pop("LC_ALL", None)
+    clean.update({"LANG": "C.UTF-8", "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"} | env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=clean | {"PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "first_line"),
+    [
+        (
+            {"DISCORD_APPLICATION_ID": "abc"},
+            ("discord", "invite-url"),
+            "tsunagari: DISCORD_APPLICATION_ID=abc is not valid: it must be a whole number.",
+        ),
+        (
+            {"SLACK_PORT": "abc"},
+            ("run",),
+            "tsunagari: SLACK_PORT=abc is not valid: it must be a whole number.",
+        ),
+        (
+            {"TSUNAGARI_DEFAULT_LANG": "jp"},
+            ("demo",),
+            "tsunagari: TSUNAGARI_DEFAULT_LANG=jp is not valid: it must be en or ja.",
+        ),
+        (
+            {"TSUNAGARI_TIMERS_IN_FLIGHT": "0"},
+            ("run",),
+            "tsunagari: TSUNAGARI_TIMERS_IN_FLIGHT=0 is not valid: it must be 1 or more.",
+        ),
+    ],
+)
+def test_a_bad_setting_is_named_with_what_to_do_and_exit_code_2(
+    tmp_path: Path, env: dict[str, str], args: tuple[str, ...], first_line: str
+) -> None:
+    done = tsunagari(*args, tmp_path=tmp_path, **env)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        first_line,
+        "Fix it in the environment or in .env, then run the command again.",
+    ]
+    assert done.stdout == ""
+
+
+def test_a_bad_setting_is_explained_in_japanese_to_a_japanese_terminal(tmp_path: Path) -> None:
+    done = tsunagari("run", tmp_path=tmp_path, SLACK_PORT="abc", LANG="ja_JP.UTF-8")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[0] == "tsunagari: SLACK_PORT=abc は使えません: 整数で指定してください。"
+
+
+def test_a_missing_script_is_named_in_two_lines_not_a_traceback(tmp_path: Path) -> None:
+    done = tsunagari("console", "--script", "/missing.tsu", tmp_path=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "tsunagari: there is no script at /missing.tsu.",
+        "Give the path of a .tsu file (the scripts in tests/scenarios/ are examples).",
+    ]
+
+
+def test_a_script_that_is_a_folder_is_named_in_one_line(tmp_path: Path, capsys) -> None:
+    assert main(["console", "--script", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"tsunagari: cannot read the script {tmp_path}: Is a directory."
+    ]
+
+
+# -- discord sync: the real discord.py HTTP client, against a closed port and a local stand-in that says 401 --
+
+
+@pytest.fixture
+def discord_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    monkeypatch.setenv("DISCORD_APPLICATION_ID", "900000000000000001")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'sync.db'}")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("TSUNAGARI_DEFAULT_LANG", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nobody listens there once the probe is closed
+
+
+@pytest.fixture
+def unauthorized() -> Iterator[str]:
+    """Discord's answer to a bad or reset bot token: 401 on GET /users/@me, the first call of a login."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            body = json.dumps({"message": "401: Unauthorized", "code": 0}).encode()
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/v10"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_discord_sync_without_a_network_says_so_in_two_lines(discord_settings, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{closed_port()}/api/v10")
+    assert main(["discord", "sync"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2, err
+    assert err[0].startswith("tsunagari: could not reach Discord (Cannot connect to host 127.0.0.1:")
+    assert err[1] == "Check this machine's network connection (or proxy) and run the command again."
+
+
+def test_discord_sync_with_a_revoked_token_names_the_token(
+    discord_settings, unauthorized, monkeypatch, capsys
+):
+    monkeypatch.setattr(discord.http.Route, "BASE", unauthorized)
+    assert main(["discord", "sync"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "tsunagari: Discord refused DISCORD_TOKEN (401 Unauthorized): it is wrong, or it was revoked or reset.",
+        "Put the current token in DISCORD_TOKEN (environment or .env) and start again.",
+    ]
+    assert "not-a-real-token" not in err
