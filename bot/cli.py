@@ -53,7 +53,16 @@ async def _run(settings: Settings) -> int:
 
         await repl(app)
         return 0
-    await app.start()
+    try:
+        await app.start()
+    except operator.TokenRefused as refused:
+        logging.getLogger("tsunagari").error(
+            "%s refused %s at start-up: %s", refused.platform, refused.setting, refused.detail
+        )
+        await app.close()
+        return operator.say(
+            "token_refused", platform=refused.platform, name=refused.setting, detail=refused.detail
+        )
     logging.getLogger("tsunagari").info("running: %s", ", ".join(started))
     # SIGTERM (systemd, Kubernetes, docker stop) is a normal exit: the leader finishes its timers in flight
     # and releases its lock, instead of leaving them to the at-most-once crash path.

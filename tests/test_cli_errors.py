@@ -3,20 +3,18 @@ file named in one or two lines with what to do, exit code 2, and no traceback.""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import discord.http
 import pytest
 
 from bot.cli import main
+from tests.fakes.discord_login import unauthorized_discord
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,28 +115,8 @@ def closed_port() -> int:
 
 @pytest.fixture
 def unauthorized() -> Iterator[str]:
-    """Discord's answer to a bad or reset bot token: 401 on GET /users/@me, the first call of a login."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            body = json.dumps({"message": "401: Unauthorized", "code": 0}).encode()
-            self.send_response(401)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/v10"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with unauthorized_discord() as base:
+        yield base
 
 
 def test_discord_sync_without_a_network_says_so_in_two_lines(discord_settings, monkeypatch, capsys) -> None:
@@ -161,3 +139,19 @@ def test_discord_sync_with_a_revoked_token_names_the_token(
         "Put the current token in DISCORD_TOKEN (environment or .env) and start again.",
     ]
     assert "not-a-real-token" not in err
+
+
+# -- `tsunagari run` with a bad or revoked token: one line in the log, two on stderr, exit code 2 ----------
+
+
+def test_run_with_a_reset_discord_token_stops_at_once_naming_it(
+    discord_settings, unauthorized, monkeypatch, capsys, caplog
+) -> None:
+    monkeypatch.setattr(discord.http.Route, "BASE", unauthorized)
+    assert main(["run"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "tsunagari: Discord refused DISCORD_TOKEN (401 Unauthorized): it is wrong, or it was revoked or reset.",
+        "Put the current token in DISCORD_TOKEN (environment or .env) and start again.",
+    ]
+    [logged] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert logged == "Discord refused DISCORD_TOKEN at start-up: 401 Unauthorized"

@@ -26,6 +26,7 @@ from adapters.discord.voice import VoiceFloor
 from bot.actions import Action, Delivery, DirectMessage, Floor, Message, OpenForm, Post, Reply, Update
 from bot.events import InboundEvent
 from bot.markup import plain
+from bot.operator import TokenRefused
 from bot.pacing import rate_limited_detail
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,10 @@ class DiscordAdapter:
     async def start(self) -> None:
         """Log in (a bad token fails here, loudly) and keep the gateway connection in the background."""
         token = self.settings.discord_token
-        await self.bot.login(token.get_secret_value() if hasattr(token, "get_secret_value") else token)
+        try:
+            await self.bot.login(token.get_secret_value() if hasattr(token, "get_secret_value") else token)
+        except discord.LoginFailure:  # Discord's 401: the token is wrong, or was reset
+            raise TokenRefused("Discord", "DISCORD_TOKEN", "401 Unauthorized") from None
         await self.unmute_stale()
         self._runner = asyncio.create_task(self.bot.connect(reconnect=True), name="discord-gateway")
 
