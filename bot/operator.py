@@ -40,9 +40,14 @@ def language() -> str:
     return "en"
 
 
+def words(key: str, **params: Any) -> str:
+    """`cli.<key>` in the operator's language."""
+    return Catalog.load().text(language(), f"cli.{key}", **params)
+
+
 def say(key: str, **params: Any) -> int:
     """Print `cli.<key>` to stderr; returns the exit code for a configuration error."""
-    print(Catalog.load().text(language(), f"cli.{key}", **params), file=sys.stderr)
+    print(words(key, **params), file=sys.stderr)
     return CONFIG_ERROR
 
 
