@@ -23,7 +23,18 @@ from adapters.discord import render, translate, views
 from adapters.discord.client import make_bot
 from adapters.discord.surface import by_path, surface
 from adapters.discord.voice import VoiceFloor
-from bot.actions import Action, Delivery, DirectMessage, Floor, Message, OpenForm, Post, Reply, Update
+from bot.actions import (
+    Action,
+    Delivery,
+    DirectMessage,
+    Floor,
+    Forget,
+    Message,
+    OpenForm,
+    Post,
+    Reply,
+    Update,
+)
 from bot.events import InboundEvent
 from bot.markup import plain
 from bot.operator import TokenRefused
@@ -232,6 +243,9 @@ class DiscordAdapter:
             return Delivery(action, "failed", "a form opens only as the first answer to an interaction")
         if isinstance(action, Floor):
             return await self.voice.floor(tenant, guild_id, action, interaction)
+        if isinstance(action, Forget):
+            await self.voice.forget(tenant, action.user)
+            return Delivery(action)
         raise TypeError(f"unsupported action {type(action).__name__}")
 
     async def _post(self, channel_id: int, outgoing: list[render.Outgoing]) -> list[discord.Message]:

@@ -76,6 +76,14 @@ async def forget(session: AsyncSession, *, tenant: str, round_ref: str, user: st
     await session.commit()
 
 
+async def forget_user(session: AsyncSession, *, tenant: str, user: str) -> None:
+    """forget-me: every row naming them, whichever round."""
+    await session.exec(
+        delete(VoiceMute).where(col(VoiceMute.tenant_id) == tenant, col(VoiceMute.user_id) == user)
+    )
+    await session.commit()
+
+
 def run_id(round_ref: str) -> int | None:
     """The step run a round ref names ("turns:42" -> 42), or None for a ref of another shape."""
     _, _, tail = round_ref.rpartition(":")

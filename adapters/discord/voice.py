@@ -36,6 +36,9 @@ class VoiceFloor:
         # (tenant, round ref) -> (voice channel, speaker, text channel) of rounds whose floor this process
         # has handed out, so that someone joining the room mid-turn is muted too
         self._floors: dict[tuple[str, str], tuple[int, str, str]] = {}
+        # (tenant, round ref) -> people who ran forget-me during that round: never muted again in it. In
+        # memory only (a row would name them), dropped when the round ends; lost on a restart.
+        self._spared: dict[tuple[str, str], set[str]] = {}
 
     async def floor(
         self, tenant: str, guild_id: int | None, action: Floor, interaction: discord.Interaction | None
@@ -76,7 +79,7 @@ class VoiceFloor:
         False when Discord refuses for want of permission; someone gone meanwhile is just skipped.
         """
         user = str(member.id)
-        if member.bot or user == speaker:
+        if member.bot or user == speaker or user in self._spared.get((tenant, round_ref), ()):
             return True
         if member.voice is not None and member.voice.mute:
             return True  # muted by someone else: not ours to mute, nor ever to unmute
@@ -136,6 +139,7 @@ class VoiceFloor:
             await self._unmute(tenant, int(row.guild), round_ref, row.user_id)
         self._told_no_mute.discard(round_ref)
         self._floors.pop((tenant, round_ref), None)
+        self._spared.pop((tenant, round_ref), None)
 
     async def _unmute(self, tenant: str, guild_id: int, round_ref: str, user: str) -> bool:
         """Lift a mute the bot made; the row goes once it is lifted (or nobody is left to lift it for).
@@ -206,3 +210,22 @@ class VoiceFloor:
             if not await self._mute_one(tenant, member.guild.id, round_ref, room_id, member, speaker):
                 self._floors.pop((tenant, round_ref), None)
                 await self._cannot_mute(member.guild.id, Floor(channel, round_ref, speaker))
+
+    async def forget(self, tenant: str, user: str) -> None:
+        """forget-me: lift every mute the bot made on them and delete their rows, whatever Discord answers
+        (forgetting wins over a mute that cannot be lifted now: someone out of voice stays server-muted
+        until a moderator lifts it). They stay unmuted for the rest of the rounds running now."""
+        async with self.store.session() as session:
+            rows = await mutes.of_user(session, tenant=tenant, user=user)
+        rounds = {row.round_ref for row in rows} | {ref for (t, ref) in self._floors if t == tenant}
+        for round_ref in rounds:
+            self._spared.setdefault((tenant, round_ref), set()).add(user)
+        for guild in {row.guild for row in rows}:
+            try:
+                await self.bot.http.edit_member(
+                    int(guild), int(user), mute=False, reason="Tsunagari: forget-me"
+                )
+            except discord.HTTPException as error:
+                log.info("could not unmute someone who asked to be forgotten (code %s)", error.code)
+        async with self.store.session() as session:
+            await mutes.forget_user(session, tenant=tenant, user=user)

@@ -21,7 +21,18 @@ from adapters.slack.pacing import Pacer
 from adapters.slack.profiles import Profiles
 from adapters.slack.render import SlackMessage, render_form, render_message
 from adapters.slack.translate import team_of
-from bot.actions import Action, Delivery, DirectMessage, Floor, Message, OpenForm, Post, Reply, Update
+from bot.actions import (
+    Action,
+    Delivery,
+    DirectMessage,
+    Floor,
+    Forget,
+    Message,
+    OpenForm,
+    Post,
+    Reply,
+    Update,
+)
 from bot.pacing import rate_limited_detail
 
 log = logging.getLogger(__name__)
@@ -205,6 +216,8 @@ class SlackOutbox:
                     await self._open_form(client, team, action, interaction)
                 case Floor():
                     pass  # Slack has no voice channel to mute; the floor is announced in text already
+                case Forget():
+                    pass  # Slack has no mute or other platform state of ours to undo for a person
                 case _:
                     raise TypeError(f"unsupported action {type(action).__name__}")
         except Refused as refused:
