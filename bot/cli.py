@@ -186,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "console" and args.script:
         _logging(settings, quiet=True)
         return _script(args.script, None, args.database, settings)
-    _logging(settings, quiet=args.command == "console")
+    # `run` with no platform configured is the console: as quiet as `tsunagari console` itself.
+    console = args.command == "console" or not (settings.slack_configured or settings.discord_configured)
+    _logging(settings, quiet=console)
     try:
         return asyncio.run(_run(settings))
     except KeyboardInterrupt:
