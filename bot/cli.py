@@ -22,7 +22,9 @@ def _logging(settings: Settings, quiet: bool = False) -> None:
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _script(path: str | None, text: str | None, database: str | None, settings: Settings) -> int:
+def _script(
+    path: str | None, text: str | None, database: str | None, settings: Settings, *, narrate: bool = False
+) -> int:
     from adapters.console.runner import ScriptError, run_script
 
     try:
@@ -32,7 +34,7 @@ def _script(path: str | None, text: str | None, database: str | None, settings: 
     except (OSError, UnicodeDecodeError) as error:  # a directory, no permission, not text
         return operator.say("unreadable_script", path=path, reason=getattr(error, "strerror", None) or error)
     try:
-        asyncio.run(run_script(source, database_url=database, settings=settings))
+        asyncio.run(run_script(source, database_url=database, settings=settings, narrate=narrate))
     except ScriptError as error:
         print(f"\nFAILED {path or 'script'}:{error.line}: {error.message}", file=sys.stderr)
         return 1
@@ -182,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "demo":
         _logging(settings, quiet=True)
-        return _script(None, demo_script(), args.database, settings)
+        return _script(None, demo_script(), args.database, settings, narrate=True)
     if args.command == "console" and args.script:
         _logging(settings, quiet=True)
         return _script(args.script, None, args.database, settings)
