@@ -149,7 +149,18 @@ class Upload:
     text: str = ""
 
 
-Action = Post | DirectMessage | Reply | Update | OpenForm | Floor | Upload
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """`user` asked to be forgotten (forget-me), and the core has deleted what it kept about them.
+
+    An adapter drops what it keeps that names them, and undoes what it did to them that would outlast
+    them (Discord lifts the server mutes it made for a round still running). Others ignore it.
+    """
+
+    user: str
+
+
+Action = Post | DirectMessage | Reply | Update | OpenForm | Floor | Upload | Forget
 
 DeliveryStatus = Literal["ok", "dm_refused", "unknown_user", "failed"]
 

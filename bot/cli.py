@@ -10,7 +10,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from bot import logs
+from bot import logs, operator
 from bot.config import Settings
 
 
@@ -18,16 +18,84 @@ def _logging(settings: Settings, quiet: bool = False) -> None:
     logs.configure(settings, quiet=quiet)
 
 
-def _script(path: str | None, text: str | None, database: str | None, settings: Settings) -> int:
+def _script(
+    path: str | None, text: str | None, database: str | None, settings: Settings, *, narrate: bool = False
+) -> int:
     from adapters.console.runner import ScriptError, run_script
 
-    source = text if text is not None else Path(path).read_text("utf-8")
     try:
-        asyncio.run(run_script(source, database_url=database, settings=settings))
+        source = text if text is not None else Path(path).read_text("utf-8")
+    except FileNotFoundError:
+        return operator.say("no_script", path=path)
+    except (OSError, UnicodeDecodeError) as error:  # a directory, no permission, not text
+        return operator.say("unreadable_script", path=path, reason=getattr(error, "strerror", None) or error)
+    try:
+        asyncio.run(run_script(source, database_url=database, settings=settings, narrate=narrate))
     except ScriptError as error:
         print(f"\nFAILED {path or 'script'}:{error.line}: {error.message}", file=sys.stderr)
         return 1
     return 0
+
+
+def _backup(settings: Settings, file: str | None) -> int:
+    from bot.store import backup
+
+    if not file:
+        return operator.say("backup_needs_file")
+    source = backup.sqlite_file(settings.database_url)
+    if settings.database_url.startswith("postgresql"):
+        print(operator.words("backup_postgres", command=backup.pg_dump_command(settings.database_url, file)))
+        for tenant, channel in asyncio.run(_live_boards(settings.database_url)):
+            print(operator.words("backup_holds_secret", channel=channel, tenant=tenant))
+        return 0
+    if source is None or not source.exists():
+        return operator.say("backup_no_database", url=settings.database_url.split("?", 1)[0])
+    target = Path(file)
+    if target.exists():
+        return operator.say("backup_exists", path=target)
+    backup.backup_sqlite(source, target)
+    print(operator.words("backup_done", path=target, source=source))
+    for tenant, channel in backup.boards_with_secrets(target):
+        print(operator.words("backup_holds_secret", channel=channel, tenant=tenant))
+    return 0
+
+
+async def _live_boards(url: str) -> list[tuple[str, str]]:
+    from bot.store import backup
+    from bot.store.db import Store
+
+    store = Store(url)
+    try:
+        return await backup.live_boards_with_secrets(store)
+    finally:
+        await store.close()
+
+
+def _health(settings: Settings) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.store import backup
+    from bot.store.db import Store
+
+    # A timer is late once it has missed a few sweeps (the net under the alarms), and never under 2 min.
+    grace = timedelta(seconds=max(120.0, 3 * settings.sweep_seconds))
+
+    async def check() -> backup.Health:
+        store = Store(settings.database_url)
+        try:
+            return await backup.health(store, now=datetime.now(UTC), grace=grace)
+        finally:
+            await store.close()
+
+    found = asyncio.run(check())
+    if not found.database:
+        print(operator.words("health_no_database"), file=sys.stderr)
+    elif found.overdue:
+        late = f"{found.oldest:%Y-%m-%d %H:%M:%S} UTC" if found.oldest else "?"
+        print(operator.words("health_timers_behind", count=found.overdue, oldest=late), file=sys.stderr)
+    else:
+        print(operator.words("health_ok"))
+    return 0 if found.ok else 1
 
 
 def demo_script() -> str:
@@ -44,7 +112,16 @@ async def _run(settings: Settings) -> int:
 
         await repl(app)
         return 0
-    await app.start()
+    try:
+        await app.start()
+    except operator.TokenRefused as refused:
+        logging.getLogger("tsunagari").error(
+            "%s refused %s at start-up: %s", refused.platform, refused.setting, refused.detail
+        )
+        await app.close()
+        return operator.say(
+            "token_refused", platform=refused.platform, name=refused.setting, detail=refused.detail
+        )
     logging.getLogger("tsunagari").info("running: %s", ", ".join(started))
     # SIGTERM (systemd, Kubernetes, docker stop) is a normal exit: the leader finishes its timers in flight
     # and releases its lock, instead of leaving them to the at-most-once crash path.
@@ -93,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="play the bundled bilingual demo workshop")
     demo.add_argument("--database", help="database URL (default: a fresh temporary SQLite file)")
     db = commands.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade"])
+    db.add_argument("action", choices=["upgrade", "backup"])
+    db.add_argument("file", nargs="?", help="backup: the new file to write the copy to")
+    commands.add_parser("health", help="exit 0 if the database answers and no timer is overdue, else 1")
     discord = commands.add_parser(
         "discord", help="Discord: register the slash command, print the invite link"
     )
@@ -110,12 +189,18 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--database", help="database URL (default: the bot's own, DATABASE_URL)")
     args = parser.parse_args(argv)
 
-    settings = Settings()
+    settings = operator.settings_or_none()
+    if settings is None:
+        return operator.CONFIG_ERROR
     if args.command == "discord":
         _logging(settings, quiet=True)
         from adapters.discord.cli import main as discord_main
 
         return discord_main(args.action, settings, guild_id=args.guild, clear=args.clear)
+    if args.command == "db" and args.action == "backup":
+        return _backup(settings, args.file)
+    if args.command == "health":
+        return _health(settings)
     if args.command == "db":
         _logging(settings)
         from bot.store.db import upgrade_sync
@@ -128,11 +213,13 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_report(args, settings))
     if args.command == "demo":
         _logging(settings, quiet=True)
-        return _script(None, demo_script(), args.database, settings)
+        return _script(None, demo_script(), args.database, settings, narrate=True)
     if args.command == "console" and args.script:
         _logging(settings, quiet=True)
         return _script(args.script, None, args.database, settings)
-    _logging(settings, quiet=args.command == "console")
+    # `run` with no platform configured is the console: as quiet as `tsunagari console` itself.
+    console = args.command == "console" or not (settings.slack_configured or settings.discord_configured)
+    _logging(settings, quiet=console)
     try:
         return asyncio.run(_run(settings))
     except KeyboardInterrupt:

@@ -18,8 +18,11 @@ from zoneinfo import ZoneInfo, available_timezones
 from bot.errors import Seconds, UserError
 
 MAX_COMMAND_LENGTH = 4000
+# The largest number any id or count column holds (PostgreSQL's INTEGER); a number a person types, or an
+# id in a button, is checked against it before it can reach the database (which would overflow).
+MAX_NUMBER = 2**31 - 1
 
-ArgKind = Literal["text", "word", "user", "users"]
+ArgKind = Literal["text", "word", "user", "users", "number"]
 OptKind = Literal["str", "duration", "int", "lang", "tz", "csv", "choice", "flag", "languages"]
 
 
@@ -37,6 +40,9 @@ class Arg:
     max_length: int = 200
     choices: tuple[str, ...] = ()
     metavar: str | None = None
+    min: int = 0  # numbers; a value outside [min, max] is refused like one that is not a number
+    max: int = MAX_NUMBER
+    error_key: str | None = None  # numbers: the ritual's own words for a bad one (params value, min, max)
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,30 @@ def _option_value(opt: Opt, raw: str) -> Any:
     return items
 
 
+# Japanese input methods type full-width digits (and ＃); nothing else counts as a digit here ("²" does
+# to str.isdigit, and int() would refuse it).
+_FULL_WIDTH_DIGITS = {0xFF10 + i: str(i) for i in range(10)} | {0xFF03: "#"}
+
+
+def whole_number(raw: str) -> int | None:
+    """What a person typed as a whole number ("3", "#3", full-width "３"), or None if it is not one.
+
+    Only up to ten digits are read, so a huge number never becomes a huge int (nor trips Python's limit
+    on converting long digit strings); `in_range` then says whether it fits."""
+    text = raw.strip().translate(_FULL_WIDTH_DIGITS).removeprefix("#")
+    if not re.fullmatch(r"[0-9]{1,10}", text):
+        return None
+    return int(text)
+
+
+def record_id(raw: str | None) -> int | None:
+    """An id, seq or position from a button, form or timer ("42"), or None if no column can hold it."""
+    if raw is None or not re.fullmatch(r"[0-9]{1,10}", raw):
+        return None
+    number = int(raw)
+    return number if number <= MAX_NUMBER else None
+
+
 def _mention(token: Token) -> str | None:
     """`<@U123>` -> "<@U123>", `@bob` -> "@bob" (resolved by name later), anything else -> None."""
     if token.quoted:
@@ -326,6 +356,9 @@ class Parser:
                             choices=", ".join(arg.choices),
                         )
                     values[arg.name] = word.lower() if arg.choices else word
+            elif arg.kind == "number":
+                if rest:
+                    values[arg.name] = _number(spec, arg, rest.pop(0).text)
             elif arg.kind == "text":
                 if rest:
                     if len(rest) == 1 and rest[0].quoted:
@@ -342,9 +375,23 @@ class Parser:
                         )
                     if value:
                         values[arg.name] = value
-            if arg.required and not values.get(arg.name):
+            if arg.required and values.get(arg.name) in (None, "", []):
                 raise UserError(
                     "core.error.missing_arg", arg=arg.metavar or arg.name.upper(), usage=spec.usage
                 )
         if rest:
             raise UserError("core.error.unexpected", value=rest[0].text[:40], usage=spec.usage)
+
+
+def _number(spec: CommandSpec, arg: Arg, raw: str) -> int:
+    number = whole_number(raw)
+    if number is None or not arg.min <= number <= arg.max:
+        raise UserError(
+            arg.error_key or "core.error.not_a_number",
+            arg=arg.metavar or arg.name.upper(),
+            value=raw[:20],
+            min=arg.min,
+            max=arg.max,
+            usage=spec.usage,
+        )
+    return number

@@ -10,7 +10,7 @@ from sqlmodel import select, update
 
 from bot.actions import Action, Message, Reply
 from bot.clock import Clock
-from bot.commands import Parser, Role, known_zone
+from bot.commands import Parser, Role, known_zone, record_id
 from bot.config import Settings
 from bot.errors import Seconds, UserError
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
@@ -217,6 +217,10 @@ class Core:
     @staticmethod
     def _route(handlers: dict, ident: str):
         parts = ident[:200].split(":")
+        if any(part.isdigit() and record_id(part) is None for part in parts):
+            # Ids in our buttons are record ids, seqs and positions; a forged or garbled one that no
+            # column can hold ("99999999999999999999", "²") would overflow at the database.
+            raise UserError("core.error.stale_button")
         for size in range(len(parts), 0, -1):
             route = ":".join(parts[:size])
             handler = handlers.get(route)

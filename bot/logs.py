@@ -155,7 +155,9 @@ def configure(settings: Settings, *, quiet: bool = False, stream: IO[str] | None
     root.setLevel(level)
     # A library logger at INFO would pass INFO records to the root handler even with the root at WARNING.
     cap = level if settings.library_debug else max(level, logging.INFO)
-    quieter = ("apscheduler", "alembic") if quiet else ()
+    # Alembic writes a dozen INFO lines on every start (its context, each migration it checks): noise above
+    # DEBUG. `tsunagari db upgrade` says in one line of its own that the database is up to date.
+    quieter = ("apscheduler", "alembic") if quiet else ("alembic",) if level > logging.DEBUG else ()
     for name in LIBRARIES + PLAIN:
         logger = logging.getLogger(name)
         setup.levels[name] = logger.level

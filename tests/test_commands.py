@@ -165,3 +165,28 @@ def test_any_text_parses_or_gets_a_localised_answer(text: str) -> None:
         PARSER.parse(text)
     except UserError as error:
         assert error.key.startswith("core.error.")
+
+
+NUMBERS = Parser(
+    [CommandSpec("pick", (Arg("n", "number", required=True, min=1, max=50),), (), Role.ANYONE, False)]
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"), [("3", 3), ("#3", 3), ("３", 3), ("０５", 5), ("50", 50), ("1", 1)]
+)
+def test_a_number_argument_reads_what_people_type(typed: str, number: int) -> None:
+    assert NUMBERS.parse(f"pick {typed}")["n"] == number
+
+
+@pytest.mark.parametrize(
+    "typed", ["0", "51", "99999999999999999999", "9" * 3000, "-1", "²", "3.5", "three", "1e3", "٣"]
+)
+def test_a_number_argument_out_of_range_or_not_a_number_is_refused_before_it_goes_anywhere(
+    typed: str,
+) -> None:
+    with pytest.raises(UserError) as caught:
+        NUMBERS.parse(f"pick {typed}")
+    assert caught.value.key == "core.error.not_a_number"
+    assert (caught.value.params["min"], caught.value.params["max"]) == (1, 50)
+    assert len(caught.value.params["value"]) <= 20

@@ -19,9 +19,17 @@ from bot.config import Settings
 class ScriptRunner:
     """One script, one World. `restart` rebuilds the bot on the same database; the World stays."""
 
-    def __init__(self, settings: Settings, *, write: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, settings: Settings, *, write: Callable[[str], None] = print, narrate: bool = False
+    ) -> None:
         self.settings = settings
-        self.world = World(write)
+        # Narrated (the demo): a newcomer reads what people typed too, a heading per part, the date
+        # when it changes and a mark when the scene moves to another channel, then what to try next.
+        self.narrate = narrate
+        self._write = write
+        self._date: object = None
+        self._scene = "#main"
+        self.world = World(self._narrated if narrate else write)
         self.zone = ZoneInfo("UTC")
         self.app: App | None = None
         self.adapter: ConsoleAdapter | None = None
@@ -49,12 +57,56 @@ class ScriptRunner:
         try:
             for step in steps:
                 await self.step(step)
+            if self.narrate:
+                self._write("")
+                self._write(self._words("demo.next"))
         finally:
             await self.app.close()
 
+    # -- narration (the demo) -------------------------------------------------------------------------
+
+    def _words(self, key: str, **params: object) -> str:
+        return self.app.catalog.text(self.settings.default_lang, f"console.{key}", **params)
+
+    def _narrated(self, line: str) -> None:
+        """Every line goes through here: the date is written first whenever it is a new day."""
+        if self.app is not None:
+            today = self.app.clock.now().astimezone(self.zone).date()
+            if today != self._date:
+                self._date = today
+                self._write(self._words("demo.date", date=today.isoformat(), zone=self.zone.key))
+        self._write(line)
+
+    def _typed(self, step: Step) -> None:
+        if not self.narrate:
+            return
+        if step.verb == "say" and step.channel != self._scene:
+            self._scene = step.channel
+            self._narrated(self._words("demo.scene", channel=step.channel))
+        if step.verb == "say":
+            where = "" if step.channel == "#main" else f" in {step.channel}"
+            self._narrated(f"> {step.user}{where}: {step.text}")
+        elif step.verb == "click":
+            self._narrated(f'> {step.user} clicks "{step.text}"')
+        elif step.verb == "submit":
+            values = " ".join(f"{key}={value!r}" for key, value in step.values.items())
+            self._narrated(f'> {step.user} submits "{step.text}" {values}'.rstrip())
+        elif step.verb == "wait":
+            seconds = int(step.delta.total_seconds())
+            if seconds >= 3600 and seconds % 3600 == 0:
+                time = self._words("demo.hours", hours=seconds // 3600)
+            else:
+                time = self.app.catalog.duration(self.settings.default_lang, seconds)
+            self._narrated(self._words("demo.wait", time=time))
+
     async def step(self, step: Step) -> None:
         app, adapter = self.app, self.adapter
-        if step.verb == "say":
+        self._typed(step)
+        if step.verb == "part":
+            if self.narrate:
+                self._narrated("")
+                self._narrated(self._words("demo.heading", title=self._words(f"part.{step.text}")))
+        elif step.verb == "say":
             event = adapter.command(step.user, step.channel, step.text)
             await adapter.send(TENANT, await app.core.handle(event), origin=event)
         elif step.verb == "click":
@@ -114,12 +166,13 @@ async def run_script(
     database_url: str | None = None,
     write: Callable[[str], None] = print,
     settings: Settings | None = None,
+    narrate: bool = False,
 ) -> None:
     """Run a script on a fresh temporary SQLite file unless a database is named."""
     with tempfile.TemporaryDirectory(prefix="tsunagari-") as folder:
         url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'script.db'}"
         settings = (settings or Settings()).model_copy(update={"database_url": url})
-        await ScriptRunner(settings, write=write).run(text)
+        await ScriptRunner(settings, write=write, narrate=narrate).run(text)
 
 
 __all__ = ["ScriptError", "ScriptRunner", "run_script"]

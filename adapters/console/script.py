@@ -19,7 +19,7 @@ class ScriptError(Exception):
 @dataclass(frozen=True)
 class Step:
     line: int
-    verb: str  # at | say | click | submit | wait | expect | restart | refuse_dms | allow_dms | locale
+    verb: str  # at | say | click | submit | wait | expect | restart | refuse_dms | allow_dms | locale | part
     user: str | None = None
     channel: str = "#main"
     text: str = ""
@@ -39,6 +39,9 @@ _EXPECT = re.compile(r'^expect\s+(no\s+)?(#[\w\-]+|DM\s+\S+|\S+\s+only|\S+\s+for
 _WAIT = re.compile(r"^wait\s+((?:\d+\s*[dhms]\s*)+)$")
 _DMS = re.compile(rf"^({NAME})\s+(refuses|allows)\s+DMs$")
 _LOCALE = re.compile(rf"^({NAME})\s+speaks\s+(\w[\w\-]*)$")
+# A heading for a part of the evening, shown when the script is narrated (the demo); its words are
+# `console.part.<name>` in prompts/. Scripts that check behaviour may leave them out.
+_PART = re.compile(r"^part\s+([a-z_]+)$")
 
 
 def parse_wait(text: str) -> timedelta:
@@ -72,6 +75,8 @@ def parse_line(number: int, line: str, *, first: bool = False) -> Step:
         return Step(number, "at", when=when, zone=zone)
     if line == "restart":
         return Step(number, "restart")
+    if match := _PART.match(line):
+        return Step(number, "part", text=match.group(1))
     if match := _WAIT.match(line):
         return Step(number, "wait", delta=parse_wait(match.group(1)))
     if match := _EXPECT.match(line):

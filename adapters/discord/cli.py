@@ -10,11 +10,13 @@ import asyncio
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from adapters.discord.client import make_bot
 from adapters.discord.surface import surface
+from bot import operator
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,12 @@ async def sync(settings: Any, core: Any, guild_id: int | None = None, *, clear: 
         await bot.close()
 
 
+def unreachable(error: BaseException) -> str:
+    """Why Discord could not be reached, in a few words (aiohttp's own text names host and cause)."""
+    words = str(error).strip() or type(error).__name__
+    return words.splitlines()[0][:160]
+
+
 def main(action: str, settings: Any, *, guild_id: int | None = None, clear: bool = False) -> int:
     """`tsunagari discord sync|invite-url`: prints what it did, or what is missing; returns the exit code."""
     if settings.discord_application_id is None:
@@ -104,7 +112,14 @@ def main(action: str, settings: Any, *, guild_id: int | None = None, clear: bool
     if clear and guild_id is None:
         print("--clear needs --guild: it removes one guild's own copy of the commands.")
         return 2
-    names = asyncio.run(run())
+    try:
+        names = asyncio.run(run())
+    except discord.LoginFailure:
+        return operator.say(
+            "token_refused", platform="Discord", name="DISCORD_TOKEN", detail="401 Unauthorized"
+        )
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:  # no network, DNS, a proxy in the way
+        return operator.say("discord_unreachable", reason=unreachable(error))
     if clear:
         print(f"removed the commands registered for guild {guild_id} only")
         return 0

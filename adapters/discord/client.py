@@ -111,5 +111,11 @@ def make_bot(
     sharded: bool = False,
     **options: Any,
 ) -> commands.Bot:
+    # discord.py warns at every start that PyNaCl and davey (voice audio and its end-to-end encryption)
+    # are missing. The bot never connects to a voice channel: a voice round reads voice states from the
+    # gateway and server-mutes through the REST API, neither of which uses them. So the warning, printed
+    # next to the advertised voice rounds, would only mislead.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     cls = ShardedTsunagariBot if sharded else TsunagariBot
     return cls(words=words, handler=handler, surface=surface, application_id=application_id, **options)

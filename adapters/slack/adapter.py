@@ -18,6 +18,7 @@ from aiohttp import web
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import gate, translate
@@ -28,6 +29,7 @@ from adapters.slack.settings import SCOPES, SlackSettings
 from adapters.slack.translate import Profile
 from bot.actions import Action, Delivery, Message, Reply
 from bot.events import Event, InboundEvent
+from bot.operator import TokenRefused
 
 log = logging.getLogger(__name__)
 
@@ -346,16 +348,26 @@ class SlackAdapter:
     # ---- lifecycle -----------------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Check the tokens, then listen: a wrong or revoked token stops the start, named, instead of
+        failing on the first click of a workshop."""
+        await self._check_bot_token()
         for tables in self._oauth_tables:  # created if missing; not under Alembic (slack_sdk owns them)
             await tables.create_tables()
             if hasattr(tables, "scrub"):
                 await tables.scrub()
         if self.settings.socket_mode:
+            # slack_sdk's Socket Mode client retries a refused app token forever (a traceback every
+            # few seconds), so the connection URL is asked for here, once, and handed to it.
+            try:
+                opened = await self._new_client().apps_connections_open(app_token=self.settings.app_token)
+            except SlackApiError as error:
+                raise TokenRefused("Slack", "SLACK_APP_TOKEN", _code(error)) from None
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
             self._socket = AsyncSocketModeHandler(
                 self.app, self.settings.app_token, web_client=self._new_client()
             )
+            self._socket.client.wss_uri = opened["url"]
             await self._socket.connect_async()
             log.info("Slack: connected in Socket Mode")
             return
@@ -369,6 +381,14 @@ class SlackAdapter:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         log.info("Slack: listening on %s:%s%s", self.settings.host, self.port, EVENTS_PATH)
 
+    async def _check_bot_token(self) -> None:
+        if self.settings.oauth or not self.settings.bot_token:
+            return  # OAuth: each workspace's token is checked by Slack when it is used
+        try:
+            await self._new_client(self.settings.bot_token).auth_test()
+        except SlackApiError as error:  # invalid_auth, token_revoked, account_inactive, ...
+            raise TokenRefused("Slack", "SLACK_BOT_TOKEN", _code(error)) from None
+
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()
@@ -380,6 +400,10 @@ class SlackAdapter:
             await asyncio.wait_for(self.settle(), timeout=10)
         except TimeoutError:
             log.warning("Slack: stopped with requests still being handled")
+
+
+def _code(error: SlackApiError) -> str:
+    return str(getattr(error.response, "get", lambda *_: None)("error") or "refused")
 
 
 @web.middleware

@@ -26,6 +26,7 @@ from bot.actions import (
     Delivery,
     DirectMessage,
     Floor,
+    Forget,
     Message,
     OpenForm,
     Post,
@@ -220,6 +221,8 @@ class SlackOutbox:
                     pass  # Slack has no voice channel to mute; the floor is announced in text already
                 case Upload():
                     await self._upload(client, team, action)
+                case Forget():
+                    pass  # Slack has no mute or other platform state of ours to undo for a person
                 case _:
                     raise TypeError(f"unsupported action {type(action).__name__}")
         except Refused as refused:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from sqlmodel import col, delete, select
 
 from bot import ledger
-from bot.actions import Button, Field, Form, Input, Message
+from bot.actions import Button, Field, Forget, Form, Input, Message
 from bot.commands import Arg, Opt, Parsed, Role, parse_zone
 from bot.errors import UserError
 from bot.markup import bold, user_text
@@ -278,3 +278,4 @@ async def _forget(ctx: Ctx) -> None:
     )
     await ctx.session.exec(delete(Member).where(Member.id == member.id))
     ctx.reply("people.forgotten")
+    ctx.actions.append(Forget(member.user_id))  # what the platform adapter keeps goes too

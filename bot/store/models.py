@@ -185,18 +185,3 @@ class MessageRef(SQLModel, table=True):
     channel: str = Field(max_length=120)
     # A message sent in several parts keeps every part's id here, comma-separated (any number of parts).
     message_id: str = Field(sa_type=Text)
-
-
-class VoiceMute(SQLModel, table=True):
-    """Someone an adapter server-muted for a round (`round_ref`, "turns:42"), so it unmutes exactly them.
-
-    A person muted by anyone else has no row here and is never unmuted by the bot.
-    """
-
-    __tablename__ = "voice_mute"
-    tenant_id: str = Field(primary_key=True, max_length=120)
-    round_ref: str = Field(primary_key=True, max_length=120)
-    user_id: str = Field(primary_key=True, max_length=120)
-    guild: str = Field(max_length=120)
-    channel: str = Field(max_length=120)  # the voice room
-    muted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -123,3 +123,41 @@ async def test_a_stale_me_too_button_on_a_hidden_card_does_nothing_and_says_so(c
     assert seen == ["Card #1 was hidden by a facilitator, so “me too” on it does nothing. Nothing changed."]
     later = await chat.wait(minutes=2)
     assert not any("Me too: 1" in line for line in later)
+
+
+@pytest.mark.db
+async def test_a_number_too_big_for_any_column_is_refused_as_not_a_card_number(chat: Chat, caplog) -> None:
+    """20 digits used to reach the database, overflow there, and answer "something went wrong"."""
+    await chat.say("alice", 'event start "Yorimichi" --lang en')
+    await chat.say("bob", "join")
+    await chat.say("kenji", "lang ja")
+    await chat.say("kenji", "join")
+    await chat.say("alice", "barriers open --min 2")
+    await chat.say("bob", 'barriers share "one" --category fear')
+    await chat.say("bob", 'barriers share "two" --category fear')
+    seen = await chat.say("bob", "barriers withdraw 99999999999999999999")
+    assert any("`99999999999999999999` is not a card number" in line for line in seen)
+    await chat.say("alice", "barriers reveal")
+    huge = "99999999999999999999"
+    seen = await chat.say("bob", f"barriers metoo {huge}")
+    assert any(
+        f"`{huge}` is not a card number. Use the number shown beside the card" in line for line in seen
+    )
+    seen = await chat.say("kenji", f"barriers metoo #{huge}")
+    assert any("はカード番号ではありません" in line for line in seen)  # as typed, clipped to 20
+    seen = await chat.say("alice", f"barriers hide {huge}")
+    assert any(f"`{huge}` is not a card number" in line for line in seen)
+    seen = await chat.say("alice", "barriers hide 2147483648")  # one past PostgreSQL's INTEGER
+    assert any("`2147483648` is not a card number" in line for line in seen)
+    seen = await chat.say("bob", "barriers metoo ²")  # a digit to str.isdigit, not to int()
+    assert any("`²` is not a card number" in line for line in seen)
+    seen = await chat.say("bob", "barriers metoo ２")  # typed with a Japanese keyboard: card 2
+    assert any("Counted: “me too” on #2" in line for line in seen)
+    # A forged button naming such an id is a stale button, not an error on our side.
+    shown, _ = chat.runner.world.find_button("bob", "Me too #1")
+    for forged in (f"barriers:metoo:{huge}", "barriers:metoo:²", f"pairs:send:{huge}", f"nudges:stop:{huge}"):
+        event = ButtonPressed(Caller(TENANT, "bob", shown.channel, None, "bob"), forged, f"forged-{forged}")
+        seen = [action.message.text for action in await chat.app.core.handle(event)]
+        assert seen == [CATALOG.text("en", "core.error.stale_button")], forged
+    assert "Something went wrong" not in " ".join(chat.transcript)
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL") or r.exc_info]

@@ -38,6 +38,8 @@ def sample_args(spec: CommandSpec) -> str:
             words.append("@carol")
         elif arg.choices:
             words.append(arg.choices[0])
+        elif arg.kind == "number":
+            words.append(str(arg.min or 1))
         else:
             words.append("x")
     return " ".join([spec.name, *words])

@@ -52,10 +52,8 @@ async def cards_of(ctx: Ctx, board: BarrierBoard) -> list[BarrierCard]:
     return list(rows.all())
 
 
-async def card_by_number(ctx: Ctx, board: BarrierBoard, raw: str) -> BarrierCard:
-    if not raw.lstrip("#").isdigit():
-        raise UserError("barriers.error.bad_number", value=raw[:20])
-    number = int(raw.lstrip("#"))
+async def card_by_number(ctx: Ctx, board: BarrierBoard, number: int) -> BarrierCard:
+    """The card shown as #`number` (the parser has checked it is a number a column can hold)."""
     card = (
         await ctx.session.exec(
             select(BarrierCard).where(BarrierCard.board_id == board.id, BarrierCard.number == number)

@@ -145,7 +145,7 @@ async def _add_card(ctx: Ctx, board: BarrierBoard, raw_text: str, raw_category: 
 # -- withdrawing one's own card ---------------------------------------------------------------------------
 @router.command(
     "barriers withdraw",
-    args=[Arg("index", "word", metavar="N")],
+    args=[Arg("index", "number", metavar="N", min=1, error_key="barriers.error.bad_number")],
     role=Role.PARTICIPANT,
     help_key="barriers.help.withdraw",
 )
@@ -158,11 +158,9 @@ async def withdraw(ctx: Ctx, args: Parsed) -> None:
     if raw is None:
         ctx.reply_message(mine_message(ctx.t, mine))
         return
-    if not raw.isdigit():
-        raise UserError("barriers.error.bad_number", value=raw[:20])
-    if not 1 <= int(raw) <= len(mine):
-        raise UserError("barriers.error.not_yours", index=int(raw))
-    await _withdraw(ctx, board, mine[int(raw) - 1])
+    if raw > len(mine):
+        raise UserError("barriers.error.not_yours", index=raw)
+    await _withdraw(ctx, board, mine[raw - 1])
 
 
 @router.button("barriers:mine")
@@ -238,7 +236,7 @@ async def metoo_button(ctx: Ctx, rest: list[str]) -> None:
 
 @router.command(
     "barriers metoo",
-    args=[Arg("number", "word", required=True, metavar="N")],
+    args=[Arg("number", "number", required=True, metavar="N", min=1, error_key="barriers.error.bad_number")],
     role=Role.PARTICIPANT,
     help_key="barriers.help.metoo",
 )
@@ -272,7 +270,7 @@ async def _metoo(ctx: Ctx, board: BarrierBoard, card: BarrierCard) -> None:
 # -- hiding -----------------------------------------------------------------------------------------------
 @router.command(
     "barriers hide",
-    args=[Arg("number", "word", required=True, metavar="N")],
+    args=[Arg("number", "number", required=True, metavar="N", min=1, error_key="barriers.error.bad_number")],
     role=Role.FACILITATOR,
     help_key="barriers.help.hide",
 )

@@ -71,6 +71,31 @@ def test_the_demo_plays_in_both_languages() -> None:
     assert done.returncode == 0, done.stderr
     assert "#main | Yorimichi January has started" in done.stdout
     assert "#tokyo | ヨリミチ部 1月 を開始しました" in done.stdout
+    lines = done.stdout.splitlines()
+    # A newcomer reads what was typed, a heading per part, the date when it changes, the scene switch,
+    # and what to try next.
+    assert lines[0] == "━━ 2026-01-15 (Asia/Tokyo) ━━"
+    assert '> alice: /tsunagari event start "Yorimichi January" --lang en --tz Asia/Tokyo' in lines
+    assert '> carol clicks "Done"' in lines
+    assert (
+        "> carol submits \"Share anonymously\" text='Nobody here talks about loneliness' category='taboo'"
+        in lines
+    )
+    assert (
+        "── 2. The barrier board: what makes connection hard, shared anonymously, revealed together ──"
+        in lines
+    )
+    assert "   … 16 h later" in lines
+    assert lines.index("━━ 2026-01-16 (Asia/Tokyo) ━━") > lines.index("   … 16 h later")
+    scene = lines.index("━━ meanwhile in #tokyo: another event, another channel ━━")
+    assert lines[scene + 1].startswith('> kenji in #tokyo: /tsunagari event start "ヨリミチ部 1月"')
+    assert lines[-4:] == [
+        "That was the whole bot, on a virtual clock. What to try next:",
+        "  tsunagari console        chat with it yourself, as several people (`as bob`)",
+        '  Slack                    README, "Connect to Slack": a manifest, two tokens, `tsunagari run`',
+        '  Discord                  README, "Connect to Discord": a token, `tsunagari discord invite-url`, '
+        "`tsunagari run`",
+    ]
 
 
 def test_a_failing_script_exits_non_zero_with_the_line(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from adapters.discord.mutes import VoiceMute
 from bot.steps.models import StepRun
-from bot.store.models import VoiceMute
 from tests.fakes.discord_world import GUILD_ID, PEOPLE, DiscordWorld
 
 MUTE = {"mute-others": True}
@@ -160,4 +160,49 @@ async def test_someone_joining_the_room_mid_turn_is_muted_and_unmuted_at_the_end
     await world.command("alice", "turns stop")
     assert muted(world) == set()
     assert edits(world, "dan") == [True, False]
+    assert await rows(world) == []
+
+
+async def stored(world: DiscordWorld) -> list[bytes]:
+    """Every value of every table, as bytes (tests/rituals/barriers_support.py reads them the same way)."""
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    import bot.store.tables  # noqa: F401  (every table registered)
+
+    values = []
+    async with world.app.store.engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in await connection.execute(text(f'SELECT * FROM "{table.name}"')):
+                values += [str(v).encode() for v in row if v is not None]
+    return values
+
+
+async def test_forget_me_mid_round_lifts_the_bots_mute_and_no_table_names_them(world: DiscordWorld):
+    """carol, server-muted while bob speaks, runs forget-me: she is unmuted at once, her voice_mute row
+    (and every other row naming her) is gone, and the round's later turns leave her unmuted."""
+    await world.command("alice", "event start", name="Yorimichi")
+    for person in ("bob", "carol", "dan"):
+        await world.command(person, "join")
+        world.join_voice(person)
+    world.join_voice("alice")
+    people = " ".join(f"<@{PEOPLE[p]}>" for p in ("bob", "carol", "dan"))
+    await world.command("alice", "turns start", people=people, order="given", minutes="3", **MUTE)
+    assert muted(world) == {"carol", "dan", "alice"}
+    carol = str(PEOPLE["carol"]).encode()
+    assert any(carol in value for value in await stored(world))  # her row, her member, her step
+
+    answers = await world.command("carol", "forget-me", confirm="confirm")
+    assert any("deleted" in a.text() for a in answers)  # what she reads: everything about her is gone
+    assert muted(world) == {"dan", "alice"}
+    assert edits(world, "carol") == [True, False]
+    assert [row for row in await rows(world) if row.user_id == str(PEOPLE["carol"])] == []
+    assert not [value for value in await stored(world) if carol in value]
+
+    await world.wait(minutes=3)  # her turn is dropped: dan speaks next; carol, still in the room, is spared
+    assert muted(world) == {"bob", "alice"}
+    assert edits(world, "carol") == [True, False]
+    assert not [value for value in await stored(world) if carol in value]
+    await world.wait(minutes=3)
+    assert muted(world) == set()
     assert await rows(world) == []

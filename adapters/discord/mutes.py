@@ -1,6 +1,7 @@
-"""Voice mutes: adapters record each person they server-mute for a round, and unmute exactly those.
+"""Discord voice mutes: the table of whom the bot server-muted for a round, so it unmutes exactly those.
 
-A round is named by its `round_ref` ("turns:42", the step run's id); `stale` finds the rows of rounds that
+Only the Discord adapter mutes anyone, so the table lives with it (its migration stays in
+bot/store/migrations, `0005_voice_mutes`, and bot/store/tables.py registers it with the schema). A round is named by its `round_ref` ("turns:42", the step run's id); `stale` finds the rows of rounds that
 are no longer live (ended or stopped while the bot was down), which an adapter unmutes at start-up.
 """
 
@@ -8,11 +9,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import col, delete, select
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel, col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.steps.models import LIVE, StepRun
-from bot.store.models import VoiceMute
+from bot.store.models import UTCDateTime
+
+
+class VoiceMute(SQLModel, table=True):
+    """Someone the bot server-muted for a round (`round_ref`, "turns:42"), so it unmutes exactly them.
+
+    A person muted by anyone else has no row here and is never unmuted by the bot.
+    """
+
+    __tablename__ = "voice_mute"
+    tenant_id: str = Field(primary_key=True, max_length=120)
+    round_ref: str = Field(primary_key=True, max_length=120)
+    user_id: str = Field(primary_key=True, max_length=120)
+    guild: str = Field(max_length=120)
+    channel: str = Field(max_length=120)  # the voice room
+    muted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 async def record(
@@ -55,6 +72,14 @@ async def forget(session: AsyncSession, *, tenant: str, round_ref: str, user: st
             col(VoiceMute.round_ref) == round_ref,
             col(VoiceMute.user_id) == user,
         )
+    )
+    await session.commit()
+
+
+async def forget_user(session: AsyncSession, *, tenant: str, user: str) -> None:
+    """forget-me: every row naming them, whichever round."""
+    await session.exec(
+        delete(VoiceMute).where(col(VoiceMute.tenant_id) == tenant, col(VoiceMute.user_id) == user)
     )
     await session.commit()
 
