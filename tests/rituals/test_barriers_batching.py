@@ -79,6 +79,7 @@ async def test_me_too_counts_change_in_a_batch_and_the_voter_is_told_privately(c
     await chat.say("alice", "barriers open")
     for name in ("bob", "carol", "dan"):
         await chat.say(name, f'barriers share "a card that is true, says {name}" --category trust')
+    await chat.wait(minutes=1)  # the board shows the count the reveal decides on
     await chat.say("alice", "barriers reveal")
     seen = await chat.click("bob", "Me too #2") + await chat.click("carol", "Me too #2")
     assert [line for line in seen if "#main" in line] == [], "nothing public moves when someone votes"

@@ -199,11 +199,12 @@ async def reveal(ctx: Ctx, args: Parsed) -> None:
     board = await require_board(ctx)
     if board.status == "revealed":
         raise UserError("barriers.error.already_revealed", count=board.shown_count)
-    cards = await cards_of(ctx, board)
-    if len(cards) < board.min_cards:
-        # The refusal quotes the board's batched count, never the live one: asking again and again must
-        # not tell the facilitator the moment each card arrives.
+    if board.shown_count < board.min_cards:
+        # Decided on the count the board shows, which changes only on the one-minute grid, never on the
+        # live one: asking again and again must not tell the facilitator the moment the last card came in.
+        # Cards withdrawn since the last refresh are simply not shown, even if fewer than --min remain.
         raise UserError("barriers.error.too_few", min=board.min_cards, shown=board.shown_count)
+    cards = await cards_of(ctx, board)
     # One draw from the OS CSPRNG; categories keep the shuffled order inside them; numbers follow the
     # order people see, so a number says nothing about who or when.
     number = 0
