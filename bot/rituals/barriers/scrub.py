@@ -31,8 +31,9 @@ from bot.store.db import Store
 
 log = logging.getLogger(__name__)
 
-LOCK_WAIT = "2s"  # how long the PostgreSQL rewrite may wait for its lock before it is tried again later
+LOCK_WAIT = "200ms"  # how long the PostgreSQL rewrite may wait for its lock before it is tried again later
 LOCK_NOT_AVAILABLE = "55P03"
+REWRITE_LOCK = 0x7473756E61  # a PostgreSQL advisory lock key of its own ("tsuna")
 # VACUUM VERBOSE's count of dead row versions it had to keep (PostgreSQL's English messages).
 _KEPT = re.compile(r"(\d+) dead row versions? cannot be removed yet")
 # The tables whose old row versions hold words, tags or a board's secret.
@@ -111,6 +112,12 @@ async def checkpoint(store: Store) -> bool:
         listening = hasattr(driver, "add_log_listener")  # asyncpg hands VACUUM VERBOSE's report to listeners
         if listening:
             driver.add_log_listener(hear)
+        # One rewrite at a time across every process: boards revealed in the same minute would otherwise
+        # queue their rewrites, and every barrier command behind them. The others try again a minute later.
+        if not (await autocommit.exec_driver_sql(f"SELECT pg_try_advisory_lock({REWRITE_LOCK})")).scalar():
+            if listening:
+                driver.remove_log_listener(hear)
+            return False
         await autocommit.exec_driver_sql(f"SET lock_timeout = '{LOCK_WAIT}'")
         try:
             for table in _VACUUMED:
@@ -122,6 +129,7 @@ async def checkpoint(store: Store) -> bool:
             return False
         finally:
             await autocommit.exec_driver_sql("RESET lock_timeout")
+            await autocommit.exec_driver_sql(f"SELECT pg_advisory_unlock({REWRITE_LOCK})")
             if listening:
                 driver.remove_log_listener(hear)
     # A row version that a transaction still running might read is copied into the new file too.
