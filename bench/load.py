@@ -357,6 +357,7 @@ async def workshop(load: Load, number: int, participants: int, stagger: float) -
     # The barrier board: most share by command, every fifth by the form.
     await pause(5)
     await say("barriers open", host, channel, "barriers open --min 3")
+    opened = load.app.clock.now()
 
     async def share(n: int, person: str) -> None:
         text, category = BARRIERS[(number + n) % len(BARRIERS)], CATEGORIES[n % len(CATEGORIES)]
@@ -372,6 +373,10 @@ async def workshop(load: Load, number: int, participants: int, stagger: float) -
 
     await everyone(90, share)
     await pause(10)
+    # The reveal decides on the count the board shows, which changes on a one-minute grid from its opening
+    # and no pace shortens: the facilitator reveals once the board has counted the cards.
+    since = (load.app.clock.now() - opened) % timedelta(minutes=1)
+    await load.time.sleep((timedelta(minutes=1) - since).total_seconds() + 3)
     await say("barriers reveal", host, channel, "barriers reveal")
     await everyone(
         45, lambda n, person: click("barriers Me too (button)", person, f"Me too #{1 + (n * 7) % 5}")

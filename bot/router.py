@@ -174,8 +174,12 @@ class Ctx:
         *,
         key: str | None = None,
         member_id: int | None = None,
+        created_at: datetime | None = None,
     ) -> Timer:
-        """A durable timer, armed once this transaction commits. Payloads hold plain ids, never text."""
+        """A durable timer, armed once this transaction commits. Payloads hold plain ids, never text.
+
+        `created_at` (default: now) lets a ritual record a coarser time when the moment itself must not
+        be kept (a barrier board's refresh is armed by a share)."""
         row = Timer(
             tenant_id=self.tenant,
             kind=kind,
@@ -183,7 +187,7 @@ class Ctx:
             member_id=member_id,
             payload=dict(payload),
             due_at=due_at,
-            created_at=self.now,
+            created_at=created_at or self.now,
         )
         self.session.add(row)
         await self.session.flush()

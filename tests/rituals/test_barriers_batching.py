@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from bot.rituals.barriers.refresh import next_refresh
+from bot.store.models import Timer
 from tests.support import Chat
 
 
@@ -79,9 +81,45 @@ async def test_me_too_counts_change_in_a_batch_and_the_voter_is_told_privately(c
     await chat.say("alice", "barriers open")
     for name in ("bob", "carol", "dan"):
         await chat.say(name, f'barriers share "a card that is true, says {name}" --category trust')
+    await chat.wait(minutes=1)  # the board shows the count the reveal decides on
     await chat.say("alice", "barriers reveal")
     seen = await chat.click("bob", "Me too #2") + await chat.click("carol", "Me too #2")
     assert [line for line in seen if "#main" in line] == [], "nothing public moves when someone votes"
     assert any("bob only | Counted" in line for line in seen)
     later = await chat.wait(minutes=1)
     assert any("Me too: 2" in line for line in later if "#main (updated)" in line)
+
+
+@pytest.mark.db
+async def test_no_timer_row_dates_a_share_more_finely_than_the_grid(chat: Chat) -> None:
+    """Bob shares at 09:00:17, Carol withdraws hers at 09:01:43, Dan says "me too" at 09:03:29: the refresh
+    timers they arm record only grid points (when made, when due), never those seconds."""
+    await chat.say("alice", 'event start "Yorimichi" --lang en')
+    for name in ("bob", "carol", "dan"):
+        await chat.say(name, "join")
+    await chat.say("alice", "barriers open --min 2")  # 09:00:00
+    await chat.wait(seconds=17)
+    await chat.say("bob", 'barriers share "a card from bob"')
+    await chat.say("carol", 'barriers share "a card from carol, twice"')
+    await chat.say("carol", 'barriers share "a card from carol, once"')
+    await chat.wait(minutes=1, seconds=26)
+    await chat.say("carol", "barriers withdraw 1")  # 09:01:43
+    await chat.wait(minutes=1, seconds=17)
+    await chat.say("alice", "barriers reveal")  # 09:03:00
+    await chat.wait(seconds=29)
+    await chat.say("dan", "barriers metoo 1")  # 09:03:29
+    await chat.wait(minutes=1)
+    await chat.say("alice", "barriers close")
+    async with chat.app.store.engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(Timer.created_at, Timer.due_at, Timer.fired_at).where(Timer.kind == "barriers.refresh")
+            )
+        ).all()
+    opened = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+    assert len(rows) == 3, "one refresh for each minute with a change"
+    for row in rows:
+        for stamp in row:
+            if stamp is not None:
+                stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+                assert (stamp - opened) % timedelta(minutes=1) == timedelta(0), f"{stamp} is off the grid"

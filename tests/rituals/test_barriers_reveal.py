@@ -23,6 +23,7 @@ async def _one_run(database_url: str, start_time) -> tuple[str, ...]:  # noqa: A
         await chat.say("alice", "barriers open")
         for text in CARDS:
             await chat.say("bob", f'barriers share "{text}" --category bias')
+        await chat.wait(minutes=1)
         seen = await chat.say("alice", "barriers reveal")
     finally:
         await chat.close()
@@ -52,9 +53,13 @@ async def test_cards_are_grouped_by_category_with_counts_and_numbered_in_the_ord
     await chat.say("bob", 'barriers share "alone in my silo" --category isolation')
     await chat.say("bob", 'barriers share "afraid to ask" --category fear')
     await chat.say("bob", 'barriers share "afraid to be judged" --category fear')
+    await chat.wait(minutes=1)
     refused = await chat.say("alice", "barriers reveal")
-    assert any("at least 4 are in" in line for line in refused), "three cards are not enough for --min 4"
+    assert any("shows at least 4, and it shows 3" in line for line in refused), (
+        "three are not enough for --min 4"
+    )
     await chat.say("bob", 'barriers share "uncategorised worry"')
+    await chat.wait(minutes=1)
     seen = await chat.say("alice", "barriers reveal")
     public = [line.split("| ", 1)[1] for line in seen if line.split("|")[0].strip().endswith("#main")]
     titles = [line for line in public if " · " in line]
@@ -63,3 +68,35 @@ async def test_cards_are_grouped_by_category_with_counts_and_numbered_in_the_ord
     assert numbers == ["#1", "#2", "#3", "#4"]
     again = await chat.say("alice", "barriers reveal")
     assert any("already revealed (4 of them)" in line for line in again)
+
+
+@pytest.mark.db
+async def test_retrying_reveal_before_the_board_counts_again_gets_the_answer_it_got_at_zero_cards(
+    chat: Chat,
+) -> None:
+    """The board shows "Cards in: 0" until its next grid minute. A facilitator who types `barriers reveal`
+    again and again meanwhile must not learn the moment the third card came in: every answer before the
+    board counts again is the one given at zero cards, and the reveal goes ahead only once it shows 3."""
+    await chat.say("alice", 'event start "Yorimichi" --lang en')
+    for name in ("bob", "carol", "dan"):
+        await chat.say(name, "join")
+    await chat.say("alice", "barriers open --min 3")  # 09:00:00; the board counts again at 09:01:00
+    await chat.wait(seconds=5)
+    at_zero = await chat.say("alice", "barriers reveal")
+    assert at_zero == [
+        "[09:00] alice only | Not yet: the cards are revealed together once the board shows at least 3, "
+        "and it shows 0. The board counts again once a minute; until then, asking again gets this same answer."
+    ]
+    for name in ("bob", "carol", "dan"):  # 09:00:15, :29, :43: the third card makes --min
+        await chat.wait(seconds=10)
+        await chat.say(name, f'barriers share "{name} finds it hard to ask" --category fear')
+        for _ in range(2):
+            await chat.wait(seconds=2)
+            assert await chat.say("alice", "barriers reveal") == at_zero
+    await chat.wait(seconds=12)  # 09:00:59: all three are in, and the answer is still the same
+    assert await chat.say("alice", "barriers reveal") == at_zero
+    assert not any("hard to ask" in line for line in chat.transcript), "no card was shown"
+    await chat.wait(seconds=1)  # 09:01:00: the board shows 3 ...
+    assert any("Cards in: 3" in line for line in chat.transcript)
+    seen = await chat.say("alice", "barriers reveal")  # ... and the reveal goes ahead
+    assert sum("hard to ask" in line for line in seen) == 3

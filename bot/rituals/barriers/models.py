@@ -1,9 +1,12 @@
 """The barrier board's tables. A card row holds its words and category, never who wrote it or when.
 
-Cards have a random id (no insertion order to read back) and live in a WITHOUT ROWID table on SQLite, so
-even the file's physical order follows the random key, not the order people typed in. Recognising a
-person (withdrawing their own card, one "me too" each) goes through keyed hashes whose key is
-`BarrierBoard.secret`, which is destroyed when the board closes.
+Cards have a random id, and on SQLite live in a WITHOUT ROWID table (no rowid counts them in). Where a row
+sits in the file still follows the order it was written (SQLite fills each page from its end, in the
+table and in its indexes; PostgreSQL appends to its heap, in `ctid` order), so while the board is open
+the rows sit in the order people shared in. At the reveal every card is deleted and written again with a
+new random id, no author tag, in a fresh random order (scrub.py): from then on neither an id nor where a
+row sits says who came when. Recognising a person (withdrawing their own card, one "me too" each) goes
+through keyed hashes whose key is `BarrierBoard.secret`, which is destroyed when the board closes.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ class BarrierCard(SQLModel, table=True):
 
     __tablename__ = "barrier_card"
     __table_args__ = {"sqlite_with_rowid": False}
-    id: str = Field(primary_key=True, max_length=24)  # random: the only order cards have is a random one
+    id: str = Field(primary_key=True, max_length=24)  # random, and drawn again at the reveal
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=120)
     board_id: int = Field(foreign_key="barrier_board.id", index=True)
     category: str = Field(max_length=20)

@@ -40,15 +40,15 @@ async def changed(ctx: Ctx, board: BarrierBoard) -> None:
         return
     due = next_refresh(board.opened_at, ctx.now)
     board.flush_at = due
-    # The payload names the board only: no timer carries card words or anyone's identity.
-    timer = await ctx.schedule(
+    # The payload names the board only: no timer carries card words or anyone's identity. The row says
+    # it was made at the grid point before the change, not at the second someone shared.
+    await ctx.schedule(
         "barriers.refresh",
         due,
         {"board": board.id},
         key=f"barriers:refresh:{board.id}:{int(due.timestamp())}:{secrets.token_hex(4)}",
+        created_at=due - REFRESH,
     )
-    # Stamped with the grid point the change's minute began at, not its second: the row outlives the board.
-    timer.created_at = due - REFRESH
 
 
 async def show_changes(ctx: Ctx, board: BarrierBoard) -> None:

@@ -4,12 +4,13 @@ the cards together, shuffled, once enough are in; "me too" counts are anonymous;
 Public numbers change in batches (refresh.py); people are recognised only through keyed tags whose key
 dies with the board (crypto.py); what a card may say is in cards.py, and how it looks in messages.py.
 
-Logging: this module logs nothing; the core logs command names and ids only. Card words appear only in
-the card row, in the reveal and in the author's own private replies.
+Logging: only a scrub that gave up (no ids, no words); the core logs command names and ids only. Card
+words appear only in the card row, in the reveal and in the author's own private replies.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from sqlalchemy.exc import IntegrityError
@@ -44,10 +45,12 @@ from bot.rituals.barriers.messages import (
 )
 from bot.rituals.barriers.models import BarrierBoard, BarrierCard, BarrierVote
 from bot.rituals.barriers.refresh import REFRESH, changed, show_changes
-from bot.rituals.barriers.scrub import checkpoint
+from bot.rituals.barriers.scrub import checkpoint, rewrite_cards
 from bot.router import Ctx, Router
 from bot.store.db import insert_ignore
 from bot.store.models import Event, Member, Timer
+
+log = logging.getLogger(__name__)
 
 router = Router("barriers", anonymous=True)
 
@@ -198,23 +201,26 @@ async def reveal(ctx: Ctx, args: Parsed) -> None:
     board = await require_board(ctx)
     if board.status == "revealed":
         raise UserError("barriers.error.already_revealed", count=board.shown_count)
-    cards = await cards_of(ctx, board)
-    if len(cards) < board.min_cards:
-        # The refusal quotes the board's batched count, never the live one: asking again and again must
-        # not tell the facilitator the moment each card arrives.
+    if board.shown_count < board.min_cards:
+        # Decided on the count the board shows, which changes only on the one-minute grid, never on the
+        # live one: asking again and again must not tell the facilitator the moment the last card came in.
+        # Cards withdrawn since the last refresh are simply not shown, even if fewer than --min remain.
         raise UserError("barriers.error.too_few", min=board.min_cards, shown=board.shown_count)
+    cards = await cards_of(ctx, board)
     # One draw from the OS CSPRNG; categories keep the shuffled order inside them; numbers follow the
     # order people see, so a number says nothing about who or when.
-    number = 0
+    numbers: dict[str, int] = {}
     for _category, members in grouped(crypto.shuffled(cards)):
         for card in members:
-            number += 1
-            card.number = number
-            card.author = None  # nothing needs to recognise an author after the reveal
+            numbers[card.id] = len(numbers) + 1
+    # Every card is written again with a new id, no author tag, in another random order: where a row sits
+    # in the file, and its id, no longer follow the order people shared in (scrub.py).
+    cards = await rewrite_cards(ctx.session, cards, numbers)
     board.status = "revealed"
     board.shown_count = len(cards)
     await ctx.session.flush()  # a refresh already armed stays: it will show the first "me too" counts
-    # The author tags are gone from the rows; truncate the write-ahead log so no older page keeps them.
+    # The old rows are gone; truncate SQLite's write-ahead log (rewrite the tables' files on PostgreSQL)
+    # so no older copy of a page keeps them.
     await ctx.schedule("barriers.scrub", ctx.now, {"try": 0})
     t = words(ctx.core.catalog, ctx.event.lang)
     ctx.update(board_ref(board), board_message(t, board))
@@ -358,8 +364,14 @@ async def scrub(ctx: Ctx, timer: Timer) -> None:
     if await checkpoint(ctx.core.store):
         return
     tries = int(timer.payload.get("try", 0)) + 1
-    if tries < SCRUB_TRIES:  # a reader held the log open: try again in a minute
+    if tries < SCRUB_TRIES:  # a reader held the log, a lock or old row versions: try again in a minute
         await ctx.schedule("barriers.scrub", ctx.now + REFRESH, {"try": tries})
+    else:
+        log.warning(
+            "old copies of barrier rows may remain after %d tries: on PostgreSQL run "
+            "VACUUM FULL barrier_card, barrier_vote, barrier_board; on SQLite PRAGMA wal_checkpoint(TRUNCATE)",
+            tries,
+        )
 
 
 # -- forgetting a person ----------------------------------------------------------------------------------

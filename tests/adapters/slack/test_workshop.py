@@ -252,6 +252,7 @@ async def test_a_whole_evening_through_slack(bot):
     await ws.click("bob", "Share anonymously")
     await ws.submit("bob", {"text": "I fear looking foolish", "category": "fear"})
     await ws.command("carol", "barriers share Nobody talks about loneliness --category taboo")
+    await ws.wait(app, minutes=1)  # the board shows 2, the count the reveal decides on
     await ws.command("alice", "barriers reveal")
     assert "Revealed: 2 cards" in "\n".join(ws.channel())
     await ws.command("alice", "barriers close")
