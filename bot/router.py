@@ -104,6 +104,7 @@ class Ctx:
     actions: list[Action] = field(default_factory=list)
     new_timers: list[Timer | TimerRef] = field(default_factory=list)
     cancelled_timers: list[int] = field(default_factory=list)
+    deferred: list[Callable[[Core], Awaitable[None]]] = field(default_factory=list)
 
     # -- words --------------------------------------------------------------------------------------------
     def t(self, key: str, **params: Any) -> str:
@@ -161,6 +162,11 @@ class Ctx:
     async def send_now(self, actions: Sequence[Action]) -> list:
         """Deliver at once and learn each action's fate (for nudges that must record a refused DM)."""
         return await self.core.outbox.send(self.tenant, actions)
+
+    def later(self, job: Callable[[Core], Awaitable[None]]) -> None:
+        """Run `job(core)` once this transaction has committed, after the command has answered: for work
+        too slow to wait for (it computes off the loop, then finishes through `core.follow_up`)."""
+        self.deferred.append(job)
 
     # -- time ---------------------------------------------------------------------------------------------
     async def schedule(
