@@ -60,11 +60,21 @@ def _group_locale(ctx: Ctx, event: Event, members: list[Member], languages: tupl
     return event.lang
 
 
-async def _send(ctx: Ctx, event: Event, row: PairingRound) -> None:
-    roster = await load_roster(ctx, event)
+async def _send(
+    ctx: Ctx,
+    event: Event,
+    row: PairingRound,
+    *,
+    roster: Roster | None = None,
+    matching: Matching | None = None,
+) -> None:
+    """Introduce each group of `row`; `matching` is the round as just planned for `roster` (so a room of
+    thousands is not described again on the event loop), else it is read back from the stored seats."""
+    roster = roster or await load_roster(ctx, event)
     if len(roster.people) < 2:
         raise UserError("pairs.too_few", count=len(roster.people))
-    matching = await stored_matching(ctx, row, roster)
+    if matching is None:
+        matching = await stored_matching(ctx, row, roster)
     users = roster.users
     met: list[tuple[int, int]] = []
     for index, group in enumerate(matching.groups):
@@ -201,11 +211,19 @@ async def _plan(
     await _present(ctx, event, rows, preview=preview)
 
 
-async def _present(ctx: Ctx, event: Event, rows: list[PairingRound], *, preview: bool) -> None:
+async def _present(
+    ctx: Ctx,
+    event: Event,
+    rows: list[PairingRound],
+    *,
+    preview: bool,
+    roster: Roster | None = None,
+    first: Matching | None = None,
+) -> None:
     if preview:
         await _preview(ctx, event, rows[0], planned=len(rows) - 1)
         return
-    await _send(ctx, event, rows[0])
+    await _send(ctx, event, rows[0], roster=roster, matching=first)
     if len(rows) > 1:
         ctx.reply("pairs.planned", count=len(rows) - 1)
 
@@ -245,18 +263,21 @@ async def _plan_later(
         if await latest_round_id(ctx, now) != marker:
             raise UserError("pairs.planning_superseded")
         await drop_rounds(ctx, await unsent_rounds(ctx, now))
+        roster = await load_roster(ctx, now)
         rows = await store_plan(
             ctx,
             now,
             plan,
-            await load_roster(ctx, now),
+            roster,
             first=first,
             size=size,
             bridge=bridge,
             rerolls=rerolls,
             preview=preview,
         )
-        await _present(ctx, now, rows, preview=preview)
+        # The same people with the same profiles: the worker's description of round 1 still holds.
+        same = roster.people == {person.key: person for person in people}
+        await _present(ctx, now, rows, preview=preview, roster=roster, first=plan[0] if same else None)
 
     async def job(core: Core) -> None:
         try:
