@@ -151,6 +151,7 @@ class EventWorld(World):
         if shown.form is None and shown.ref is None and not (shown.message and shown.message.buttons):
             return shown
         shown.lines = []
+        self.index_buttons(shown)
         if shown.ref:
             self.by_ref[shown.ref] = shown
         if shown.audience is None:
@@ -166,6 +167,12 @@ class EventWorld(World):
                 if shown.form.title == title or shown.form.title.lower() == title.lower():
                     return shown
         return None
+
+    def can_see(self, user: str, shown: Shown) -> bool:
+        # A channel message is seen by the people of that event only, not by all 5,000.
+        if shown.audience is None:
+            return shown.channel == self.home.get(user)
+        return user in shown.audience
 
     def visible_to(self, user: str) -> list[Shown]:
         channel = self.by_channel.get(self.home.get(user, ""), [])
