@@ -4,19 +4,26 @@ Run `python bench/pairing.py` (or `--quick`). Prints a table per group size N: o
 the process's CPU time, which a busy shared machine inflates less), networkx's time on the same weighted
 graph, our weight over the exact optimum, the bridge differences we found over the optimum's, repeated
 pairs and pairs with no common language (ours / optimum's), and the share of pairs that bridge. Then
-rounds without a repeat for fixed groups, against the language bound for mixed-language ones.
+rounds without a repeat for fixed groups, against the counting bound (N-1 for an even group; for an odd
+one with a trio each round, floor(N(N-1)/(N+3)): every round meets (N+3)/2 new pairs of the N(N-1)/2) and
+the language bound for mixed-language ones. Then the event loop's lag while the heaviest jobs run (a task
+asking to wake every 10 ms records how late it woke: p50/p99/worst), with the job on the loop itself, in
+a thread, and in a worker process, as the bot runs it.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import time
 from itertools import combinations
 
 import networkx as nx
 
+from bot.compute import Compute
 from bot.rituals.pairing.matcher import Participant, PastMeeting, build_objective, match, plan_rounds
+from bot.rituals.pairing.trios import counting_bound
 
 SIZES = (20, 50, 100, 200, 500, 1000, 2000, 5000)
 QUICK_SIZES = (20, 50, 100, 200, 2000)
@@ -96,7 +103,7 @@ def exact(objective) -> tuple[float, list[tuple[str, str]]]:
 
 def pairing_table(sizes: tuple[int, ...]) -> None:
     print(
-        f"{'N':>5} {'ours s':>8} {'(cpu s)':>8} {'nx s':>8} {'weight/opt':>12} {'bridges/opt':>12} "
+        f"{'N':>5} {'ours s':>8} {'(cpu s)':>8} {'nx s':>8} {'weight/opt':>12} {'bridges ours/opt':>17} "
         f"{'repeats':>9} {'no lang':>9} {'bridging':>9}"
     )
     last_exact: tuple[int, float] | None = None
@@ -108,7 +115,8 @@ def pairing_table(sizes: tuple[int, ...]) -> None:
         objective = build_objective(people, history=history, seed=7)
         weight, bridges, repeats, mismatches, bridging = summary(objective, [g.keys for g in result.groups])
         pair_total = len(result.pairs)
-        nx_time = ratio = bridge_ratio = "-"
+        nx_time = ratio = "-"
+        bridge_ratio = f"{bridges}/-"
         opt_repeats = opt_mismatches = "-"
         predicted = last_exact and last_exact[1] * (n / last_exact[0]) ** 3
         if n <= 1000 or (predicted is not None and predicted < EXACT_BUDGET):
@@ -116,10 +124,10 @@ def pairing_table(sizes: tuple[int, ...]) -> None:
             best = summary(objective, pairs)
             last_exact = (n, seconds)
             nx_time, ratio = f"{seconds:.3f}", f"{weight / best[0]:.9f}"
-            bridge_ratio = f"{bridges / best[1]:.4f}" if best[1] else "-"
+            bridge_ratio = f"{bridges}/{best[1]}"
             opt_repeats, opt_mismatches = best[2], best[3]
         print(
-            f"{n:>5} {ours:>8.3f} {f'({ours_cpu:.3f})':>8} {nx_time:>8} {ratio:>12} {bridge_ratio:>12} "
+            f"{n:>5} {ours:>8.3f} {f'({ours_cpu:.3f})':>8} {nx_time:>8} {ratio:>12} {bridge_ratio:>17} "
             f"{f'{repeats}/{opt_repeats}':>9} {f'{mismatches}/{opt_mismatches}':>9} "
             f"{bridging / pair_total:>9.1%}"
         )
@@ -146,28 +154,74 @@ def language_bound(people: list[Participant]) -> int:
 
 def rounds_table(sizes: tuple[int, ...]) -> None:
     print(
-        f"\n{'fixed group':>11} {'languages':>10} {'rounds without repeat':>22} {'target':>7} "
+        f"\n{'fixed group':>11} {'languages':>10} {'rounds without repeat':>22} {'bound':>6} "
         f"{'language bound':>15} {'seconds':>8}"
     )
     for n in sizes:
         for mixed in (False, True):
             people, _ = workshop(n, seed=1000 + n, mixed_languages=mixed)
+            wanted = min(n - 1, 30) if n <= 60 else 30
             started = time.perf_counter()
-            rounds = plan_rounds(people, rounds=n - 1, seed=7)
+            rounds = plan_rounds(people, rounds=max(wanted, counting_bound(n)), seed=7)
             seconds = time.perf_counter() - started
             label = "ja/en mix" if mixed else "shared"
             print(
-                f"{n:>11} {label:>10} {rounds_without_repeat(rounds):>22} {n - 1:>7} "
+                f"{n:>11} {label:>10} {rounds_without_repeat(rounds):>22} {counting_bound(n):>6} "
                 f"{language_bound(people):>15} {seconds:>8.2f}"
             )
+
+
+async def _lagged(fn, people, options: dict, mode: str) -> tuple[float, list[float]]:  # noqa: ANN001
+    """Run `fn(people, **options)` through Compute in `mode` while a task asks to wake every 10 ms; (seconds, lags in ms)."""
+    compute = Compute(mode=mode, timeout=600)
+    if mode == "process":
+        compute.start()
+        await compute.run(len, ())  # the worker is up and has imported the matcher: not part of the job
+    lags: list[float] = []
+    running = True
+
+    async def probe() -> None:
+        while running:
+            asked = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lags.append((time.perf_counter() - asked - 0.01) * 1000)
+
+    task = asyncio.create_task(probe())
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    await compute.run(fn, people, **options)
+    seconds = time.perf_counter() - started
+    running = False
+    await task
+    compute.close()
+    return seconds, lags
+
+
+def lag_table() -> None:
+    print(f"\n{'job':<28} {'where':>8} {'seconds':>8} {'lag p50 ms':>11} {'p99 ms':>8} {'worst ms':>9}")
+    odd, _ = workshop(51, seed=51, mixed_languages=False)
+    room, history = workshop(2000, seed=2000)
+    jobs = {
+        "plan 30 rounds for 51": (plan_rounds, odd, {"rounds": 30, "seed": 7}),
+        "match 2,000 people": (match, room, {"history": history, "seed": 7}),
+    }
+    for name, (fn, people, options) in jobs.items():
+        for mode in ("inline", "thread", "process"):
+            seconds, lags = asyncio.run(_lagged(fn, people, options, mode))
+            lags.sort()
+            p50, p99 = lags[len(lags) // 2], lags[min(len(lags) - 1, int(0.99 * len(lags)))]
+            print(f"{name:<28} {mode:>8} {seconds:>8.2f} {p50:>11.1f} {p99:>8.1f} {lags[-1]:>9.1f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller groups only, for a short run")
+    parser.add_argument("--lag-only", action="store_true", help="only the event loop's lag table")
     args = parser.parse_args()
-    pairing_table(QUICK_SIZES if args.quick else SIZES)
-    rounds_table((20, 30) if args.quick else (20, 30, 60))
+    if not args.lag_only:
+        pairing_table(QUICK_SIZES if args.quick else SIZES)
+        rounds_table((20, 30, 31) if args.quick else (20, 30, 31, 50, 51, 60))
+    lag_table()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import Clock, SystemClock, VirtualClock
+from bot.compute import Compute
 from bot.config import Settings
 from bot.core import Core
 from bot.i18n import Catalog
@@ -48,6 +49,9 @@ class App:
                 await self.store.upgrade()
         for adapter in self.adapters:
             await adapter.start()
+        if self.alarm is not None:
+            # A real process warms its worker now; console scripts and tests start one only if they need it.
+            self.core.compute.start()
         if self.alarm is None:
             await self.timers.start()
         else:
@@ -71,6 +75,9 @@ class App:
             await self.leadership.close()
         for adapter in reversed(self.adapters):
             await adapter.stop()
+        # A plan still computing is dropped: it writes only in its last transaction, so nothing is half-done.
+        await self.core.cancel_jobs()
+        self.core.compute.close()
         if self.alarm is not None:
             self.alarm.shutdown()
         await self.store.close()
@@ -101,6 +108,9 @@ def build(
         )
     )
     timers.alarm = alarm
+    compute = Compute(
+        mode=settings.compute, workers=settings.compute_workers, timeout=settings.compute_timeout_seconds
+    )
     core = Core(
         settings=settings,
         store=store,
@@ -109,6 +119,7 @@ def build(
         routers=[*all_routers(), *extra_routers],
         outbox=dispatcher,
         timers=timers,
+        compute=compute,
     )
     timers.run = core.run_timer
     return App(settings, store, clock, catalog, dispatcher, timers, core, alarm)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,11 @@ class Settings(BaseSettings):
     stuck_timer_seconds: float = Field(600.0, alias="TSUNAGARI_STUCK_TIMER_SECONDS", gt=0)
     # How many timers the leader fires at once: the most a crash of the leader can leave undelivered.
     timers_in_flight: int = Field(8, alias="TSUNAGARI_TIMERS_IN_FLIGHT", ge=1, le=100)
+    # Heavy work (planning many rounds, matching a large room) runs off the event loop: in worker
+    # processes by default ("thread" and "inline" exist for comparison), each job bounded in seconds.
+    compute: Literal["process", "thread", "inline"] = Field("process", alias="TSUNAGARI_COMPUTE")
+    compute_workers: int = Field(1, alias="TSUNAGARI_COMPUTE_WORKERS", ge=1, le=32)
+    compute_timeout_seconds: float = Field(60.0, alias="TSUNAGARI_COMPUTE_TIMEOUT_SECONDS", gt=0)
 
     # Slack (Socket Mode needs the app token; HTTP mode needs the signing secret)
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
 from sqlmodel import select, update
@@ -11,6 +12,7 @@ from sqlmodel import select, update
 from bot.actions import Action, Message, Reply
 from bot.clock import Clock
 from bot.commands import Parser, Role, known_zone, record_id
+from bot.compute import Compute
 from bot.config import Settings
 from bot.errors import Seconds, UserError
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
@@ -40,10 +42,14 @@ class Core:
         routers: Iterable[Router],
         outbox: Outbox,
         timers: Timers | None = None,
+        compute: Compute | None = None,
     ) -> None:
         self.settings, self.store, self.clock, self.catalog = settings, store, clock, catalog
         self.outbox = outbox
         self.timers = timers
+        self.compute = compute or Compute(mode="inline")
+        # Work a handler handed on (`ctx.later`): it runs after the command has answered.
+        self._jobs: set[asyncio.Task] = set()
         self.routers = list(routers)
         self.specs = {}
         self.command_handlers = {}
@@ -109,6 +115,62 @@ class Core:
                 log.exception("handling %s failed", type(event).__name__)
                 return [self._error_reply(caller, locale, "core.error.internal", {})]
         self._arm(ctx)
+        for job in ctx.deferred:
+            self._spawn(job)
+        return ctx.actions
+
+    # -- work that answers later ------------------------------------------------------------------------------
+    def _spawn(self, job: Callable[[Core], Awaitable[None]]) -> None:
+        task = asyncio.get_running_loop().create_task(self._run_job(job))
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+
+    async def _run_job(self, job: Callable[[Core], Awaitable[None]]) -> None:
+        try:
+            await job(self)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("a deferred job failed")
+
+    async def settle(self) -> None:
+        """Wait until every deferred job has finished (console scripts and tests: a deterministic order)."""
+        while self._jobs:
+            await asyncio.gather(*list(self._jobs), return_exceptions=True)
+
+    async def cancel_jobs(self) -> None:
+        """At shutdown: jobs still computing are dropped; they write only in their last transaction."""
+        for task in list(self._jobs):
+            task.cancel()
+        await asyncio.gather(*list(self._jobs), return_exceptions=True)
+        if self._jobs:
+            log.info("%d deferred jobs dropped at shutdown", len(self._jobs))
+
+    async def follow_up(self, caller: Caller, step: Callable[[Ctx], Awaitable[None]]) -> list[Action]:
+        """Finish a deferred job for `caller`: `step` runs in a transaction of its own, as a command's
+        handler does (a UserError rolls it back and answers the caller), and its actions are delivered."""
+        ctx: Ctx | None = None
+        async with self.store.session() as session:
+            try:
+                ctx = await self._context(session, caller)
+                await step(ctx)
+                await session.commit()
+            except UserError as error:
+                await session.rollback()
+                locale = ctx.locale if ctx is not None else self.settings.default_lang
+                actions = [self._error_reply(caller, locale, error.key, error.params)]
+                await self.outbox.send(caller.tenant, actions)
+                return actions
+            except Exception:
+                await session.rollback()
+                log.exception("a deferred job's follow-up failed")
+                locale = ctx.locale if ctx is not None else self.settings.default_lang
+                actions = [self._error_reply(caller, locale, "core.error.internal", {})]
+                await self.outbox.send(caller.tenant, actions)
+                return actions
+        self._arm(ctx)
+        if ctx.actions:
+            await self.outbox.send(caller.tenant, ctx.actions)
         return ctx.actions
 
     def _error_reply(self, caller: Caller, locale: str, key: str, params: dict) -> Reply:

@@ -107,6 +107,7 @@ class Ctx:
     actions: list[Action] = field(default_factory=list)
     new_timers: list[Timer | TimerRef] = field(default_factory=list)
     cancelled_timers: list[int] = field(default_factory=list)
+    deferred: list[Callable[[Core], Awaitable[None]]] = field(default_factory=list)
 
     # -- words --------------------------------------------------------------------------------------------
     def t(self, key: str, **params: Any) -> str:
@@ -165,6 +166,11 @@ class Ctx:
         """Deliver at once and learn each action's fate (for nudges that must record a refused DM)."""
         return await self.core.outbox.send(self.tenant, actions)
 
+    def later(self, job: Callable[[Core], Awaitable[None]]) -> None:
+        """Run `job(core)` once this transaction has committed, after the command has answered: for work
+        too slow to wait for (it computes off the loop, then finishes through `core.follow_up`)."""
+        self.deferred.append(job)
+
     # -- time ---------------------------------------------------------------------------------------------
     async def schedule(
         self,
@@ -195,13 +201,25 @@ class Ctx:
         return row
 
     async def cancel_timers(self, key_prefix: str) -> int:
-        """Cancel this tenant's pending timers whose key starts with `key_prefix`."""
-        escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        """Cancel this tenant's pending timers whose key starts with `key_prefix`.
+
+        A range on the key, not `LIKE 'prefix%'`: neither database can walk an index for a LIKE here
+        (SQLite's is case-blind, PostgreSQL's needs the C collation), so it read every pending timer of
+        the workspace on each hand-off. Compared byte by byte (SQLite's default; COLLATE "C" on
+        PostgreSQL, as its index ix_timer_key_c is), the range holds exactly the keys with that prefix,
+        and only the run's or board's own timers are read."""
+        if not key_prefix:
+            raise ValueError("a timer key prefix must not be empty")
+        upper = key_prefix[:-1] + chr(ord(key_prefix[-1]) + 1)
+        key = col(Timer.key)
+        if self.session.bind.dialect.name == "postgresql":
+            key = key.collate("C")
         rows = await self.session.exec(
             select(Timer.id).where(
                 Timer.tenant_id == self.tenant,
+                key >= key_prefix,
+                key < upper,
                 Timer.status == "pending",
-                col(Timer.key).like(escaped + "%", escape="\\"),
             )
         )
         ids = list(rows.all())

@@ -116,7 +116,7 @@ class ConsoleAdapter:
             earlier = self.world.by_ref.get(action.ref)
             if earlier is None:
                 return Delivery(action, "failed", "unknown ref")
-            earlier.message = action.message
+            self.world.replace_message(earlier, action.message)
             lines = stamp(
                 now, self.zone, earlier.place + " (updated)", message_lines(action.message, self.zone)
             )

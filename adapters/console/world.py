@@ -35,23 +35,45 @@ class World:
         self.by_ref: dict[str, Shown] = {}
         self.write = write or (lambda line: None)
         self.people: set[str] = set()
+        # Messages by the labels of their buttons (folded): a click looks only at those holding the
+        # label, not at everything ever shown, which grew with every message of a long session.
+        self.by_label: dict[str, list[Shown]] = {}
 
     def add(self, shown: Shown) -> Shown:
         self.shown.append(shown)
         if shown.ref:
             self.by_ref[shown.ref] = shown
+        self.index_buttons(shown)
         for line in shown.lines:
             self.write(line)
         return shown
 
+    def index_buttons(self, shown: Shown) -> None:
+        if shown.message is not None:
+            for label in {button.label.lower() for button in shown.message.buttons}:
+                self.by_label.setdefault(label, []).append(shown)
+
+    def replace_message(self, shown: Shown, message: Message) -> None:
+        """An update: the message keeps its place on screen, with new words and buttons."""
+        shown.message = message
+        self.index_buttons(shown)
+
+    def can_see(self, user: str, shown: Shown) -> bool:
+        return shown.audience is None or user in shown.audience
+
     def visible_to(self, user: str) -> list[Shown]:
-        return [s for s in self.shown if s.audience is None or user in s.audience]
+        return [s for s in self.shown if self.can_see(user, s)]
 
     def find_button(self, user: str, label: str) -> tuple[Shown, str] | None:
         """The newest message `user` can see with a button labelled `label` (exact, then ignoring case)."""
+        candidates = sorted(
+            {id(s): s for s in self.by_label.get(label.lower(), [])}.values(),
+            key=lambda s: s.seq,
+            reverse=True,
+        )
         for exact in (True, False):
-            for shown in reversed(self.visible_to(user)):
-                if shown.message is None:
+            for shown in candidates:
+                if shown.message is None or not self.can_see(user, shown):
                     continue
                 for button in shown.message.buttons:
                     shown_label = unmark(button.label)  # as the person sees it

@@ -47,7 +47,11 @@ class Member(SQLModel, table=True):
     `locale_hint`/`tz_hint` are what their platform reports, used when they set nothing (`zone_names`)."""
 
     __tablename__ = "member"
-    __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="uq_member_user"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "user_id", name="uq_member_user"),
+        # `@name` mentions look a person up by name inside one workspace.
+        Index("ix_member_tenant_display_name", "tenant_id", "display_name"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=120)
     user_id: str = Field(max_length=120)
@@ -125,6 +129,11 @@ class Timer(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("tenant_id", "key", name="uq_timer_key"),
         Index("ix_timer_pending_due", "status", "due_at"),
+        # Cancelling a run's or board's pending timers by key prefix: a range on the key, compared byte
+        # by byte (SQLite's default; COLLATE "C" on PostgreSQL), so it reads only those timers.
+        Index(
+            "ix_timer_tenant_status_key", "tenant_id", "status", "key", postgresql_ops={"key": 'COLLATE "C"'}
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=120)

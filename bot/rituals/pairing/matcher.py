@@ -24,6 +24,7 @@ from bot.rituals.pairing.objective import (
     Participant,
     PastMeeting,
 )
+from bot.rituals.pairing.trios import counting_bound, no_repeat_rounds
 
 __all__ = [
     "BRIDGE_ATTRIBUTES",
@@ -195,6 +196,10 @@ def plan_rounds(
     plans = []
     if size == 2 and len(base) >= 4 and rounds > 1:
         plans.append(_circle_plan(base, first, rounds))
+        if len(base) % 2:
+            trio_plan = _trio_plan(base, history, plans[0], rounds, sizes)
+            if trio_plan is not None:
+                plans.append(trio_plan)
     # The greedy plan stops as soon as it is sure to lose: repeats and mismatches only ever grow.
     good_enough = _plan_key(base, plans[0])[:2] if plans else None
     plan = [first]
@@ -202,8 +207,56 @@ def plan_rounds(
         plan.append(_arrange(_round_objective(base, history, plan), sizes))
     if good_enough is None or _plan_key(base, plan)[:2] <= good_enough:
         plans.append(plan)
-    best = min(plans, key=lambda plan: _plan_key(base, plan))
+    # Rounds free of any repeat come first (a repeat is avoidable until then), then the fewest repeats.
+    best = min(plans, key=lambda plan: _choice_key(base, plan))
     return tuple(describe(_round_objective(base, history, best[:r]), groups) for r, groups in enumerate(best))
+
+
+def _trio_plan(
+    base: Objective, history: tuple[PastMeeting, ...], circle: list, rounds: int, sizes: list[int]
+) -> list | None:
+    """For an odd group, rounds free of repeats beyond what the circle seating reaches (trios.py), the
+    rest matched in turn; None when the circle plan already reaches as far as asked or the search fails.
+
+    It aims one below the counting bound: at the bound itself the search seldom succeeds in its steps."""
+    n = len(base)
+    forbidden = set(base.penalties) | {
+        (a, b) for a, b in combinations(range(n), 2) if not base.tiers(a, b).shares_language
+    }
+    # Nobody can have more clean rounds than people they may still meet.
+    partners = [n - 1] * n
+    for a, b in forbidden:
+        partners[a] -= 1
+        partners[b] -= 1
+    target = min(rounds, counting_bound(n) - 1, min(partners))
+    if _clean_rounds(base, circle) >= target:
+        return None
+    for reach in (target, target - 1):
+        found = no_repeat_rounds(n, circle, forbidden, reach, seed=base.seed)
+        if found is not None:
+            break
+    else:
+        return None
+    plan = found
+    while len(plan) < rounds:
+        plan.append(_arrange(_round_objective(base, history, plan), sizes))
+    return plan
+
+
+def _choice_key(base: Objective, plan: list) -> tuple[int, int, int, int]:
+    mismatches, repeats, weight = _plan_key(base, plan)
+    return mismatches, -_clean_rounds(base, plan), repeats, weight
+
+
+def _clean_rounds(base: Objective, plan: list) -> int:
+    """How many rounds from the first have no repeat (of history or of an earlier round)."""
+    seen = set(base.penalties)
+    for r, groups in enumerate(plan):
+        pairs = {(a, b) for group in groups for a, b in combinations(sorted(group), 2)}
+        if pairs & seen:
+            return r
+        seen |= pairs
+    return len(plan)
 
 
 def _round_objective(base: Objective, history: tuple[PastMeeting, ...], earlier: list) -> Objective:

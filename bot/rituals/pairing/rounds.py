@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlmodel import col, delete, insert, select
+from sqlmodel import col, delete, func, insert, select
 
 from bot import ledger
 from bot.errors import UserError
@@ -117,11 +117,19 @@ async def drop_rounds(ctx: Ctx, rounds: list[PairingRound]) -> None:
         await ctx.session.flush()
 
 
-async def next_number(ctx: Ctx, event: Event) -> int:
-    numbers = (
-        await ctx.session.exec(select(PairingRound.number).where(PairingRound.event_id == event.id))
-    ).all()
-    return max(numbers, default=0) + 1
+async def next_number(ctx: Ctx, event: Event, *, sent_only: bool = False) -> int:
+    """The next round's number; `sent_only`: as it will be once the unsent rounds are dropped."""
+    query = select(func.max(PairingRound.number)).where(PairingRound.event_id == event.id)
+    if sent_only:
+        query = query.where(PairingRound.status == "sent")
+    return ((await ctx.session.exec(query)).one() or 0) + 1
+
+
+async def latest_round_id(ctx: Ctx, event: Event) -> int | None:
+    """Changes whenever a round is stored for the event: a plan computed meanwhile checks it is still current."""
+    return (
+        await ctx.session.exec(select(func.max(PairingRound.id)).where(PairingRound.event_id == event.id))
+    ).one()
 
 
 async def store_plan(
@@ -170,6 +178,9 @@ async def seat_round(ctx: Ctx, row: PairingRound, matching: Matching, roster: Ro
         }
         for group_no, group in enumerate(matching.groups)
         for key in group.keys
+        # A plan computed off the loop may name someone who left meanwhile: the round is matched again,
+        # as it stands, when it is sent (stored_matching).
+        if key in roster.members
     ]
     if seats:
         await ctx.session.exec(insert(PairingSeat).values(seats))
@@ -185,11 +196,12 @@ async def plan_and_store(
     rerolls: int,
     preview: bool,
     avoid: Iterable[tuple[str, str]] = (),
+    roster: Roster | None = None,
 ) -> list[PairingRound]:
     """Plan `rounds` rounds for the people present and store them; `avoid` holds pairs a facilitator
     just re-rolled away from, weighed like an old meeting so a re-roll draws new pairs where it can."""
-    roster = await load_roster(ctx, event)
-    roster.history.extend(PastMeeting(a, b, times=1, ago=RECENT_WINDOW) for a, b in avoid)
+    roster = roster or await load_roster(ctx, event)
+    roster.history.extend(avoided(avoid))
     if len(roster.people) < 2:
         raise UserError("pairs.too_few", count=len(roster.people))
     first = await next_number(ctx, event)
@@ -204,6 +216,10 @@ async def plan_and_store(
     return await store_plan(
         ctx, event, plan, roster, first=first, size=size, bridge=bridge, rerolls=rerolls, preview=preview
     )
+
+
+def avoided(pairs: Iterable[tuple[str, str]]) -> list[PastMeeting]:
+    return [PastMeeting(a, b, times=1, ago=RECENT_WINDOW) for a, b in pairs]
 
 
 async def seated_pairs(ctx: Ctx, row: PairingRound) -> list[tuple[str, str]]:

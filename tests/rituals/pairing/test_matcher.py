@@ -15,10 +15,13 @@ from bot.rituals.pairing.matcher import (
     Objective,
     Participant,
     PastMeeting,
+    _arrange,
+    _circle_plan,
     build_objective,
     match,
     plan_rounds,
 )
+from bot.rituals.pairing.trios import counting_bound, no_repeat_rounds
 
 
 def person(key: str, languages: str = "ja", **attributes: str | None) -> Participant:
@@ -430,3 +433,36 @@ def test_the_clean_split_search_finds_one_proves_none_and_stops_at_its_budget():
     assert clean_split(halves, [3] * 17, steps=500) is None
     with pytest.raises(ValueError):
         clean_split(mixed, [3, 3])
+
+
+def test_thirty_one_people_get_twenty_six_rounds_without_a_repeat():
+    # Counting pairs allows 27 (465 pairs, 17 met a round); the circle seating alone reached 22-24.
+    people = [person(f"p{i:02d}", org=f"org{i % 6}", generation=f"g{i % 4}") for i in range(31)]
+    assert counting_bound(31) == 27
+    rounds = plan_rounds(people, rounds=27, seed=7)
+    for matching in rounds:
+        assert placed(matching) == sorted(p.key for p in people)
+        assert sorted(len(g) for g in keys(matching)) == [2] * 14 + [3]
+    pairs = [tuple(sorted(p)) for matching in rounds[:26] for p in matching.pairs]
+    assert len(pairs) == 26 * 17
+    assert len(set(pairs)) == len(pairs), "no two people meet twice in the first 26 rounds"
+    assert all(matching.repeats == 0 for matching in rounds[:26])
+
+
+def test_the_trio_search_seats_fifty_one_people_within_two_rounds_of_the_bound():
+    n, bound = 51, counting_bound(51)
+    assert bound == 47
+    people = [person(f"p{i:02d}", org=f"org{i % 7}") for i in range(n)]
+    base = build_objective(people, seed=9)
+    first = _arrange(base, group_sizes(n, 2))
+    plan = no_repeat_rounds(n, _circle_plan(base, first, n), set(), bound - 1, seed=9)
+    assert plan is not None and len(plan) == bound - 1
+    met = [tuple(sorted(p)) for groups in plan for g in groups for p in combinations(g, 2)]
+    assert len(met) == len(set(met)) == (bound - 1) * (n + 3) // 2
+    for groups in plan:
+        assert sorted(x for g in groups for x in g) == list(range(n))
+
+
+def test_the_counting_bound_is_n_minus_one_for_even_groups_and_less_for_odd():
+    assert [counting_bound(n) for n in (2, 4, 20, 50)] == [1, 3, 19, 49]
+    assert [counting_bound(n) for n in (3, 5, 9, 31, 51)] == [1, 2, 6, 27, 47]

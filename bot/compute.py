@@ -1,0 +1,100 @@
+"""Compute: CPU-heavy work (round planning, matching a large room) run off the event loop, with a time bound.
+
+The matcher is pure Python and numpy on small arrays, so it holds the GIL: in a thread it would still
+starve the loop that serves every other room (measured in bench/pairing.py, thread against process). It
+runs in a process pool the composition root owns. A job that overruns its bound is abandoned and the
+pool's processes are ended, so a runaway plan never keeps a core busy for the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from functools import partial
+from typing import Any, Literal, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Mode = Literal["process", "thread", "inline"]
+
+
+class ComputeTimeout(Exception):
+    """The job took longer than its bound; nothing it would have produced is used."""
+
+
+def _warm() -> None:
+    # Importing the matcher (and numpy) takes a worker ~0.2 s once: done at start-up, not on a first plan.
+    import bot.rituals.pairing.matcher  # noqa: F401
+
+
+class Compute:
+    """Runs a picklable function in a worker and awaits it without blocking the loop.
+
+    `mode`: "process" (the default: a spawn-free forkserver pool where the platform has one), "thread"
+    (for comparison in the benchmark; the GIL still stalls the loop), or "inline" (on the loop itself).
+    `executor` replaces the pool (tests hold a job back with one to show the loop stays free meanwhile).
+    """
+
+    def __init__(
+        self,
+        *,
+        mode: Mode = "process",
+        workers: int = 1,
+        timeout: float = 60.0,
+        executor: Executor | None = None,
+    ) -> None:
+        self.mode, self.workers, self.timeout = mode, workers, timeout
+        self._executor = executor
+        self._owned = executor is None
+
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            if self.mode == "thread":
+                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="compute")
+            else:
+                methods = multiprocessing.get_all_start_methods()
+                # Never fork: the parent holds an event loop, database connections and sockets.
+                context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._owned = True
+        return self._executor
+
+    def start(self) -> None:
+        """Start the workers now and let them import the matcher, so the first plan pays no start-up."""
+        if self.mode != "inline":
+            self._pool().submit(_warm)
+
+    async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """`fn(*args, **kwargs)` in a worker; raises ComputeTimeout after the bound."""
+        if self.mode == "inline":
+            return fn(*args, **kwargs)
+        bound = self.timeout
+        future = asyncio.get_running_loop().run_in_executor(self._pool(), partial(fn, *args, **kwargs))
+        try:
+            return await asyncio.wait_for(future, bound)
+        except TimeoutError:
+            log.warning(
+                "a %s job overran its %.1f s bound and was abandoned", getattr(fn, "__name__", "?"), bound
+            )
+            self._abandon()
+            raise ComputeTimeout from None
+
+    def _abandon(self) -> None:
+        """A process pool cannot cancel a running job: end its processes; the next job gets a new pool."""
+        executor, self._executor = self._executor, None
+        if executor is None or not self._owned:
+            self._executor = executor
+            return
+        if isinstance(executor, ProcessPoolExecutor):
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.terminate()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        if self._executor is not None and self._owned:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = None

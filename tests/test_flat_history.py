@@ -1,0 +1,106 @@
+"""Look-ups that must not grow with a community's history: cancelling a run's timers by key prefix and
+finding `@name` read through an index, and the prefix means exactly that prefix."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import select
+
+from bot.bootstrap import build
+from bot.clock import VirtualClock
+from bot.config import Settings
+from bot.router import Ctx
+from bot.store.models import Tenant, Timer
+
+pytestmark = pytest.mark.db
+
+NOW = datetime(2026, 1, 15, tzinfo=UTC)
+KEYS = [
+    "turns:1:3:end",
+    "turns:1:3:warn",
+    "turns:1:4:end",  # another seq of the same run: cancelled with the run
+    "turns:10:1:end",  # run 10 shares the digits but not the prefix "turns:1:"
+    "turns:1;odd",  # the character after ':' in byte order: just outside the range
+    "turns:1",  # shorter than the prefix
+    "barriers:refresh:1:5:aa",
+    "turns_1:x",  # an underscore, which LIKE read as "any character"
+]
+
+
+@pytest.fixture
+async def app(database_url: str):
+    application = build(Settings().model_copy(update={"database_url": database_url}), clock=VirtualClock(NOW))
+    await application.start()
+    yield application
+    await application.close()
+
+
+async def test_cancelling_by_prefix_cancels_exactly_the_keys_that_start_with_it(app) -> None:  # noqa: ANN001
+    async with app.store.session() as session:
+        session.add(Tenant(id="slack:T1", platform="slack", created_at=NOW))
+        session.add(Tenant(id="slack:T2", platform="slack", created_at=NOW))
+        await session.flush()
+        ctx = Ctx(app.core, session, "slack:T1", None, None, None, "en", NOW)
+        for key in KEYS:
+            await ctx.schedule("x", NOW + timedelta(minutes=1), {}, key=key)
+        # The same key in another workspace is that workspace's own.
+        other = Ctx(app.core, session, "slack:T2", None, None, None, "en", NOW)
+        await other.schedule("x", NOW + timedelta(minutes=1), {}, key="turns:1:3:end")
+        assert await ctx.cancel_timers("turns:1:") == 3
+        assert await ctx.cancel_timers("turns_") == 1
+        await session.commit()
+    async with app.store.session() as session:
+        rows = (await session.exec(select(Timer.tenant_id, Timer.key, Timer.status))).all()
+    status = {(tenant, key): value for tenant, key, value in rows}
+    assert {key for (tenant, key), value in status.items() if value == "cancelled"} == {
+        "turns:1:3:end",
+        "turns:1:3:warn",
+        "turns:1:4:end",
+        "turns_1:x",
+    }
+    assert status[("slack:T2", "turns:1:3:end")] == "pending"
+
+
+async def _plan(app, sql: str, parameters: tuple | dict = ()) -> str:  # noqa: ANN001
+    """The query plan of `sql` in the driver's own form, with its parameters bound."""
+    async with app.store.engine.connect() as connection:
+        if app.store.engine.dialect.name == "postgresql":
+            # A small table is cheaper to scan whole; forbid that, so the plan shows whether an index
+            # can serve the query at all, as it must once a workspace holds 100,000 timers.
+            await connection.exec_driver_sql("SET enable_seqscan = off")
+            rows = (await connection.exec_driver_sql("EXPLAIN " + sql, parameters)).all()
+        else:
+            rows = (await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters)).all()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+async def test_the_timer_cancel_query_walks_an_index_on_the_key(app) -> None:  # noqa: ANN001
+    sent: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(app.store.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with app.store.session() as session:
+            ctx = Ctx(app.core, session, "slack:T1", None, None, None, "en", NOW)
+            await ctx.cancel_timers("turns:1:")
+    finally:
+        event.remove(app.store.engine.sync_engine, "before_cursor_execute", seen)
+    ((statement, parameters),) = sent
+    plan = await _plan(app, statement, parameters)
+    # The index narrows to the prefix's range of keys, not to every pending timer of the workspace.
+    assert "ix_timer_tenant_status_key" in plan, plan
+    assert "key" in plan.split("ix_timer_tenant_status_key", 1)[1], plan
+
+
+async def test_a_name_mention_is_found_through_an_index(app) -> None:  # noqa: ANN001
+    plan = await _plan(
+        app,
+        "SELECT id FROM member WHERE tenant_id = 'slack:T1' AND display_name = 'alice'",
+    )
+    assert "ix_member_tenant_display_name" in plan, plan
