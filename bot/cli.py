@@ -10,6 +10,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot.config import Settings
 
 
@@ -83,7 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     discord.add_argument("--clear", action="store_true", help="with --guild: remove that server's own copy")
     args = parser.parse_args(argv)
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        # A wrong setting stops the bot at start-up, naming the setting, rather than being ignored.
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"])
+            message = problem["msg"].removeprefix("Value error, ")
+            print(f"tsunagari: bad setting {name}: {message}", file=sys.stderr)
+        return 2
     if args.command == "discord":
         _logging(settings, quiet=True)
         from adapters.discord.cli import main as discord_main

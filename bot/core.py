@@ -150,7 +150,7 @@ class Core:
                 )
             ).first()
         ctx = Ctx(self, session, caller.tenant, member, caller.channel, event, "en", now)
-        ctx.locale = ctx.locale_of(member, event)
+        ctx.locale = await ctx.language_for(member, event)
         return ctx
 
     async def _first_delivery(self, ctx: Ctx, request_id: str) -> bool:

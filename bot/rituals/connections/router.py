@@ -138,7 +138,7 @@ async def set_button(ctx: Ctx, rest: list[str]) -> None:
     if other is None:
         raise UserError("core.error.stale_button")
     if row.event_id is not None:  # pressed in a DM, which has no event: answer as the nudge spoke
-        ctx.locale = ctx.locale_of(ctx.member, await ctx.session.get(Event, row.event_id))
+        ctx.locale = await ctx.language_for(ctx.member, await ctx.session.get(Event, row.event_id))
     _move(ctx, row, other, rest[1])
 
 

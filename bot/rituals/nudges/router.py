@@ -13,7 +13,7 @@ from bot.commands import Arg, Parsed
 from bot.errors import UserError
 from bot.markup import bold, clock_time, mention
 from bot.rituals.nudges.meetings import by_member, connections_at
-from bot.rituals.nudges.messages import locale_for, name_of
+from bot.rituals.nudges.messages import name_of
 from bot.rituals.nudges.models import Nudge, NudgeAction
 from bot.rituals.nudges.plans import load_plans, zone_of
 from bot.rituals.nudges.schedule import TIMER_KIND, plan_event, reschedule, when_for
@@ -147,7 +147,9 @@ async def _own_nudge(ctx: Ctx, rest: list[str]) -> tuple[Nudge, Event]:
     event = await ctx.session.get(Event, nudge.event_id)
     if event is None:
         raise UserError("core.error.stale_button")
-    ctx.locale = ctx.locale_of(ctx.member, event)  # a DM has no event of its own: answer as the nudge spoke
+    ctx.locale = await ctx.language_for(
+        ctx.member, event
+    )  # a DM has no event of its own: answer as the nudge spoke
     return nudge, event
 
 
@@ -223,7 +225,7 @@ async def thank_form(ctx: Ctx, rest: list[str], values: Mapping[str, str]) -> No
         raise UserError("core.error.too_long", field="note", max=NOTE_MAX, length=len(note))
     if not await _once(ctx, nudge, other, "thanked"):
         raise UserError("nudges.thanks.already", name=mention(other.user_id), event=bold(event.name))
-    lang = locale_for(other, event, ctx.core.settings.default_lang)
+    lang = await ctx.language_for(other, event)
     header = ctx.t_in(
         lang, "nudges.thanks.delivered", sender=mention(ctx.member.user_id), event=bold(event.name)
     )
@@ -258,7 +260,7 @@ async def propose_button(ctx: Ctx, rest: list[str]) -> None:
     if not await _once(ctx, nudge, other, "proposed"):
         ctx.reply("nudges.warm.already_proposed", name=mention(other.user_id))
         return
-    lang = locale_for(other, event, ctx.core.settings.default_lang)
+    lang = await ctx.language_for(other, event)
     await _deliver(
         ctx,
         other,
@@ -297,7 +299,7 @@ async def _proposal(ctx: Ctx, rest: list[str]) -> tuple[Nudge, Event, Member]:
     event = await ctx.session.get(Event, nudge.event_id)
     if proposed is None or proposer is None or event is None:
         raise UserError("core.error.stale_button")
-    ctx.locale = ctx.locale_of(ctx.member, event)
+    ctx.locale = await ctx.language_for(ctx.member, event)
     answered = (
         await ctx.session.exec(
             select(NudgeAction.id).where(
@@ -321,7 +323,7 @@ async def accept_button(ctx: Ctx, rest: list[str]) -> None:
     await ctx.emit("chat_accepted", event=event, proposer=proposer, partner=ctx.member)
     guided = "oneonone" in ctx.core.specs
     hint = "nudges.warm.oneonone_hint" if guided else "nudges.warm.meet_hint"
-    lang = locale_for(proposer, event, ctx.core.settings.default_lang)
+    lang = await ctx.language_for(proposer, event)
     text = ctx.t_in(
         lang,
         "nudges.warm.accepted",
@@ -348,7 +350,7 @@ async def decline_button(ctx: Ctx, rest: list[str]) -> None:
     if not await _once(ctx, nudge, ctx.member, "declined"):
         ctx.reply("nudges.warm.answered")
         return
-    lang = locale_for(proposer, event, ctx.core.settings.default_lang)
+    lang = await ctx.language_for(proposer, event)
     ctx.dm(
         [proposer.user_id],
         Message(ctx.t_in(lang, "nudges.warm.declined_you", name=mention(ctx.member.user_id))),
