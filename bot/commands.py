@@ -19,7 +19,7 @@ from bot.errors import Seconds, UserError
 
 MAX_COMMAND_LENGTH = 4000
 
-ArgKind = Literal["text", "word", "user", "users"]
+ArgKind = Literal["text", "word", "user", "users", "lang"]
 OptKind = Literal["str", "duration", "int", "lang", "tz", "csv", "choice", "flag", "languages"]
 
 
@@ -95,15 +95,51 @@ class Token:
     quoted: bool
 
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "「": '"', "」": '"', "『": '"', "』": '"', "＂": '"'})
+# One character for one, so a span found in the folded text fits the original (free text keeps its form).
+# Full-width ASCII (ＡＢＣ, ３ｍ, ja，en, ＠bob) and the ideographic space read as ASCII; curly and
+# Japanese quotes as straight ones.
+_FOLD = str.maketrans(
+    {
+        **{chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},
+        "\u3000": " ",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "「": '"',
+        "」": '"',
+        "『": '"',
+        "』": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+    }
+)
 _DASH_PREFIX = re.compile(r"^(?:—|–|－－|ーー|―)(?=\w)")
 MENTION_TOKEN = re.compile(r"^<@([^<>\s|]{1,120})(?:\|[^<>]*)?>$")
 NAME_TOKEN = re.compile(r"^@([^\s@<>]{1,80})$")
 
 
+def fold(text: str) -> str:
+    """What people type, as the parser reads it: full-width ASCII as ASCII, curly quotes as straight."""
+    return text.translate(_FOLD)
+
+
+def _single_quote_end(text: str, start: int) -> int:
+    """Where a single-quoted group opened at `start` closes: a quote followed by a space or the end.
+    -1 when none does, and the quote is just a letter ('90s, don't)."""
+    i = start + 1
+    while (i := text.find("'", i)) >= 0:
+        if i + 1 == len(text) or text[i + 1].isspace():
+            return i if i > start + 1 else -1
+        i += 1
+    return -1
+
+
 def tokenize(text: str) -> list[Token]:
-    """Whitespace-separated tokens; double quotes group. A lone apostrophe is just a letter ("don't")."""
-    text = text.translate(_QUOTES).replace("\u3000", " ")
+    """Whitespace-separated tokens; double quotes group, and so do single quotes around words
+    ('Spring's workshop'). An apostrophe inside a word is just a letter ("don't")."""
+    text = fold(text)
     tokens: list[Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -114,6 +150,10 @@ def tokenize(text: str) -> list[Token]:
             close = text.find('"', i + 1)
             if close < 0:
                 raise UserError("core.error.unclosed_quote")
+            tokens.append(Token(text[i + 1 : close], i, close + 1, True))
+            i = close + 1
+            continue
+        if text[i] == "'" and (close := _single_quote_end(text, i)) > 0:
             tokens.append(Token(text[i + 1 : close], i, close + 1, True))
             i = close + 1
             continue
@@ -134,6 +174,7 @@ ZONE_ALIASES = {"jst": "Asia/Tokyo", "utc": "UTC", "gmt": "UTC", "pst": "America
 
 
 def parse_zone(value: str) -> str:
+    value = fold(value).strip()
     name = ZONE_ALIASES.get(value.lower()) or _zones_by_lower().get(value.lower())
     if not name:
         raise UserError("core.error.bad_zone", value=value[:64])
@@ -159,8 +200,8 @@ _DURATIONS = (
 
 
 def parse_duration(value: str) -> int:
-    """Seconds from "3", "3m", "90s", "1m30s", "1.5", "3分", "1分30秒"; a bare number is minutes."""
-    text = value.strip().lower()
+    """Seconds from "3", "3m", "90s", "1m30s", "1.5", "3分", "1分30秒", "３ｍ"; a bare number is minutes."""
+    text = fold(value).strip().lower()
     for pattern in _DURATIONS:
         match = pattern.match(text)
         if match:
@@ -173,7 +214,54 @@ def parse_duration(value: str) -> int:
     raise UserError("core.error.bad_duration", value=value[:40])
 
 
-_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
+# ISO 639-1: the codes a profile's languages are checked against (`--languages xx` is a mistake).
+LANGUAGE_CODES = frozenset(
+    """aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de
+    dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie
+    ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg
+    mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro
+    ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty
+    ug uk ur uz ve vi vo wa wo xh yi yo za zh zu""".split()
+)
+# Names people write for the languages the bot speaks, in either language, folded to lower case.
+LANGUAGE_NAMES = {
+    **dict.fromkeys(("ja", "jp", "jpn", "japanese", "nihongo", "日本語", "にほんご", "ニホンゴ", "日"), "ja"),
+    **dict.fromkeys(("en", "eng", "english", "英語", "えいご", "エイゴ", "英"), "en"),
+}
+
+
+def split_list(raw: str) -> list[str]:
+    """ "a, b", "a、b", "a，b" -> ["a", "b"]."""
+    return [item.strip() for item in fold(raw).replace("、", ",").split(",") if item.strip()]
+
+
+def language_code(raw: str) -> str | None:
+    """A language as people write it ("JA", "jp", "日本語", "English", "pt-BR") -> its ISO code, or None."""
+    text = fold(raw).strip().lower().replace("_", "-")
+    if text in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[text]
+    base = text.split("-", 1)[0]
+    return base if base in LANGUAGE_CODES else None
+
+
+def parse_lang(raw: str) -> str:
+    """One of the languages the bot speaks (`lang 日本語`, `--lang English`)."""
+    lang = language_code(raw)
+    if lang not in ("en", "ja"):
+        raise UserError("core.error.bad_lang", value=raw[:20])
+    return lang
+
+
+def parse_languages(raw: str) -> list[str]:
+    """A profile's languages: each checked, each once, in the order given (`en,EN,ja` -> en, ja)."""
+    codes: list[str] = []
+    for item in split_list(raw)[:10]:
+        code = language_code(item)
+        if code is None:
+            raise UserError("core.error.bad_language_code", value=item[:20])
+        if code not in codes:
+            codes.append(code)
+    return codes
 
 
 def _option_value(opt: Opt, raw: str) -> Any:
@@ -199,10 +287,7 @@ def _option_value(opt: Opt, raw: str) -> Any:
             raise UserError("core.error.number_range", option=opt.name, min=opt.min, max=opt.max)
         return number
     if opt.kind == "lang":
-        lang = raw.lower()
-        if lang not in ("en", "ja"):
-            raise UserError("core.error.bad_lang", value=raw[:20])
-        return lang
+        return parse_lang(raw)
     if opt.kind == "tz":
         return parse_zone(raw)
     if opt.kind == "choice":
@@ -211,14 +296,11 @@ def _option_value(opt: Opt, raw: str) -> Any:
                 "core.error.bad_choice", option=opt.name, value=raw[:40], choices=", ".join(opt.choices)
             )
         return raw.lower()
-    items = [item.strip() for item in raw.replace("、", ",").split(",") if item.strip()]
+    items = split_list(raw)
     if len(items) > 10 or any(len(item) > 50 for item in items):
         raise UserError("core.error.too_long", field="--" + opt.name, max=opt.max_length, length=len(raw))
     if opt.kind == "languages":
-        items = [item.lower() for item in items]
-        bad = [item for item in items if not _LANGUAGE_CODE.match(item)]
-        if bad:
-            raise UserError("core.error.bad_language_code", value=bad[0][:20])
+        return parse_languages(raw)
     if opt.kind == "csv" and opt.choices:
         bad = [item for item in items if item.lower() not in opt.choices]
         if bad:
@@ -262,13 +344,32 @@ class Parser:
                 continue
             spec = self.specs.get(" ".join(words[:size]))
             if spec:
+                self._refuse_mistyped_subcommand(spec, tokens, size)
                 return spec, size
         guess = difflib.get_close_matches(" ".join(words[:2]), self.specs, n=1) or difflib.get_close_matches(
             words[0], self.specs, n=1
         )
+        # Name the word that was wrong: in `event strat` it is `strat`, not `event`.
+        wrong = tokens[0]
+        if len(tokens) > 1 and any(name.startswith(words[0] + " ") for name in self.specs):
+            wrong = tokens[1]
         if guess:
-            raise UserError("core.error.unknown_command_guess", command=tokens[0].text[:40], guess=guess[0])
-        raise UserError("core.error.unknown_command", command=tokens[0].text[:40])
+            raise UserError("core.error.unknown_command_guess", command=wrong.text[:40], guess=guess[0])
+        raise UserError("core.error.unknown_command", command=wrong.text[:40])
+
+    def _refuse_mistyped_subcommand(self, spec: CommandSpec, tokens: list[Token], size: int) -> None:
+        """`turns paus` is `turns` with a stray word; say `turns pause` was probably meant."""
+        if size >= len(tokens) or tokens[size].quoted or tokens[size].text.startswith("-"):
+            return
+        if spec.args and spec.args[0].kind == "text":  # free text may start with any word
+            return
+        word = tokens[size].text
+        if _mention(tokens[size]) or (spec.args and word.lower() in spec.args[0].choices):
+            return
+        family = [name for name in self.specs if name.startswith(spec.name + " ")]
+        guess = difflib.get_close_matches(f"{spec.name} {word.lower()}", family, n=1, cutoff=0.8)
+        if guess:
+            raise UserError("core.error.unknown_command_guess", command=word[:40], guess=guess[0])
 
     def _bind(self, spec: CommandSpec, tokens: list[Token], text: str) -> Parsed:
         options = {opt.name: opt for opt in spec.options}
@@ -326,6 +427,9 @@ class Parser:
                             choices=", ".join(arg.choices),
                         )
                     values[arg.name] = word.lower() if arg.choices else word
+            elif arg.kind == "lang":
+                if rest:
+                    values[arg.name] = parse_lang(rest.pop(0).text)
             elif arg.kind == "text":
                 if rest:
                     if len(rest) == 1 and rest[0].quoted:

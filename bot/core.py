@@ -180,6 +180,12 @@ class Core:
             await handler(ctx, rest)
         elif isinstance(event, FormSubmitted):
             handler, rest = self._route(self.form_handlers, event.form_id)
+            if event.fields is not None:
+                unknown = [str(name) for name in event.values if name not in event.fields]
+                if unknown:
+                    raise UserError(
+                        "core.error.unknown_field", field=unknown[0][:40], fields=", ".join(event.fields)
+                    )
             values = {str(k)[:100]: str(v) for k, v in list(event.values.items())[:20]}
             if any(len(v) > MAX_FORM_VALUE for v in values.values()):
                 raise UserError(

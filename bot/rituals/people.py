@@ -8,7 +8,7 @@ from sqlmodel import col, delete, select
 
 from bot import ledger
 from bot.actions import Button, Field, Form, Input, Message
-from bot.commands import Arg, Opt, Parsed, Role, parse_zone
+from bot.commands import Arg, Opt, Parsed, Role, parse_languages, parse_zone
 from bot.errors import UserError
 from bot.markup import bold
 from bot.router import Ctx, Router
@@ -151,10 +151,7 @@ async def submit_profile(ctx: Ctx, rest: list[str], values: Mapping[str, str]) -
         raise UserError("people.not_joined")
     cleaned = {k: values[k] for k in (*PROFILE_FIELDS, "languages", "interests") if k in values}
     if "languages" in cleaned:
-        languages = [
-            x.strip().lower() for x in cleaned["languages"].replace("、", ",").split(",") if x.strip()
-        ]
-        cleaned["languages"] = ",".join(languages[:10])
+        cleaned["languages"] = ",".join(parse_languages(cleaned["languages"]))
     _apply_profile(participant, cleaned)
     ctx.reply_message(
         Message(
@@ -194,12 +191,12 @@ async def help_(ctx: Ctx, args: Parsed) -> None:
 
 @router.command(
     "lang",
-    args=[Arg("lang", "word", required=True, choices=("en", "ja"))],
+    args=[Arg("lang", "lang", required=True, metavar="ja|en")],
     needs_event=False,
     help_key="people.help.lang",
 )
 async def lang(ctx: Ctx, args: Parsed) -> None:
-    ctx.member.locale = args["lang"]
+    ctx.member.locale = args["lang"]  # `ja`, `jp`, `日本語` and `English` all read as a code
     ctx.locale = args["lang"]
     ctx.reply("people.lang_set")
 
