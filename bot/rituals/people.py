@@ -67,6 +67,7 @@ async def join(ctx: Ctx, args: Parsed) -> None:
         participant.status, participant.left_at = "present", None
     changed = _apply_profile(participant, {PROFILE_OPTIONS.get(k, k): v for k, v in args.values.items()})
     await ctx.session.flush()
+    ctx.locale = await ctx.language_for(ctx.member)  # `--languages ja` may be what decides it
     if arriving:
         await ctx.emit("participant_joined", event=ctx.event, participant=participant)
         key = "people.joined"
@@ -153,6 +154,8 @@ async def submit_profile(ctx: Ctx, rest: list[str], values: Mapping[str, str]) -
     if "languages" in cleaned:
         cleaned["languages"] = ",".join(parse_languages(cleaned["languages"]))
     _apply_profile(participant, cleaned)
+    await ctx.session.flush()
+    ctx.locale = await ctx.language_for(ctx.member, event)
     ctx.reply_message(
         Message(
             ctx.t("people.profile_updated", name=bold(event.name)), fields=_profile_lines(ctx, participant)
