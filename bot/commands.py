@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from bot.errors import Seconds, UserError
+from bot.errors import Seconds, Usage, UserError
 
 MAX_COMMAND_LENGTH = 4000
 
@@ -75,6 +75,28 @@ class CommandSpec:
             else:
                 value = opt.metavar or ("|".join(opt.choices) if opt.choices else opt.name.upper())
                 parts.append(f"[--{opt.name} {value}]")
+        return "/tsunagari " + " ".join(parts)
+
+    def discord_usage(self, groups: frozenset[str] = frozenset()) -> str:
+        """The same command as Discord shows it: `/tsunagari turns start minutes:3`. `groups` are the
+        first words that have subcommands, whose bare command Discord calls `start`
+        (adapters/discord/surface.py builds the command tree by the same rule)."""
+        words = self.name.split()
+        if len(words) == 1 and words[0] in groups:
+            words = [words[0], "start"]
+        elif len(words) > 2:
+            words = [words[0], "-".join(words[1:])]
+        parts = list(words)
+        for arg in self.args:
+            value = arg.metavar or ("|".join(arg.choices) if arg.choices else arg.name.upper())
+            if arg.kind in ("user", "users"):
+                value = "@" + arg.name if arg.kind == "user" else "@a @b …"
+            parts.append(f"{arg.name}:{value}" if arg.required else f"[{arg.name}:{value}]")
+        for opt in self.options:
+            value = (
+                "True" if opt.kind == "flag" else opt.metavar or ("|".join(opt.choices) or opt.name.upper())
+            )
+            parts.append(f"[{opt.name}:{value}]")
         return "/tsunagari " + " ".join(parts)
 
 
@@ -328,6 +350,15 @@ class Parser:
         self.specs = {spec.name: spec for spec in specs}
         self._longest = max((len(name.split()) for name in self.specs), default=1)
 
+    @property
+    def groups(self) -> frozenset[str]:
+        """First words that have subcommands (`turns`, `event`)."""
+        return frozenset(name.split()[0] for name in self.specs if len(name.split()) > 1)
+
+    def usage(self, spec: CommandSpec, platform: str) -> str:
+        """A usage line in the form people type on `platform` ("discord", "slack", "console")."""
+        return spec.discord_usage(self.groups) if platform == "discord" else spec.usage
+
     def parse(self, text: str) -> Parsed:
         if len(text) > MAX_COMMAND_LENGTH:
             raise UserError("core.error.command_too_long", max=MAX_COMMAND_LENGTH, length=len(text))
@@ -382,14 +413,22 @@ class Parser:
                 name, _, inline = token.text[2:].partition("=")
                 opt = options.get(name.lower())
                 if opt is None:
-                    raise UserError("core.error.unknown_option", option="--" + name[:30], usage=spec.usage)
+                    raise UserError(
+                        "core.error.unknown_option",
+                        option="--" + name[:30],
+                        usage=Usage(spec.usage, spec.name),
+                    )
                 if opt.kind == "flag":
                     values[opt.name] = True
                 elif inline:
                     values[opt.name] = _option_value(opt, inline)
                 else:
                     if i + 1 >= len(tokens):
-                        raise UserError("core.error.missing_value", option="--" + opt.name, usage=spec.usage)
+                        raise UserError(
+                            "core.error.missing_value",
+                            option="--" + opt.name,
+                            usage=Usage(spec.usage, spec.name),
+                        )
                     i += 1
                     values[opt.name] = _option_value(opt, tokens[i].text)
             else:
@@ -413,7 +452,11 @@ class Parser:
                 if rest:
                     mention = _mention(rest[0])
                     if mention is None:
-                        raise UserError("core.error.expected_user", value=rest[0].text[:40], usage=spec.usage)
+                        raise UserError(
+                            "core.error.expected_user",
+                            value=rest[0].text[:40],
+                            usage=Usage(spec.usage, spec.name),
+                        )
                     values[arg.name] = mention
                     rest.pop(0)
             elif arg.kind == "word":
@@ -448,7 +491,11 @@ class Parser:
                         values[arg.name] = value
             if arg.required and not values.get(arg.name):
                 raise UserError(
-                    "core.error.missing_arg", arg=arg.metavar or arg.name.upper(), usage=spec.usage
+                    "core.error.missing_arg",
+                    arg=arg.metavar or arg.name.upper(),
+                    usage=Usage(spec.usage, spec.name),
                 )
         if rest:
-            raise UserError("core.error.unexpected", value=rest[0].text[:40], usage=spec.usage)
+            raise UserError(
+                "core.error.unexpected", value=rest[0].text[:40], usage=Usage(spec.usage, spec.name)
+            )

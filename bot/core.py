@@ -12,7 +12,7 @@ from bot.actions import Action, Message, Reply
 from bot.clock import Clock
 from bot.commands import Parser, Role, known_zone
 from bot.config import Settings
-from bot.errors import Seconds, UserError
+from bot.errors import Seconds, Usage, UserError
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
 from bot.i18n import Catalog, normalise_locale
 from bot.router import Ctx, Router
@@ -103,11 +103,16 @@ class Core:
         return ctx.actions
 
     def _error_reply(self, caller: Caller, locale: str, key: str, params: dict) -> Reply:
-        params = {
-            name: self.catalog.duration(locale, value) if isinstance(value, Seconds) else value
-            for name, value in params.items()
-        }
+        platform = caller.tenant.split(":", 1)[0]
+        params = {name: self._shown(locale, platform, value) for name, value in params.items()}
         return Reply(caller.user, caller.channel, Message(self.catalog.text(locale, key, **params)))
+
+    def _shown(self, locale: str, platform: str, value):
+        if isinstance(value, Seconds):
+            return self.catalog.duration(locale, value)
+        if isinstance(value, Usage) and value.command in self.specs:
+            return self.parser.usage(self.specs[value.command], platform)
+        return value
 
     async def _context(self, session, caller: Caller) -> Ctx:
         now = self.clock.now()

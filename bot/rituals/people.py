@@ -25,7 +25,8 @@ def _profile_lines(ctx: Ctx, participant: Participant) -> tuple[Field, ...]:
     for name in (*PROFILE_FIELDS, "languages", "interests"):
         value = getattr(participant, name)
         if value:
-            fields.append(Field(ctx.t(f"people.field.{name}"), value))
+            # A form's label explains how to fill it in ("e.g. ja,en"); a display just names the field.
+            fields.append(Field(ctx.t(f"people.shown.{name}"), value))
     return tuple(fields)
 
 
@@ -183,7 +184,8 @@ async def help_(ctx: Ctx, args: Parsed) -> None:
         if spec.role == Role.PARTICIPANT and not participant:
             continue
         description = ctx.t(spec.help_key) if spec.help_key else ""
-        lines.append(f"`{spec.usage}` — {description}")
+        usage = ctx.core.parser.usage(spec, ctx.tenant.split(":", 1)[0])  # Discord has its own form
+        lines.append(f"`{usage}` — {description}")
     header = (
         ctx.t("people.help_in_event", name=bold(ctx.event.name))
         if ctx.event

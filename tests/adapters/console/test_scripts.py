@@ -70,7 +70,7 @@ def test_the_demo_plays_in_both_languages() -> None:
     done = tsunagari("demo")
     assert done.returncode == 0, done.stderr
     assert "#main | Yorimichi January has started" in done.stdout
-    assert "#tokyo | ヨリミチ部 1月 を開始しました" in done.stdout
+    assert "#tokyo | 「ヨリミチ部 1月」を開始しました" in done.stdout
 
 
 def test_a_failing_script_exits_non_zero_with_the_line(tmp_path: Path) -> None:
