@@ -270,3 +270,12 @@ def _as_read(parsed) -> tuple:
 def test_full_width_and_curly_quoted_commands_parse_as_their_ascii_form(pair: tuple[str, str]) -> None:
     ascii_text, typed = pair
     assert _as_read(PARSER.parse(typed)) == _as_read(PARSER.parse(ascii_text))
+
+
+def test_usage_lines_on_discord_show_discords_form() -> None:
+    specs = {spec.name: spec for spec in SPECS}
+    assert PARSER.usage(specs["turns"], "discord").startswith(
+        "/tsunagari turns start [people:@a @b …] [minutes:3]"
+    )
+    assert PARSER.usage(specs["oneonone action"], "discord") == "/tsunagari oneonone action text:TEXT"
+    assert PARSER.usage(specs["turns"], "slack").startswith("/tsunagari turns [@a @b …] [--minutes 3]")
