@@ -15,14 +15,14 @@ from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from bot.errors import Seconds, UserError
+from bot.errors import Seconds, Usage, UserError
 
 MAX_COMMAND_LENGTH = 4000
 # The largest number any id or count column holds (PostgreSQL's INTEGER); a number a person types, or an
 # id in a button, is checked against it before it can reach the database (which would overflow).
 MAX_NUMBER = 2**31 - 1
 
-ArgKind = Literal["text", "word", "user", "users", "number"]
+ArgKind = Literal["text", "word", "user", "users", "number", "lang"]
 OptKind = Literal["str", "duration", "int", "lang", "tz", "csv", "choice", "flag", "languages"]
 
 
@@ -83,6 +83,28 @@ class CommandSpec:
                 parts.append(f"[--{opt.name} {value}]")
         return "/tsunagari " + " ".join(parts)
 
+    def discord_usage(self, groups: frozenset[str] = frozenset()) -> str:
+        """The same command as Discord shows it: `/tsunagari turns start minutes:3`. `groups` are the
+        first words that have subcommands, whose bare command Discord calls `start`
+        (adapters/discord/surface.py builds the command tree by the same rule)."""
+        words = self.name.split()
+        if len(words) == 1 and words[0] in groups:
+            words = [words[0], "start"]
+        elif len(words) > 2:
+            words = [words[0], "-".join(words[1:])]
+        parts = list(words)
+        for arg in self.args:
+            value = arg.metavar or ("|".join(arg.choices) if arg.choices else arg.name.upper())
+            if arg.kind in ("user", "users"):
+                value = "@" + arg.name if arg.kind == "user" else "@a @b …"
+            parts.append(f"{arg.name}:{value}" if arg.required else f"[{arg.name}:{value}]")
+        for opt in self.options:
+            value = (
+                "True" if opt.kind == "flag" else opt.metavar or ("|".join(opt.choices) or opt.name.upper())
+            )
+            parts.append(f"[{opt.name}:{value}]")
+        return "/tsunagari " + " ".join(parts)
+
 
 @dataclass(frozen=True)
 class Parsed:
@@ -101,15 +123,51 @@ class Token:
     quoted: bool
 
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "「": '"', "」": '"', "『": '"', "』": '"', "＂": '"'})
+# One character for one, so a span found in the folded text fits the original (free text keeps its form).
+# Full-width ASCII (ＡＢＣ, ３ｍ, ja，en, ＠bob) and the ideographic space read as ASCII; curly and
+# Japanese quotes as straight ones.
+_FOLD = str.maketrans(
+    {
+        **{chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},
+        "\u3000": " ",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "「": '"',
+        "」": '"',
+        "『": '"',
+        "』": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+    }
+)
 _DASH_PREFIX = re.compile(r"^(?:—|–|－－|ーー|―)(?=\w)")
 MENTION_TOKEN = re.compile(r"^<@([^<>\s|]{1,120})(?:\|[^<>]*)?>$")
 NAME_TOKEN = re.compile(r"^@([^\s@<>]{1,80})$")
 
 
+def fold(text: str) -> str:
+    """What people type, as the parser reads it: full-width ASCII as ASCII, curly quotes as straight."""
+    return text.translate(_FOLD)
+
+
+def _single_quote_end(text: str, start: int) -> int:
+    """Where a single-quoted group opened at `start` closes: a quote followed by a space or the end.
+    -1 when none does, and the quote is just a letter ('90s, don't)."""
+    i = start + 1
+    while (i := text.find("'", i)) >= 0:
+        if i + 1 == len(text) or text[i + 1].isspace():
+            return i if i > start + 1 else -1
+        i += 1
+    return -1
+
+
 def tokenize(text: str) -> list[Token]:
-    """Whitespace-separated tokens; double quotes group. A lone apostrophe is just a letter ("don't")."""
-    text = text.translate(_QUOTES).replace("\u3000", " ")
+    """Whitespace-separated tokens; double quotes group, and so do single quotes around words
+    ('Spring's workshop'). An apostrophe inside a word is just a letter ("don't")."""
+    text = fold(text)
     tokens: list[Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -120,6 +178,10 @@ def tokenize(text: str) -> list[Token]:
             close = text.find('"', i + 1)
             if close < 0:
                 raise UserError("core.error.unclosed_quote")
+            tokens.append(Token(text[i + 1 : close], i, close + 1, True))
+            i = close + 1
+            continue
+        if text[i] == "'" and (close := _single_quote_end(text, i)) > 0:
             tokens.append(Token(text[i + 1 : close], i, close + 1, True))
             i = close + 1
             continue
@@ -140,6 +202,7 @@ ZONE_ALIASES = {"jst": "Asia/Tokyo", "utc": "UTC", "gmt": "UTC", "pst": "America
 
 
 def parse_zone(value: str) -> str:
+    value = fold(value).strip()
     name = ZONE_ALIASES.get(value.lower()) or _zones_by_lower().get(value.lower())
     if not name:
         raise UserError("core.error.bad_zone", value=value[:64])
@@ -165,8 +228,8 @@ _DURATIONS = (
 
 
 def parse_duration(value: str) -> int:
-    """Seconds from "3", "3m", "90s", "1m30s", "1.5", "3分", "1分30秒"; a bare number is minutes."""
-    text = value.strip().lower()
+    """Seconds from "3", "3m", "90s", "1m30s", "1.5", "3分", "1分30秒", "３ｍ"; a bare number is minutes."""
+    text = fold(value).strip().lower()
     for pattern in _DURATIONS:
         match = pattern.match(text)
         if match:
@@ -179,7 +242,54 @@ def parse_duration(value: str) -> int:
     raise UserError("core.error.bad_duration", value=value[:40])
 
 
-_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
+# ISO 639-1: the codes a profile's languages are checked against (`--languages xx` is a mistake).
+LANGUAGE_CODES = frozenset(
+    """aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de
+    dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie
+    ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg
+    mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro
+    ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty
+    ug uk ur uz ve vi vo wa wo xh yi yo za zh zu""".split()
+)
+# Names people write for the languages the bot speaks, in either language, folded to lower case.
+LANGUAGE_NAMES = {
+    **dict.fromkeys(("ja", "jp", "jpn", "japanese", "nihongo", "日本語", "にほんご", "ニホンゴ", "日"), "ja"),
+    **dict.fromkeys(("en", "eng", "english", "英語", "えいご", "エイゴ", "英"), "en"),
+}
+
+
+def split_list(raw: str) -> list[str]:
+    """ "a, b", "a、b", "a，b" -> ["a", "b"]."""
+    return [item.strip() for item in fold(raw).replace("、", ",").split(",") if item.strip()]
+
+
+def language_code(raw: str) -> str | None:
+    """A language as people write it ("JA", "jp", "日本語", "English", "pt-BR") -> its ISO code, or None."""
+    text = fold(raw).strip().lower().replace("_", "-")
+    if text in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[text]
+    base = text.split("-", 1)[0]
+    return base if base in LANGUAGE_CODES else None
+
+
+def parse_lang(raw: str) -> str:
+    """One of the languages the bot speaks (`lang 日本語`, `--lang English`)."""
+    lang = language_code(raw)
+    if lang not in ("en", "ja"):
+        raise UserError("core.error.bad_lang", value=raw[:20])
+    return lang
+
+
+def parse_languages(raw: str) -> list[str]:
+    """A profile's languages: each checked, each once, in the order given (`en,EN,ja` -> en, ja)."""
+    codes: list[str] = []
+    for item in split_list(raw)[:10]:
+        code = language_code(item)
+        if code is None:
+            raise UserError("core.error.bad_language_code", value=item[:20])
+        if code not in codes:
+            codes.append(code)
+    return codes
 
 
 def _option_value(opt: Opt, raw: str) -> Any:
@@ -205,10 +315,7 @@ def _option_value(opt: Opt, raw: str) -> Any:
             raise UserError("core.error.number_range", option=opt.name, min=opt.min, max=opt.max)
         return number
     if opt.kind == "lang":
-        lang = raw.lower()
-        if lang not in ("en", "ja"):
-            raise UserError("core.error.bad_lang", value=raw[:20])
-        return lang
+        return parse_lang(raw)
     if opt.kind == "tz":
         return parse_zone(raw)
     if opt.kind == "choice":
@@ -217,14 +324,11 @@ def _option_value(opt: Opt, raw: str) -> Any:
                 "core.error.bad_choice", option=opt.name, value=raw[:40], choices=", ".join(opt.choices)
             )
         return raw.lower()
-    items = [item.strip() for item in raw.replace("、", ",").split(",") if item.strip()]
+    items = split_list(raw)
     if len(items) > 10 or any(len(item) > 50 for item in items):
         raise UserError("core.error.too_long", field="--" + opt.name, max=opt.max_length, length=len(raw))
     if opt.kind == "languages":
-        items = [item.lower() for item in items]
-        bad = [item for item in items if not _LANGUAGE_CODE.match(item)]
-        if bad:
-            raise UserError("core.error.bad_language_code", value=bad[0][:20])
+        return parse_languages(raw)
     if opt.kind == "csv" and opt.choices:
         bad = [item for item in items if item.lower() not in opt.choices]
         if bad:
@@ -276,6 +380,15 @@ class Parser:
         self.specs = {spec.name: spec for spec in specs}
         self._longest = max((len(name.split()) for name in self.specs), default=1)
 
+    @property
+    def groups(self) -> frozenset[str]:
+        """First words that have subcommands (`turns`, `event`)."""
+        return frozenset(name.split()[0] for name in self.specs if len(name.split()) > 1)
+
+    def usage(self, spec: CommandSpec, platform: str) -> str:
+        """A usage line in the form people type on `platform` ("discord", "slack", "console")."""
+        return spec.discord_usage(self.groups) if platform == "discord" else spec.usage
+
     def parse(self, text: str) -> Parsed:
         if len(text) > MAX_COMMAND_LENGTH:
             raise UserError("core.error.command_too_long", max=MAX_COMMAND_LENGTH, length=len(text))
@@ -292,13 +405,32 @@ class Parser:
                 continue
             spec = self.specs.get(" ".join(words[:size]))
             if spec:
+                self._refuse_mistyped_subcommand(spec, tokens, size)
                 return spec, size
         guess = difflib.get_close_matches(" ".join(words[:2]), self.specs, n=1) or difflib.get_close_matches(
             words[0], self.specs, n=1
         )
+        # Name the word that was wrong: in `event strat` it is `strat`, not `event`.
+        wrong = tokens[0]
+        if len(tokens) > 1 and any(name.startswith(words[0] + " ") for name in self.specs):
+            wrong = tokens[1]
         if guess:
-            raise UserError("core.error.unknown_command_guess", command=tokens[0].text[:40], guess=guess[0])
-        raise UserError("core.error.unknown_command", command=tokens[0].text[:40])
+            raise UserError("core.error.unknown_command_guess", command=wrong.text[:40], guess=guess[0])
+        raise UserError("core.error.unknown_command", command=wrong.text[:40])
+
+    def _refuse_mistyped_subcommand(self, spec: CommandSpec, tokens: list[Token], size: int) -> None:
+        """`turns paus` is `turns` with a stray word; say `turns pause` was probably meant."""
+        if size >= len(tokens) or tokens[size].quoted or tokens[size].text.startswith("-"):
+            return
+        if spec.args and spec.args[0].kind == "text":  # free text may start with any word
+            return
+        word = tokens[size].text
+        if _mention(tokens[size]) or (spec.args and word.lower() in spec.args[0].choices):
+            return
+        family = [name for name in self.specs if name.startswith(spec.name + " ")]
+        guess = difflib.get_close_matches(f"{spec.name} {word.lower()}", family, n=1, cutoff=0.8)
+        if guess:
+            raise UserError("core.error.unknown_command_guess", command=word[:40], guess=guess[0])
 
     def _bind(self, spec: CommandSpec, tokens: list[Token], text: str) -> Parsed:
         options = {opt.name: opt for opt in spec.options}
@@ -311,14 +443,22 @@ class Parser:
                 name, _, inline = token.text[2:].partition("=")
                 opt = options.get(name.lower())
                 if opt is None:
-                    raise UserError("core.error.unknown_option", option="--" + name[:30], usage=spec.usage)
+                    raise UserError(
+                        "core.error.unknown_option",
+                        option="--" + name[:30],
+                        usage=Usage(spec.usage, spec.name),
+                    )
                 if opt.kind == "flag":
                     values[opt.name] = True
                 elif inline:
                     values[opt.name] = _option_value(opt, inline)
                 else:
                     if i + 1 >= len(tokens):
-                        raise UserError("core.error.missing_value", option="--" + opt.name, usage=spec.usage)
+                        raise UserError(
+                            "core.error.missing_value",
+                            option="--" + opt.name,
+                            usage=Usage(spec.usage, spec.name),
+                        )
                     i += 1
                     values[opt.name] = _option_value(opt, tokens[i].text)
             else:
@@ -342,7 +482,11 @@ class Parser:
                 if rest:
                     mention = _mention(rest[0])
                     if mention is None:
-                        raise UserError("core.error.expected_user", value=rest[0].text[:40], usage=spec.usage)
+                        raise UserError(
+                            "core.error.expected_user",
+                            value=rest[0].text[:40],
+                            usage=Usage(spec.usage, spec.name),
+                        )
                     values[arg.name] = mention
                     rest.pop(0)
             elif arg.kind == "word":
@@ -359,6 +503,9 @@ class Parser:
             elif arg.kind == "number":
                 if rest:
                     values[arg.name] = _number(spec, arg, rest.pop(0).text)
+            elif arg.kind == "lang":
+                if rest:
+                    values[arg.name] = parse_lang(rest.pop(0).text)
             elif arg.kind == "text":
                 if rest:
                     if len(rest) == 1 and rest[0].quoted:
@@ -377,10 +524,14 @@ class Parser:
                         values[arg.name] = value
             if arg.required and values.get(arg.name) in (None, "", []):
                 raise UserError(
-                    "core.error.missing_arg", arg=arg.metavar or arg.name.upper(), usage=spec.usage
+                    "core.error.missing_arg",
+                    arg=arg.metavar or arg.name.upper(),
+                    usage=Usage(spec.usage, spec.name),
                 )
         if rest:
-            raise UserError("core.error.unexpected", value=rest[0].text[:40], usage=spec.usage)
+            raise UserError(
+                "core.error.unexpected", value=rest[0].text[:40], usage=Usage(spec.usage, spec.name)
+            )
 
 
 def _number(spec: CommandSpec, arg: Arg, raw: str) -> int:
@@ -392,6 +543,6 @@ def _number(spec: CommandSpec, arg: Arg, raw: str) -> int:
             value=raw[:20],
             min=arg.min,
             max=arg.max,
-            usage=spec.usage,
+            usage=Usage(spec.usage, spec.name),
         )
     return number

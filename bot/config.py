@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.commands import known_zone
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./tsunagari.db"
 
 
@@ -25,7 +27,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(DEFAULT_DATABASE_URL, alias="DATABASE_URL")
     default_lang: str = Field("en", alias="TSUNAGARI_DEFAULT_LANG")
-    default_tz: str = Field("UTC", alias="TSUNAGARI_DEFAULT_TZ")
+    # The zone of events started without --tz; None: the zone of the event's language (bot/reader.py).
+    default_tz: str | None = Field(None, alias="TSUNAGARI_DEFAULT_TZ")
     log_level: str = Field("INFO", alias="TSUNAGARI_LOG_LEVEL")
     # Lets the libraries (bolt, slack_sdk, discord.py, aiohttp, the drivers) log at DEBUG too; their
     # lines are still redacted to their shape, so no payload is written (bot/logs.py).
@@ -73,6 +76,18 @@ class Settings(BaseSettings):
         if value not in ("en", "ja"):
             raise ValueError("TSUNAGARI_DEFAULT_LANG must be en or ja")
         return value
+
+    @field_validator("default_tz")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        zone = known_zone(value.strip())
+        if zone is None:
+            raise ValueError(
+                f"TSUNAGARI_DEFAULT_TZ={value[:64]!r} is not a time zone: use an IANA name like Asia/Tokyo"
+            )
+        return zone
 
     @property
     def slack_configured(self) -> bool:

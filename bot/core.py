@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.commands import Parser, Role, known_zone, record_id
 from bot.compute import Compute
 from bot.config import Settings
-from bot.errors import Seconds, UserError
+from bot.errors import Seconds, Usage, UserError
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
 from bot.i18n import Catalog, normalise_locale
 from bot.router import Ctx, Router
@@ -174,11 +174,16 @@ class Core:
         return ctx.actions
 
     def _error_reply(self, caller: Caller, locale: str, key: str, params: dict) -> Reply:
-        params = {
-            name: self.catalog.duration(locale, value) if isinstance(value, Seconds) else value
-            for name, value in params.items()
-        }
+        platform = caller.tenant.split(":", 1)[0]
+        params = {name: self._shown(locale, platform, value) for name, value in params.items()}
         return Reply(caller.user, caller.channel, Message(self.catalog.text(locale, key, **params)))
+
+    def _shown(self, locale: str, platform: str, value):
+        if isinstance(value, Seconds):
+            return self.catalog.duration(locale, value)
+        if isinstance(value, Usage) and value.command in self.specs:
+            return self.parser.usage(self.specs[value.command], platform)
+        return value
 
     async def _context(self, session, caller: Caller) -> Ctx:
         now = self.clock.now()
@@ -221,7 +226,7 @@ class Core:
                 )
             ).first()
         ctx = Ctx(self, session, caller.tenant, member, caller.channel, event, "en", now)
-        ctx.locale = ctx.locale_of(member, event)
+        ctx.locale = await ctx.language_for(member, event)
         return ctx
 
     async def _first_delivery(self, ctx: Ctx, request_id: str) -> bool:
@@ -263,6 +268,12 @@ class Core:
             await handler(ctx, rest)
         elif isinstance(event, FormSubmitted):
             handler, route, rest = self._route(self.form_handlers, event.form_id)
+            if event.fields is not None:
+                unknown = [str(name) for name in event.values if name not in event.fields]
+                if unknown:
+                    raise UserError(
+                        "core.error.unknown_field", field=unknown[0][:40], fields=", ".join(event.fields)
+                    )
             values = {str(k)[:100]: str(v) for k, v in list(event.values.items())[:20]}
             if any(len(v) > MAX_FORM_VALUE for v in values.values()):
                 raise UserError(

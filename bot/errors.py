@@ -19,3 +19,15 @@ class UserError(Exception):
 
 class Seconds(int):
     """A length of time in an error's parameters: the reply shows it in the reader's words ("1 min 30 s")."""
+
+
+class Usage(str):
+    """A command's usage line in an error's parameters, as typed text (`/tsunagari turns --minutes 3`);
+    `command` names it, so a reply on a platform with its own command form can show that form instead."""
+
+    command: str
+
+    def __new__(cls, text: str, command: str) -> Usage:
+        value = super().__new__(cls, text)
+        value.command = command
+        return value

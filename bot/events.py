@@ -54,6 +54,9 @@ class FormSubmitted:
     form_id: str
     values: Mapping[str, str] = field(default_factory=dict)
     request_id: str | None = None
+    # The names of the form's inputs, when the adapter cannot stop a person naming others (the console):
+    # a value for a field the form does not have is refused by name rather than silently dropped.
+    fields: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

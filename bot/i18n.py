@@ -3,6 +3,11 @@
 Keys are `<file>.<path>` (`core.error.no_event`); placeholders are `{name}` and must be the same in every
 language. A key missing in the reader's language falls back to English, and a test keeps that from
 happening in a release.
+
+A count that changes the words is written with its forms, `#` standing for the number:
+`{count:# card|# cards}` (one|other), `{count:no cards|one card|# cards}` (zero|one|other), or four forms
+(zero|one|two|other). Japanese
+needs none: `{count}枚`.
 """
 
 from __future__ import annotations
@@ -36,6 +41,26 @@ def _flatten(prefix: str, node: Any, out: dict[str, Any]) -> None:
             _flatten(f"{prefix}.{key}" if prefix else str(key), value, out)
     else:
         out[prefix] = node
+
+
+class _Words(string.Formatter):
+    """str.format, plus plural forms in the format spec (see the module docstring)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return super().format_field(value, format_spec)
+        forms = format_spec.split("|")
+        number = int(value)
+        if len(forms) >= 4:  # zero|one|two|other
+            form = forms[min(number, 3)] if number >= 0 else forms[3]
+        elif len(forms) == 3:
+            form = forms[0] if number == 0 else forms[1] if number == 1 else forms[2]
+        else:
+            form = forms[0] if number == 1 else forms[-1]
+        return form.replace("#", str(number))
+
+
+_WORDS = _Words()
 
 
 def placeholders(text: str) -> set[str]:
@@ -99,7 +124,7 @@ class Catalog:
         if not isinstance(template, str):
             raise TypeError(f"prompt {key} is not a sentence")
         try:
-            return template.format(**params)
-        except (KeyError, IndexError, ValueError):
+            return _WORDS.format(template, **params)
+        except (KeyError, IndexError, ValueError, TypeError):
             log.error("prompt %s could not be filled with %s", key, sorted(params))
             return template

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.actions import Action, DirectMessage, Form, Message, OpenForm, Post, Reply, Update
 from bot.commands import MENTION_TOKEN, Arg, CommandSpec, Opt, Parsed, Role
 from bot.errors import UserError
-from bot.i18n import normalise_locale
+from bot.reader import language_of, main_language, reader_language
 from bot.store.models import Event, Facilitator, Member, Participant, Timer, TimerRef
 
 if TYPE_CHECKING:
@@ -120,19 +120,22 @@ class Ctx:
     def raw(self, locale: str, key: str) -> Any:
         return self.core.catalog.raw(locale, key)
 
-    def locale_of(self, member: Member, event: Event | None = None) -> str:
-        """A reader's language: their own setting, their platform's, the event's, the bot's default."""
-        event = event or self.event
-        return (
-            member.locale
-            or normalise_locale(member.locale_hint)
-            or (event.lang if event else None)
-            or self.core.settings.default_lang
+    def locale_of(self, member: Member, event: Event | None = None, profile: str | None = None) -> str:
+        """A reader's language (bot/reader.py), when their profile's languages are already at hand."""
+        return language_of(
+            member, profile=profile, event=event or self.event, default=self.core.settings.default_lang
+        )
+
+    async def language_for(self, member: Member, event: Event | None = None) -> str:
+        """A reader's language (bot/reader.py), looking up their profile in `event` when it matters."""
+        return await reader_language(
+            self.session, member, event or self.event, self.core.settings.default_lang
         )
 
     def event_locale(self, event: Event | None = None) -> str:
+        """The language an event's channel posts are written in: its first language."""
         event = event or self.event
-        return event.lang if event else self.locale
+        return main_language(event) or self.locale if event else self.locale
 
     # -- actions ------------------------------------------------------------------------------------------
     def reply(self, key: str, **params: Any) -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands import Arg, CommandSpec, Opt, Parser, Role, parse_duration, tokenize
+from bot.commands import Arg, CommandSpec, Opt, Parser, Role, fold, parse_duration, tokenize
 from bot.errors import UserError
 from bot.rituals import all_routers
 
@@ -104,8 +104,8 @@ def test_mentions_in_platform_and_console_forms() -> None:
         ("probe --size two", "core.error.bad_number"),
         ("probe --size 9", "core.error.number_range"),
         ("facilitators add bob", "core.error.expected_user"),
-        ("lang fr", "core.error.bad_choice"),
-        ("join --languages 日本語", "core.error.bad_language_code"),
+        ("lang fr", "core.error.bad_lang"),
+        ("join --languages xx", "core.error.bad_language_code"),
         ("x" * 4001, "core.error.command_too_long"),
     ],
 )
@@ -190,3 +190,117 @@ def test_a_number_argument_out_of_range_or_not_a_number_is_refused_before_it_goe
     assert caught.value.key == "core.error.not_a_number"
     assert (caught.value.params["min"], caught.value.params["max"]) == (1, 50)
     assert len(caught.value.params["value"]) <= 20
+
+
+def test_single_curly_quotes_group_like_straight_ones() -> None:
+    curly = PARSER.parse("event start ‘Spring’s workshop’ --lang ja")
+    straight = PARSER.parse("event start 'Spring's workshop' --lang ja")
+    assert curly["name"] == straight["name"] == "Spring's workshop"
+    # An apostrophe that opens no group is a letter, as before.
+    assert PARSER.parse("probe '90s music --fast")["words"] == "'90s music"
+
+
+def test_full_width_digits_letters_commas_and_spaces_read_as_ascii() -> None:
+    assert PARSER.parse("probe --minutes ３ｍ")["minutes"] == 180
+    assert PARSER.parse("join　－－languages ja，ＥＮ")["languages"] == ["ja", "en"]
+    assert PARSER.parse("ｔｕｒｎｓ --minutes ２")["minutes"] == 120
+    assert PARSER.parse("tz ａｓｉａ/ｔｏｋｙｏ")["zone"] == "asia/tokyo"
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("ja", "ja"), ("JA", "ja"), ("jp", "ja"), ("日本語", "ja"), ("Japanese", "ja"), ("English", "en")],
+)
+def test_languages_as_people_name_them(typed: str, code: str) -> None:
+    assert PARSER.parse(f"lang {typed}")["lang"] == code
+
+
+def test_profile_languages_are_checked_and_stored_once_each() -> None:
+    assert PARSER.parse("join --languages en,EN,ja")["languages"] == ["en", "ja"]
+    assert PARSER.parse("join --languages 日本語、English,ko")["languages"] == ["ja", "en", "ko"]
+    error = error_of("join --languages ja,xx")
+    assert error.key == "core.error.bad_language_code" and error.params["value"] == "xx"
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong", "guess"),
+    [
+        ("event strat x", "strat", "event start"),
+        ("turns paus", "paus", "turns pause"),
+        ("evnt start x", "evnt", "event start"),
+        ("oneonone actoin call Emi", "actoin", "oneonone action"),
+    ],
+)
+def test_a_typo_names_the_word_that_was_wrong(text: str, wrong: str, guess: str) -> None:
+    error = error_of(text)
+    assert error.key == "core.error.unknown_command_guess"
+    assert (error.params["command"], error.params["guess"]) == (wrong, guess)
+
+
+def test_a_subcommand_family_still_takes_its_own_arguments() -> None:
+    assert PARSER.parse("turns @bob @carol")["people"] == ["@bob", "@carol"]
+    assert PARSER.parse("turns pause").spec.name == "turns pause"
+
+
+VALID_COMMANDS = [
+    'event start "Yorimichi January" --lang ja --tz Asia/Tokyo',
+    "event start 'Spring's workshop'",
+    "join --org Fujitsu --region Tokyo --languages ja,en --interests music,community",
+    "turns @bob @carol --minutes 3m --order given",
+    "turns extend 2",
+    'barriers share "I fear looking foolish" --category fear',
+    "barriers open What holds you back? --min 3",
+    "pairs --size 3 --bridge org,region --rounds 2",
+    "oneonone <@U123> --minutes 1m30s",
+    "lang ja",
+    "tz Asia/Tokyo",
+    "probe <@U1> hello there --minutes 90s --size 2 --fast",
+]
+_FULL_WIDTH = {chr(code - 0xFEE0): chr(code) for code in range(0xFF01, 0xFF5F)}
+
+
+@st.composite
+def typed_variant(draw: st.DrawFn) -> tuple[str, str]:
+    """A valid command, and the same command as a Japanese keyboard or a chat client may write it."""
+    text = draw(st.sampled_from(VALID_COMMANDS))
+    out, opening = [], True
+    for char in text:
+        if char == " ":
+            out.append(draw(st.sampled_from([" ", "\u3000"])))
+        elif char == '"':
+            out.append(draw(st.sampled_from(["“", "「", '"'] if opening else ["”", "」", '"'])))
+            opening = not opening
+        elif char == "'":
+            out.append(draw(st.sampled_from(["‘", "’", "'"])))
+        elif char in _FULL_WIDTH and draw(st.booleans()):
+            out.append(_FULL_WIDTH[char])
+        else:
+            out.append(char)
+    return text, "".join(out)
+
+
+def _as_read(parsed) -> tuple:
+    def folded(value):
+        if isinstance(value, str):
+            return fold(value)
+        if isinstance(value, list):
+            return [folded(item) for item in value]
+        return value
+
+    return parsed.spec.name, {name: folded(value) for name, value in parsed.values.items()}
+
+
+@settings(max_examples=300, deadline=None)
+@given(typed_variant())
+def test_full_width_and_curly_quoted_commands_parse_as_their_ascii_form(pair: tuple[str, str]) -> None:
+    ascii_text, typed = pair
+    assert _as_read(PARSER.parse(typed)) == _as_read(PARSER.parse(ascii_text))
+
+
+def test_usage_lines_on_discord_show_discords_form() -> None:
+    specs = {spec.name: spec for spec in SPECS}
+    assert PARSER.usage(specs["turns"], "discord").startswith(
+        "/tsunagari turns start [people:@a @b …] [minutes:3]"
+    )
+    assert PARSER.usage(specs["oneonone action"], "discord") == "/tsunagari oneonone action text:TEXT"
+    assert PARSER.usage(specs["turns"], "slack").startswith("/tsunagari turns [@a @b …] [--minutes 3]")

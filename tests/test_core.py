@@ -179,4 +179,4 @@ async def test_a_duration_out_of_range_is_answered_in_the_readers_words(app) -> 
     english = await app.core.handle(CommandInvoked(alice(), "turns --minutes 999"))
     japanese = await app.core.handle(CommandInvoked(alice(locale="ja"), "turns --minutes 10s"))
     assert english[0].message.text == "--minutes must be between 30 s and 30 min."
-    assert japanese[0].message.text == "--minutes は 30秒から30分の間で指定してください。"
+    assert japanese[0].message.text == "`--minutes` は30秒から30分の間で指定してください。"

@@ -83,7 +83,10 @@ class ConsoleAdapter:
         shown = self.world.find_form(user, title)
         if shown is None:
             return None
-        return FormSubmitted(self.caller(user, shown.channel), shown.form.form_id, values, _request_id())
+        fields = tuple(item.name for item in shown.form.inputs)
+        return FormSubmitted(
+            self.caller(user, shown.channel), shown.form.form_id, values, _request_id(), fields=fields
+        )
 
     # -- outbound -----------------------------------------------------------------------------------------
     async def send(

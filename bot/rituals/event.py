@@ -6,9 +6,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.actions import Message
-from bot.commands import Arg, Opt, Parsed, Role
+from bot.commands import Arg, Opt, Parsed, Role, known_zone, parse_zone
 from bot.errors import UserError
 from bot.markup import bold, mention, user_text
+from bot.reader import event_zone
 from bot.router import Ctx, Router
 from bot.store.models import Event, Facilitator, Participant
 
@@ -29,12 +30,14 @@ async def start(ctx: Ctx, args: Parsed) -> None:
         raise UserError("core.error.no_channel")
     if ctx.event is not None:
         raise UserError("event.already", name=user_text(ctx.event.name))
+    lang = args["lang"] or ctx.locale
+    zone, why = _event_zone(ctx, args["tz"], (lang,))
     event = Event(
         tenant_id=ctx.tenant,
         channel_id=ctx.channel,
         name=args["name"],
-        lang=args["lang"] or ctx.locale,
-        tz=args["tz"] or ctx.member.tz or ctx.member.tz_hint or ctx.core.settings.default_tz,
+        lang=lang,
+        tz=zone,
         status="open",
         created_at=ctx.now,
     )
@@ -45,14 +48,43 @@ async def start(ctx: Ctx, args: Parsed) -> None:
         raise UserError("event.already", name=user_text(args["name"])) from None
     ctx.session.add(Facilitator(tenant_id=ctx.tenant, event_id=event.id, member_id=ctx.member.id))
     ctx.event = event
+    started = ctx.t_in(
+        event.lang, "event.started", name=bold(user_text(event.name)), facilitator=mention(ctx.member.user_id)
+    )
+    # Nudges keep quiet hours in this zone for everyone who has none of their own: say which it is.
+    zone_line = ctx.t_in(
+        event.lang, "event.zone", zone=event.tz, why=ctx.t_in(event.lang, f"event.zone_why.{why}")
+    )
+    ctx.post(Message(started + "\n" + zone_line))
+
+
+def _event_zone(ctx: Ctx, given: str | None, languages: tuple[str, ...]) -> tuple[str, str]:
+    """The zone a new event runs in, and why: `--tz`, the bot's setting, the facilitator's own zone,
+    the zone of the event's language (ja: Asia/Tokyo), else UTC."""
+    if given:
+        return given, "given"
+    if ctx.core.settings.default_tz:
+        return ctx.core.settings.default_tz, "setting"
+    own = ctx.member.tz or known_zone(ctx.member.tz_hint)
+    if own:
+        return own, "yours"
+    zone = event_zone(given=None, setting=None, languages=languages)
+    return zone, "language" if zone != "UTC" else "default"
+
+
+@router.command(
+    "event tz",
+    args=[Arg("zone", "word", required=True, metavar="ZONE")],
+    role=Role.FACILITATOR,
+    help_key="event.help.tz",
+)
+async def set_zone(ctx: Ctx, args: Parsed) -> None:
+    ctx.event.tz = parse_zone(args["zone"])
     ctx.post(
         Message(
             ctx.t_in(
-                event.lang,
-                "event.started",
-                name=bold(user_text(event.name)),
-                facilitator=mention(ctx.member.user_id),
-            ),
+                ctx.event.lang, "event.zone_set", zone=ctx.event.tz, name=bold(user_text(ctx.event.name))
+            )
         )
     )
 

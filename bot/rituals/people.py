@@ -8,7 +8,7 @@ from sqlmodel import col, delete, select
 
 from bot import ledger
 from bot.actions import Button, Field, Forget, Form, Input, Message
-from bot.commands import Arg, Opt, Parsed, Role, parse_zone
+from bot.commands import Arg, Opt, Parsed, Role, parse_languages, parse_zone
 from bot.errors import UserError
 from bot.markup import bold, user_text
 from bot.router import Ctx, Router
@@ -25,7 +25,8 @@ def _profile_lines(ctx: Ctx, participant: Participant) -> tuple[Field, ...]:
     for name in (*PROFILE_FIELDS, "languages", "interests"):
         value = getattr(participant, name)
         if value:
-            fields.append(Field(ctx.t(f"people.field.{name}"), user_text(value)))
+            # A form's label explains how to fill it in ("e.g. ja,en"); a display just names the field.
+            fields.append(Field(ctx.t(f"people.shown.{name}"), user_text(value)))
     return tuple(fields)
 
 
@@ -67,6 +68,7 @@ async def join(ctx: Ctx, args: Parsed) -> None:
         participant.status, participant.left_at = "present", None
     changed = _apply_profile(participant, {PROFILE_OPTIONS.get(k, k): v for k, v in args.values.items()})
     await ctx.session.flush()
+    ctx.locale = await ctx.language_for(ctx.member)  # `--languages ja` may be what decides it
     if arriving:
         await ctx.emit("participant_joined", event=ctx.event, participant=participant)
         key = "people.joined"
@@ -151,11 +153,10 @@ async def submit_profile(ctx: Ctx, rest: list[str], values: Mapping[str, str]) -
         raise UserError("people.not_joined")
     cleaned = {k: values[k] for k in (*PROFILE_FIELDS, "languages", "interests") if k in values}
     if "languages" in cleaned:
-        languages = [
-            x.strip().lower() for x in cleaned["languages"].replace("、", ",").split(",") if x.strip()
-        ]
-        cleaned["languages"] = ",".join(languages[:10])
+        cleaned["languages"] = ",".join(parse_languages(cleaned["languages"]))
     _apply_profile(participant, cleaned)
+    await ctx.session.flush()
+    ctx.locale = await ctx.language_for(ctx.member, event)
     ctx.reply_message(
         Message(
             ctx.t("people.profile_updated", name=bold(user_text(event.name))),
@@ -184,7 +185,8 @@ async def help_(ctx: Ctx, args: Parsed) -> None:
         if spec.role == Role.PARTICIPANT and not participant:
             continue
         description = ctx.t(spec.help_key) if spec.help_key else ""
-        lines.append(f"`{spec.usage}` — {description}")
+        usage = ctx.core.parser.usage(spec, ctx.tenant.split(":", 1)[0])  # Discord has its own form
+        lines.append(f"`{usage}` — {description}")
     header = (
         ctx.t("people.help_in_event", name=bold(user_text(ctx.event.name)))
         if ctx.event
@@ -195,12 +197,12 @@ async def help_(ctx: Ctx, args: Parsed) -> None:
 
 @router.command(
     "lang",
-    args=[Arg("lang", "word", required=True, choices=("en", "ja"))],
+    args=[Arg("lang", "lang", required=True, metavar="ja|en")],
     needs_event=False,
     help_key="people.help.lang",
 )
 async def lang(ctx: Ctx, args: Parsed) -> None:
-    ctx.member.locale = args["lang"]
+    ctx.member.locale = args["lang"]  # `ja`, `jp`, `日本語` and `English` all read as a code
     ctx.locale = args["lang"]
     ctx.reply("people.lang_set")
 

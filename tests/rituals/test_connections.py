@@ -50,7 +50,7 @@ async def test_stage_names_are_accepted_in_english_and_japanese(chat: Chat) -> N
     assert "at Relationship now" in lines[0]
     await chat.say("bob", "/tsunagari lang ja")
     lines = await chat.say("bob", "/tsunagari stage @carol link")
-    assert "@carol さんとは今 リンク です（以前: リレーションシップ）" in lines[0]
+    assert "@carol さんとは今リンクです（以前: リレーションシップ）" in lines[0]
     lines = await chat.say("bob", "/tsunagari stage @carol soulmate")
     assert "`soulmate` という段階はありません" in lines[0]
 

@@ -90,10 +90,10 @@ async def show(ctx: Ctx, args: Parsed) -> None:
             )
         )
     more = len(rows) - MAX_LISTED
-    text = ctx.t("connections.yours", count=len(rows))
-    if more > 0:
-        text += "\n" + ctx.t("connections.more", count=more)
-    ctx.reply_message(Message(text + "\n" + ctx.t("connections.how_to_move"), fields=tuple(fields)))
+    # The list's header sits right above its items; what follows the list comes after it, on its own.
+    ctx.reply_message(Message(ctx.t("connections.yours", count=len(rows)), fields=tuple(fields)))
+    after = [ctx.t("connections.more", count=more)] if more > 0 else []
+    ctx.reply_message(Message("\n".join([*after, ctx.t("connections.how_to_move")])))
 
 
 @router.command(
@@ -140,7 +140,7 @@ async def set_button(ctx: Ctx, rest: list[str]) -> None:
     if other is None:
         raise UserError("core.error.stale_button")
     if row.event_id is not None:  # pressed in a DM, which has no event: answer as the nudge spoke
-        ctx.locale = ctx.locale_of(ctx.member, await ctx.session.get(Event, row.event_id))
+        ctx.locale = await ctx.language_for(ctx.member, await ctx.session.get(Event, row.event_id))
     await _move(ctx, row, other, rest[1])
 
 

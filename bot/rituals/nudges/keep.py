@@ -65,8 +65,8 @@ async def _act(ctx: Ctx, nudge: Nudge, other: Member, verb: str) -> bool:
     return inserted == 1
 
 
-async def say_yes(ctx: Ctx, nudge: Nudge, event: Event, other: Member, lang_of) -> None:  # noqa: ANN001
-    """The caller would like to keep talking with `other`. `lang_of(member)` is a reader's language."""
+async def say_yes(ctx: Ctx, nudge: Nudge, event: Event, other: Member) -> None:
+    """The caller would like to keep talking with `other`."""
     me = ctx.member
     low, high = sorted((me.id, other.id))
     # Both yeses of a pair pass through the pair's ledger row, locked (PostgreSQL; SQLite has one writer
@@ -88,7 +88,9 @@ async def say_yes(ctx: Ctx, nudge: Nudge, event: Event, other: Member, lang_of) 
     log.info("a mutual keep-talking yes after event %s", event.id)
     await ctx.emit("chat_accepted", event=event, proposer=other, partner=me)
     guided = "oneonone" in ctx.core.specs
-    lang = lang_of(other)  # the one who said yes first hears it in their language; a group DM has one
+    lang = await ctx.language_for(
+        other, event
+    )  # the one who said yes first hears it in their language; a group DM has one
     zone_me = zone_of(me.tz, me.tz_hint, event.tz)
     zone_other = zone_of(other.tz, other.tz_hint, event.tz)
     at = proposed_time(ctx.now, zone_other, zone_me)

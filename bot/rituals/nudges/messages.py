@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from bot.actions import Button, Field, Message
-from bot.i18n import Catalog, normalise_locale
+from bot.i18n import Catalog
 from bot.ledger import STAGES
 from bot.markup import bold, mention, user_text
 from bot.rituals.nudges.meetings import MAX_PEOPLE
 from bot.rituals.nudges.models import Nudge
 from bot.store.models import Connection, Event, Member
-
-
-def locale_for(member: Member, event: Event | None, default: str) -> str:
-    """The reader's language: their own setting, their platform's, the event's, the bot's default."""
-    return member.locale or normalise_locale(member.locale_hint) or (event.lang if event else None) or default
 
 
 def name_of(member: Member) -> str:

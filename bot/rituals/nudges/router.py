@@ -14,7 +14,7 @@ from bot.errors import UserError
 from bot.markup import bold, clock_time, mention, user_text
 from bot.rituals.nudges.keep import say_yes
 from bot.rituals.nudges.meetings import by_member, connections_at
-from bot.rituals.nudges.messages import locale_for, name_of
+from bot.rituals.nudges.messages import name_of
 from bot.rituals.nudges.models import Nudge, NudgeAction
 from bot.rituals.nudges.plans import load_plans, zone_of
 from bot.rituals.nudges.schedule import TIMER_KIND, plan_event, reschedule, when_for
@@ -148,7 +148,9 @@ async def _own_nudge(ctx: Ctx, rest: list[str]) -> tuple[Nudge, Event]:
     event = await ctx.session.get(Event, nudge.event_id)
     if event is None:
         raise UserError("core.error.stale_button")
-    ctx.locale = ctx.locale_of(ctx.member, event)  # a DM has no event of its own: answer as the nudge spoke
+    ctx.locale = await ctx.language_for(
+        ctx.member, event
+    )  # a DM has no event of its own: answer as the nudge spoke
     return nudge, event
 
 
@@ -226,7 +228,7 @@ async def thank_form(ctx: Ctx, rest: list[str], values: Mapping[str, str]) -> No
         raise UserError(
             "nudges.thanks.already", name=mention(other.user_id), event=bold(user_text(event.name))
         )
-    lang = locale_for(other, event, ctx.core.settings.default_lang)
+    lang = await ctx.language_for(other, event)
     header = ctx.t_in(
         lang, "nudges.thanks.delivered", sender=mention(ctx.member.user_id), event=bold(user_text(event.name))
     )
@@ -260,7 +262,7 @@ async def keep_button(ctx: Ctx, rest: list[str]) -> None:
     """ "Yes, I'd like to keep talking with them": private until they say yes too (bot/rituals/nudges/keep.py)."""
     nudge, event = await _own_nudge(ctx, rest)
     other = await _other(ctx, nudge, event, rest)
-    await say_yes(ctx, nudge, event, other, lambda m: locale_for(m, event, ctx.core.settings.default_lang))
+    await say_yes(ctx, nudge, event, other)
 
 
 # -- keep it warm (the proposal buttons of week-later nudges sent before keep-talking) ----------------------
@@ -271,7 +273,7 @@ async def propose_button(ctx: Ctx, rest: list[str]) -> None:
     if not await _once(ctx, nudge, other, "proposed"):
         ctx.reply("nudges.warm.already_proposed", name=mention(other.user_id))
         return
-    lang = locale_for(other, event, ctx.core.settings.default_lang)
+    lang = await ctx.language_for(other, event)
     await _deliver(
         ctx,
         other,
@@ -313,7 +315,7 @@ async def _proposal(ctx: Ctx, rest: list[str]) -> tuple[Nudge, Event, Member]:
     event = await ctx.session.get(Event, nudge.event_id)
     if proposed is None or proposer is None or event is None:
         raise UserError("core.error.stale_button")
-    ctx.locale = ctx.locale_of(ctx.member, event)
+    ctx.locale = await ctx.language_for(ctx.member, event)
     answered = (
         await ctx.session.exec(
             select(NudgeAction.id).where(
@@ -337,7 +339,7 @@ async def accept_button(ctx: Ctx, rest: list[str]) -> None:
     await ctx.emit("chat_accepted", event=event, proposer=proposer, partner=ctx.member)
     guided = "oneonone" in ctx.core.specs
     hint = "nudges.warm.oneonone_hint" if guided else "nudges.warm.meet_hint"
-    lang = locale_for(proposer, event, ctx.core.settings.default_lang)
+    lang = await ctx.language_for(proposer, event)
     text = ctx.t_in(
         lang,
         "nudges.warm.accepted",
@@ -364,7 +366,7 @@ async def decline_button(ctx: Ctx, rest: list[str]) -> None:
     if not await _once(ctx, nudge, ctx.member, "declined"):
         ctx.reply("nudges.warm.answered")
         return
-    lang = locale_for(proposer, event, ctx.core.settings.default_lang)
+    lang = await ctx.language_for(proposer, event)
     ctx.dm(
         [proposer.user_id],
         Message(ctx.t_in(lang, "nudges.warm.declined_you", name=mention(ctx.member.user_id))),

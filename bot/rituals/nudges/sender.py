@@ -28,12 +28,13 @@ from sqlmodel import col, select, update
 from bot.actions import Delivery, DirectMessage
 from bot.outbox import platform_of
 from bot.pacing import Outcome, PacedQueue, RateLimited, TokenBucket, retry_after_of
+from bot.reader import language_of
 from bot.rituals.nudges.meetings import by_member, connections_at, members_by_id
-from bot.rituals.nudges.messages import locale_for, nudge_message
+from bot.rituals.nudges.messages import nudge_message
 from bot.rituals.nudges.models import Nudge
 from bot.rituals.nudges.plans import Plans, is_quiet, load_plans, next_waking, zone_of
 from bot.rituals.nudges.schedule import add_wake
-from bot.store.models import Event, Member, Timer
+from bot.store.models import Event, Member, Participant, Timer
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -217,6 +218,18 @@ class NudgeSender:
                 for member_id in mine:
                     wanted.update(other for _, other in met[event_id].get(member_id, []))
             members = await members_by_id(session, wanted)
+            # Profiles choose the language of someone who set none and whose platform says none.
+            profiles = {
+                (event_id, member_id): languages
+                for event_id, member_id, languages in (
+                    await session.exec(
+                        select(Participant.event_id, Participant.member_id, Participant.languages).where(
+                            col(Participant.event_id).in_(set(events)),
+                            col(Participant.member_id).in_({n.member_id for n in claimed}),
+                        )
+                    )
+                ).all()
+            }
         out: list[Ready | Settle] = []
         for nudge in claimed:
             member, event = members.get(nudge.member_id), events.get(nudge.event_id)
@@ -229,7 +242,12 @@ class NudgeSender:
             if not people:
                 out.append(Settle(nudge.id, nudge.member_id, "skipped", "nobody_to_name"))
                 continue
-            lang = locale_for(member, event, self.core.settings.default_lang)
+            lang = language_of(
+                member,
+                profile=profiles.get((event.id, member.id)),
+                event=event,
+                default=self.core.settings.default_lang,
+            )
             zone = zone_of(member.tz, member.tz_hint, event.tz)
             days = (now.astimezone(zone).date() - (event.ended_at or now).astimezone(zone).date()).days
             message = nudge_message(self.core.catalog, lang, nudge, event, people, days_ago=days)

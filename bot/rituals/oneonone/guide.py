@@ -148,8 +148,12 @@ class Guide:
                 {"oneonone": session.id},
                 key=f"oneonone:{run.id}:followup",
             )
-            lines.append(ctx.t_in(run.lang, "oneonone.followup_planned", days=session.followup_days))
+            after = ctx.t_in(run.lang, "oneonone.followup_planned", days=session.followup_days)
+        else:
+            after = None
         await tell(ctx, run, session, Message("\n".join(lines), fields=fields))
+        if after:  # below the list of actions, never between its header and its items
+            await tell(ctx, run, session, Message(after))
 
     async def handoff(self, ctx: Ctx, run: StepRun, previous: Step | None) -> str | None:
         if previous is None or previous.kind != "turn" or previous.status not in ("timeup", "done"):

@@ -49,9 +49,11 @@ INLINE_PEOPLE = 150
 """People matched in one round on the event loop; a larger room goes to the worker."""
 
 
-def _group_locale(ctx: Ctx, event: Event, members: list[Member], languages: tuple[str, ...]) -> str:
+def _group_locale(
+    ctx: Ctx, event: Event, members: list[Member], languages: tuple[str, ...], spoken: dict[int, str]
+) -> str:
     """Everyone's own language if they share one; else a language they all speak; else the event's."""
-    locales = {ctx.locale_of(member, event) for member in members}
+    locales = {ctx.locale_of(member, event, spoken.get(member.id)) for member in members}
     if len(locales) == 1:
         return locales.pop()
     for lang in (event.lang, "en", "ja"):
@@ -76,10 +78,13 @@ async def _send(
     if matching is None:
         matching = await stored_matching(ctx, row, roster)
     users = roster.users
+    spoken = {
+        member.id: ",".join(sorted(roster.people[key].languages)) for key, member in roster.members.items()
+    }
     met: list[tuple[int, int]] = []
     for index, group in enumerate(matching.groups):
         members = [roster.members[key] for key in group.keys]
-        locale = _group_locale(ctx, event, members, group.common_languages)
+        locale = _group_locale(ctx, event, members, group.common_languages, spoken)
 
         def words(key: str, locale: str = locale, **params: object) -> str:
             return ctx.t_in(locale, key, **params)

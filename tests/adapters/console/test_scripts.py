@@ -70,7 +70,7 @@ def test_the_demo_plays_in_both_languages() -> None:
     done = tsunagari("demo")
     assert done.returncode == 0, done.stderr
     assert "#main | Yorimichi January has started" in done.stdout
-    assert "#tokyo | ヨリミチ部 1月 を開始しました" in done.stdout
+    assert "#tokyo | 「ヨリミチ部 1月」を開始しました" in done.stdout
     lines = done.stdout.splitlines()
     # A newcomer reads what was typed, a heading per part, the date when it changes, the scene switch,
     # and what to try next.

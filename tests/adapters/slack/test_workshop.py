@@ -70,7 +70,7 @@ async def test_a_slash_command_retried_with_the_same_trigger_acts_once(bot):
     for _ in range(3):
         assert (await ws.dispatch(*sr.signed(body))).status == 200
     # alice's Slack locale is ja-JP, so the event she starts without --lang speaks Japanese.
-    assert len(ws.channel()) == 1 and ws.channel()[0].startswith("*Once* を開始しました")
+    assert len(ws.channel()) == 1 and ws.channel()[0].startswith("「*Once*」を開始しました")
 
 
 async def test_an_anonymous_barrier_board_through_slack(bot):
@@ -297,7 +297,7 @@ async def test_pairs_become_slack_group_dms_with_a_trio_so_nobody_is_left_out(bo
             ws.person(name)
         await ws.command(name, f"join --org {org} --region {region} --languages en")
     await ws.command("alice", "pairs --preview")  # alice's Slack is in Japanese: so is her preview
-    assert ws.whispers("alice")[-1].startswith("ラウンド 1 のプレビュー")
+    assert ws.whispers("alice")[-1].startswith("ラウンド1のプレビュー")
     assert not any("Round 1" in t for t in ws.channel())
     await ws.click("alice", "送信")
 
@@ -309,7 +309,7 @@ async def test_pairs_become_slack_group_dms_with_a_trio_so_nobody_is_left_out(bo
         assert "Round 1 · Yorimichi January" in intro and "What bridges you" in intro
         assert all(f"<@{user}>" in intro for user in group)
     assert ws.channel()[-1].startswith("Round 1 of *Yorimichi January*: 5 people in 2 groups")
-    assert "ラウンド 1" in ws.whispers("alice")[-1]
+    assert "ラウンド1" in ws.whispers("alice")[-1]
     assert all(call.ok for call in ws.slack.calls), [c for c in ws.slack.calls if not c.ok]
 
 

@@ -79,7 +79,7 @@ async def test_a_big_plan_answers_at_once_then_posts_the_first_round_from_a_work
     lines = await chat.say("alice", "/tsunagari pairs --rounds 11")
     # What alice sees first, before any round: that the plan is on its way.
     assert lines[0].endswith(
-        "alice only | Planning 11 rounds for 12 people… I'll post them here as soon as "
+        "alice only | Planning the rounds (11 in all) for 12 people… I'll post them here as soon as "
         "they're ready; other commands work meanwhile."
     )
     posted = [line for line in lines if "#main | Round 1" in line]
@@ -94,7 +94,7 @@ async def test_another_room_is_served_while_a_plan_is_computing(chat: Chat) -> N
     pool = hold(chat)
     lines = await command(chat, "alice", "/tsunagari pairs --rounds 30")
     assert lines == [
-        "[09:00] alice only | Planning 30 rounds for 12 people… I'll post them here as soon as they're "
+        "[09:00] alice only | Planning the rounds (30 in all) for 12 people… I'll post them here as soon as they're "
         "ready; other commands work meanwhile."
     ]
     # The plan has not finished, yet a facilitator in another channel starts an event and is answered.
