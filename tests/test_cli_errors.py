@@ -76,7 +76,9 @@ def test_a_bad_setting_is_named_with_what_to_do_and_exit_code_2(
 def test_a_bad_setting_is_explained_in_japanese_to_a_japanese_terminal(tmp_path: Path) -> None:
     done = tsunagari("run", tmp_path=tmp_path, SLACK_PORT="abc", LANG="ja_JP.UTF-8")
     assert done.returncode == 2
-    assert done.stderr.splitlines()[0] == "tsunagari: SLACK_PORT=abc は使えません: 整数で指定してください。"
+    assert (
+        done.stderr.splitlines()[0] == "tsunagari: 「SLACK_PORT=abc」は使えません: 整数で指定してください。"
+    )
 
 
 def test_a_missing_script_is_named_in_two_lines_not_a_traceback(tmp_path: Path) -> None:

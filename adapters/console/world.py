@@ -50,7 +50,7 @@ class World:
 
     def index_buttons(self, shown: Shown) -> None:
         if shown.message is not None:
-            for label in {button.label.lower() for button in shown.message.buttons}:
+            for label in {unmark(button.label).lower() for button in shown.message.buttons}:
                 self.by_label.setdefault(label, []).append(shown)
 
     def replace_message(self, shown: Shown, message: Message) -> None:

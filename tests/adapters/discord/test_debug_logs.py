@@ -184,9 +184,10 @@ async def test_the_http_client_at_debug_logs_no_message_body_with_its_reader(mon
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
 
-    class Core:
+    class Core:  # the parts of the core an adapter reads when it is built; this test only sends
         specs: dict = {}
         catalog = Catalog.load()
+        clock = None
 
     settings = Settings().model_copy(update={"log_level": "DEBUG", "library_debug": library_debug})
     reader = str(PEOPLE["bob"])

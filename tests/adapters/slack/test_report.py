@@ -20,7 +20,7 @@ async def test_the_report_answers_privately_and_uploads_its_charts_to_the_dm(bot
     assert not any("生まれたリンク" in text for text in ws.channel())  # never in the channel
     [upload] = ws.slack.uploads
     assert upload["channel"] == ws.slack.dm_channel(ws.ids["alice"])
-    assert upload["initial_comment"] == "*Yorimichi January* のレポートを図で："
+    assert upload["initial_comment"] == "「*Yorimichi January*」のレポートを図で："
     assert [(f["filename"], f["title"]) for f in upload["files"]] == [("funnel.png", "リンクから関係へ")]
     assert upload["files"][0]["data"].startswith(b"\x89PNG")
     # Slack's three steps, in order, each file's bytes checked against the length promised.
