@@ -76,8 +76,12 @@ def _bars(
     # Fixed margins: tight_layout would measure every label twice over, the costliest step here.
     canvas.subplots_adjust(left=0.42, right=0.97, top=0.9, bottom=0.08)
     out = io.BytesIO()
+    # zlib level 1: flat-coloured bars compress almost as well as at the default level 6, in half the time.
     canvas.savefig(
-        out, format="png", metadata={"Title": title, "Description": json.dumps(described, ensure_ascii=False)}
+        out,
+        format="png",
+        metadata={"Title": title, "Description": json.dumps(described, ensure_ascii=False)},
+        pil_kwargs={"compress_level": 1},
     )
     return out.getvalue()
 
