@@ -232,3 +232,31 @@ async def test_a_one_sided_yes_leaves_no_trace_the_other_or_the_report_can_see(d
         )
     finally:
         await chat.close()
+
+
+@pytest.mark.db
+async def test_the_charts_are_drawn_after_the_transaction_has_ended(
+    month: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """alice asks for the report; by the time its first chart is saved, the command's database
+    connection is back in the pool: drawing never holds a transaction (or, on SQLite, a read snapshot)
+    open. She still gets the text and the three charts by DM."""
+    from matplotlib.figure import Figure as Canvas
+    from sqlalchemy import event as sa_event
+
+    pool = month.app.store.engine.sync_engine.pool
+    out = {"held": 0}
+    held_while_drawing: list[int] = []
+    sa_event.listen(pool, "checkout", lambda *_: out.__setitem__("held", out["held"] + 1))
+    sa_event.listen(pool, "checkin", lambda *_: out.__setitem__("held", out["held"] - 1))
+    savefig = Canvas.savefig
+
+    def watched(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        held_while_drawing.append(out["held"])
+        return savefig(self, *args, **kwargs)
+
+    monkeypatch.setattr(Canvas, "savefig", watched)
+    lines = await month.say("alice", "/tsunagari report")
+    assert any(line.startswith("[") and "alice only" in line and "Who came" in line for line in lines), lines
+    assert sum(".png" in line for line in lines) == 3, lines
+    assert held_while_drawing == [0, 0, 0]

@@ -69,15 +69,21 @@ def _bars(
         if legend:
             axes.legend([first, other], list(legend), loc="lower right", fontsize=9)
     axes.set_yticks(positions, [r[0] for r in rows], fontsize=9)
-    axes.set_title(title, fontsize=12)
+    # An explicit y (the default place) spares matplotlib measuring every tick label to see whether the
+    # title must move up out of their way; with the ticks below, it never must.
+    axes.set_title(title, fontsize=12, y=1.0)
     longest = max([r[1] for r in rows] + [s[0] for s in second or []] + [1])
     axes.set_xlim(0, longest * 1.35)
     axes.spines[["top", "right"]].set_visible(False)
     # Fixed margins: tight_layout would measure every label twice over, the costliest step here.
     canvas.subplots_adjust(left=0.42, right=0.97, top=0.9, bottom=0.08)
     out = io.BytesIO()
+    # zlib level 1: flat-coloured bars compress almost as well as at the default level 6, in half the time.
     canvas.savefig(
-        out, format="png", metadata={"Title": title, "Description": json.dumps(described, ensure_ascii=False)}
+        out,
+        format="png",
+        metadata={"Title": title, "Description": json.dumps(described, ensure_ascii=False)},
+        pil_kwargs={"compress_level": 1},
     )
     return out.getvalue()
 

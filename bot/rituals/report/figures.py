@@ -11,6 +11,7 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from itertools import combinations
 from math import comb
 from statistics import median, pstdev
@@ -41,6 +42,7 @@ TOP_CARDS = 3
 # "Agreed to keep talking": both said yes (the mutual keep-talking step), or one proposed a chat and the
 # other accepted it; either way both chose it, and a one-sided yes is never among these.
 AGREED_VERBS = ("accepted", "mutual")
+NOBODY = (frozenset(), "", "", "", "")  # the profile of a seat whose person has no participant row
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,10 @@ async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) ->
             ).where(Participant.tenant_id == tenant, col(Participant.event_id).in_(ids)),
         )
     ).all():
-        rows.participants[event_id].append((member_id, status, profile[0]))
-        rows.profiles[event_id][member_id] = tuple(profile)
+        languages = _languages(profile[0])
+        rows.participants[event_id].append((member_id, status, languages))
+        # Normalised once here, not once per group and dimension in `_compute`.
+        rows.profiles[event_id][member_id] = (languages, *(_value(v) for v in profile[1:]))
         if member_id not in rows.first_event or started[event_id] < rows.first_event[member_id]:
             rows.first_event[member_id] = started[event_id]
 
@@ -198,7 +202,7 @@ async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) ->
     ).all():
         rows.boards[event_id].append((board_id, min_cards, category, text, metoo, hidden))
 
-    for event_id, connection_id, a, b, created in (
+    for event_id, connection_id, a, b in (
         await _rows(
             session,
             select(
@@ -206,11 +210,10 @@ async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) ->
                 Connection.id,
                 Connection.member_a_id,
                 Connection.member_b_id,
-                Connection.created_at,
             ).where(Connection.tenant_id == tenant, col(Connection.event_id).in_(ids)),
         )
     ).all():
-        rows.links[event_id].append((connection_id, a, b, created))
+        rows.links[event_id].append((connection_id, a, b))
 
     for event_id, connection_id, stage, day in (
         await _rows(
@@ -260,7 +263,7 @@ async def _read(session: AsyncSession, tenant: str, events: dict[int, Event]) ->
     # One-on-ones begun in the event's channel, or by two people who met there, once it had begun.
     pairs_of: dict[tuple[int, int], list[int]] = defaultdict(list)
     for event_id, links in rows.links.items():
-        for _, a, b, _ in links:
+        for _, a, b in links:
             pairs_of[(a, b)].append(event_id)
     answers = dict(
         (
@@ -337,8 +340,10 @@ def _random_crossing(counts: Counter, n: int, size: int) -> float:
     return 1 - alike / comb(n, size)
 
 
-def _languages(text: str | None) -> set[str]:
-    return {code.strip().lower() for code in (text or "").split(",") if code.strip()}
+@lru_cache(maxsize=512)
+def _languages(text: str | None) -> frozenset[str]:
+    """A room repeats a handful of language lists: each is parsed once per process."""
+    return frozenset(code.strip().lower() for code in (text or "").split(",") if code.strip())
 
 
 @dataclass
@@ -359,7 +364,7 @@ def _compute(event: Event, rows: _Rows, now: datetime) -> _Figures:
     v["stayed"] = sum(1 for _, status, _ in people if status != "left")
     v["first_time"] = sum(1 for member, _, _ in people if rows.first_event.get(member) == event.created_at)
     v["returning"] = v["joined"] - v["first_time"]
-    out.languages = dict(Counter(code for _, _, langs in people for code in _languages(langs)))
+    out.languages = dict(Counter(code for _, _, langs in people for code in langs))
 
     # Bridging: each group of each round, against the same room split at random into the same sizes.
     profiles = rows.profiles.get(event.id, {})
@@ -372,22 +377,22 @@ def _compute(event: Event, rows: _Rows, now: datetime) -> _Figures:
     for index, dimension in enumerate(DIMENSIONS, start=1):
         crossed = expected = 0.0
         for round_groups in rounds.values():
-            room = [profiles.get(m, (None,) * 5)[index] for g in round_groups for m in g]
-            counts = Counter(_value(v) for v in room if _value(v))
+            room = [profiles.get(m, NOBODY)[index] for g in round_groups for m in g]
+            counts = Counter(v for v in room if v)
             chance = {
                 size: _random_crossing(counts, len(room), size) for size in {len(g) for g in round_groups}
             }
             for members in round_groups:
                 if len(members) < 2:
                     continue
-                crossed += crosses([profiles.get(m, (None,) * 5)[index] for m in members])
+                crossed += len({profiles.get(m, NOBODY)[index] for m in members} - {""}) >= 2
                 expected += chance[len(members)]
         v[f"cross_{dimension}"] = crossed
         v[f"random_{dimension}"] = round(expected, 2) if groups else None
         v[f"lift_{dimension}"] = crossed / expected if expected else None
     for members in groups:
         for a, b in combinations(members, 2):
-            la, lb = _languages(profiles.get(a, (None,))[0]), _languages(profiles.get(b, (None,))[0])
+            la, lb = profiles.get(a, NOBODY)[0], profiles.get(b, NOBODY)[0]
             no_language += bool(la and lb and not la & lb)
     v["no_language"] = no_language if groups else None
 
@@ -441,7 +446,7 @@ def _compute(event: Event, rows: _Rows, now: datetime) -> _Figures:
         at = due if reached else now
         v[f"reached_{moment}"] = 1 if reached else 0
         day = at.date()
-        pairs = [(min(a, b), max(a, b)) for _, a, b, _ in links]
+        pairs = [(min(a, b), max(a, b)) for _, a, b in links]
         v[f"thanked_{moment}"] = (
             sum(1 for p in pairs if p in thanked and end and thanked[p] <= end + THANKS_WITHIN) if end else 0
         )

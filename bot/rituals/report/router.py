@@ -61,6 +61,9 @@ async def report(ctx: Ctx, args: Parsed) -> None:
     figures = await build_report(ctx.session, event, now=ctx.now)
     log.info("report of event %s for a facilitator (%s earlier events)", event.id, figures.earlier_events)
     ctx.reply_message(render.message(ctx.core.catalog, ctx.locale, figures))
+    # The figures are read: end the transaction now (it writes nothing), so it is not held open, with its
+    # connection and, on SQLite, its read snapshot, while the charts are drawn.
+    await ctx.session.commit()
     # The pictures go to the facilitator's DM: an upload cannot be shown to one person in a channel.
     # Drawing is CPU work, done in a worker thread so other rooms' turns and commands are not held up.
     charts = await asyncio.get_running_loop().run_in_executor(
