@@ -55,7 +55,8 @@ async def _said_yes(ctx: Ctx, event: Event, member_id: int, other_id: int) -> bo
     return found.first() is not None
 
 
-async def _act(ctx: Ctx, nudge: Nudge, other: Member, verb: str) -> bool:
+async def record_once(ctx: Ctx, nudge: Nudge, other: Member, verb: str) -> bool:
+    """Record an act on a nudge; False if it was recorded already (a double click, a retried request)."""
     inserted = await insert_ignore(
         ctx.session,
         NudgeAction,
@@ -78,12 +79,12 @@ async def say_yes(ctx: Ctx, nudge: Nudge, event: Event, other: Member) -> None:
         )
         .with_for_update()
     )
-    await _act(ctx, nudge, other, "keep")
+    await record_once(ctx, nudge, other, "keep")
     if not await _said_yes(ctx, event, other.id, me.id):
         # The same words whether the other has not answered yet or never will.
         ctx.reply("nudges.keep.noted", name=mention(other.user_id))
         return
-    if not await _act(ctx, nudge, other, "mutual"):
+    if not await record_once(ctx, nudge, other, "mutual"):
         raise UserError("nudges.keep.already", name=mention(other.user_id))
     log.info("a mutual keep-talking yes after event %s", event.id)
     await ctx.emit("chat_accepted", event=event, proposer=other, partner=me)

@@ -12,7 +12,7 @@ from bot.actions import Button, DirectMessage, Form, Input, Message
 from bot.commands import Arg, Parsed
 from bot.errors import UserError
 from bot.markup import bold, clock_time, mention, user_text
-from bot.rituals.nudges.keep import say_yes
+from bot.rituals.nudges.keep import record_once, say_yes
 from bot.rituals.nudges.meetings import by_member, connections_at
 from bot.rituals.nudges.messages import name_of
 from bot.rituals.nudges.models import Nudge, NudgeAction
@@ -20,7 +20,6 @@ from bot.rituals.nudges.plans import load_plans, zone_of
 from bot.rituals.nudges.schedule import TIMER_KIND, plan_event, reschedule, when_for
 from bot.rituals.nudges.sender import sender_for
 from bot.router import Ctx, Router
-from bot.store.db import insert_ignore
 from bot.store.models import Event, Member, Timer
 
 router = Router("nudges")
@@ -224,7 +223,7 @@ async def thank_form(ctx: Ctx, rest: list[str], values: Mapping[str, str]) -> No
         raise UserError("nudges.thanks.empty")
     if len(note) > NOTE_MAX:
         raise UserError("core.error.too_long", field="note", max=NOTE_MAX, length=len(note))
-    if not await _once(ctx, nudge, other, "thanked"):
+    if not await record_once(ctx, nudge, other, "thanked"):
         raise UserError(
             "nudges.thanks.already", name=mention(other.user_id), event=bold(user_text(event.name))
         )
@@ -245,17 +244,6 @@ async def _deliver(ctx: Ctx, other: Member, message: Message) -> None:
         raise UserError("nudges.undelivered", name=mention(other.user_id))
 
 
-async def _once(ctx: Ctx, nudge: Nudge, other: Member, verb: str) -> bool:
-    """Record an act on a nudge; False if it was recorded already (a double click, a retried request)."""
-    inserted = await insert_ignore(
-        ctx.session,
-        NudgeAction,
-        {"tenant_id": ctx.tenant, "nudge_id": nudge.id, "other_id": other.id, "verb": verb, "at": ctx.now},
-        ["nudge_id", "other_id", "verb"],
-    )
-    return inserted == 1
-
-
 # -- keep talking ------------------------------------------------------------------------------------------
 @router.button("nudges:keep")
 async def keep_button(ctx: Ctx, rest: list[str]) -> None:
@@ -270,7 +258,7 @@ async def keep_button(ctx: Ctx, rest: list[str]) -> None:
 async def propose_button(ctx: Ctx, rest: list[str]) -> None:
     nudge, event = await _own_nudge(ctx, rest)
     other = await _other(ctx, nudge, event, rest)
-    if not await _once(ctx, nudge, other, "proposed"):
+    if not await record_once(ctx, nudge, other, "proposed"):
         ctx.reply("nudges.warm.already_proposed", name=mention(other.user_id))
         return
     lang = await ctx.language_for(other, event)
@@ -333,7 +321,7 @@ async def _proposal(ctx: Ctx, rest: list[str]) -> tuple[Nudge, Event, Member]:
 @router.button("nudges:accept")
 async def accept_button(ctx: Ctx, rest: list[str]) -> None:
     nudge, event, proposer = await _proposal(ctx, rest)
-    if not await _once(ctx, nudge, ctx.member, "accepted"):
+    if not await record_once(ctx, nudge, ctx.member, "accepted"):
         ctx.reply("nudges.warm.answered")
         return
     await ctx.emit("chat_accepted", event=event, proposer=proposer, partner=ctx.member)
@@ -363,7 +351,7 @@ async def accept_button(ctx: Ctx, rest: list[str]) -> None:
 @router.button("nudges:decline")
 async def decline_button(ctx: Ctx, rest: list[str]) -> None:
     nudge, event, proposer = await _proposal(ctx, rest)
-    if not await _once(ctx, nudge, ctx.member, "declined"):
+    if not await record_once(ctx, nudge, ctx.member, "declined"):
         ctx.reply("nudges.warm.answered")
         return
     lang = await ctx.language_for(proposer, event)
