@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import lru_cache
@@ -81,28 +82,6 @@ class CommandSpec:
             else:
                 value = opt.metavar or ("|".join(opt.choices) if opt.choices else opt.name.upper())
                 parts.append(f"[--{opt.name} {value}]")
-        return "/tsunagari " + " ".join(parts)
-
-    def discord_usage(self, groups: frozenset[str] = frozenset()) -> str:
-        """The same command as Discord shows it: `/tsunagari turns start minutes:3`. `groups` are the
-        first words that have subcommands, whose bare command Discord calls `start`
-        (adapters/discord/surface.py builds the command tree by the same rule)."""
-        words = self.name.split()
-        if len(words) == 1 and words[0] in groups:
-            words = [words[0], "start"]
-        elif len(words) > 2:
-            words = [words[0], "-".join(words[1:])]
-        parts = list(words)
-        for arg in self.args:
-            value = arg.metavar or ("|".join(arg.choices) if arg.choices else arg.name.upper())
-            if arg.kind in ("user", "users"):
-                value = "@" + arg.name if arg.kind == "user" else "@a @b …"
-            parts.append(f"{arg.name}:{value}" if arg.required else f"[{arg.name}:{value}]")
-        for opt in self.options:
-            value = (
-                "True" if opt.kind == "flag" else opt.metavar or ("|".join(opt.choices) or opt.name.upper())
-            )
-            parts.append(f"[{opt.name}:{value}]")
         return "/tsunagari " + " ".join(parts)
 
 
@@ -378,6 +357,9 @@ def _mention(token: Token) -> str | None:
 class Parser:
     def __init__(self, specs: list[CommandSpec]) -> None:
         self.specs = {spec.name: spec for spec in specs}
+        # platform -> how that platform shows a command's usage; an adapter whose commands look different
+        # from the typed form (Discord's options) registers its own.
+        self.usage_forms: dict[str, Callable[[CommandSpec], str]] = {}
         self._longest = max((len(name.split()) for name in self.specs), default=1)
 
     @property
@@ -386,8 +368,10 @@ class Parser:
         return frozenset(name.split()[0] for name in self.specs if len(name.split()) > 1)
 
     def usage(self, spec: CommandSpec, platform: str) -> str:
-        """A usage line in the form people type on `platform` ("discord", "slack", "console")."""
-        return spec.discord_usage(self.groups) if platform == "discord" else spec.usage
+        """A usage line in the form people type on `platform`: the form its adapter registered in
+        `usage_forms` (Discord shows options, not `--flags`), else the typed form."""
+        form = self.usage_forms.get(platform)
+        return form(spec) if form else spec.usage
 
     def parse(self, text: str) -> Parsed:
         if len(text) > MAX_COMMAND_LENGTH:

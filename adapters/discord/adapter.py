@@ -22,7 +22,7 @@ import discord
 
 from adapters.discord import render, translate, views
 from adapters.discord.client import make_bot
-from adapters.discord.surface import by_path, surface
+from adapters.discord.surface import by_path, surface, usage
 from adapters.discord.voice import VoiceFloor
 from bot.actions import (
     Action,
@@ -67,6 +67,9 @@ class DiscordAdapter:
         self.core, self.store, self.settings = core, store, settings
         self.response_budget = response_budget
         self.surface = surface(core.specs.values())
+        groups = {name.split()[0] for name in core.specs if len(name.split()) > 1}
+        # help and error lines in the form Discord's command menu shows
+        core.parser.usage_forms["discord"] = lambda spec: usage(spec, groups)
         self._paths = by_path(self.surface)
         self.bot = make_bot(
             words=core.catalog,

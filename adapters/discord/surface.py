@@ -142,3 +142,19 @@ def surface(specs: Iterable[CommandSpec]) -> tuple[Subcommand, ...]:
 
 def by_path(subcommands: Iterable[Subcommand]) -> dict[tuple[str, ...], Subcommand]:
     return {sub.path: sub for sub in subcommands}
+
+
+def usage(spec: CommandSpec, group_names: set[str] | frozenset[str]) -> str:
+    """The command as Discord shows it, by the same path rule as the tree: `/tsunagari turns start
+    minutes:3`, options named instead of `--flags`."""
+    path, _ = _path(spec.name, set(group_names))
+    parts = list(path)
+    for arg in spec.args:
+        value = arg.metavar or ("|".join(arg.choices) if arg.choices else arg.name.upper())
+        if arg.kind in ("user", "users"):
+            value = "@" + arg.name if arg.kind == "user" else "@a @b …"
+        parts.append(f"{arg.name}:{value}" if arg.required else f"[{arg.name}:{value}]")
+    for opt in spec.options:
+        value = "True" if opt.kind == "flag" else opt.metavar or ("|".join(opt.choices) or opt.name.upper())
+        parts.append(f"[{opt.name}:{value}]")
+    return "/tsunagari " + " ".join(parts)

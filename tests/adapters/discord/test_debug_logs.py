@@ -20,6 +20,7 @@ from aiohttp import web
 from discord.gateway import DiscordWebSocket
 
 from bot.actions import DirectMessage, Message
+from bot.commands import Parser
 from bot.config import Settings
 from tests import operator_log as _ol
 from tests.fakes.discord_world import MAIN_ID, PEOPLE, DiscordWorld
@@ -188,6 +189,7 @@ async def test_the_http_client_at_debug_logs_no_message_body_with_its_reader(mon
         specs: dict = {}
         catalog = Catalog.load()
         clock = None
+        parser = Parser(())
 
     settings = Settings().model_copy(update={"log_level": "DEBUG", "library_debug": library_debug})
     reader = str(PEOPLE["bob"])

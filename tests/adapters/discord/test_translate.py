@@ -6,7 +6,9 @@ import pytest
 
 from adapters.discord import custom_ids
 from adapters.discord import translate as tr
-from adapters.discord.surface import by_path, surface
+from adapters.discord.surface import by_path
+from adapters.discord.surface import surface as surface
+from adapters.discord.surface import usage as surface_usage
 from adapters.discord.translate import (
     button_event,
     caller,
@@ -201,3 +203,16 @@ def test_form_event_uses_the_core_form_id():
     components = [{"type": 18, "component": {"type": 4, "custom_id": "text", "value": "x"}}]
     event = form_event("g42|barriers:share:7", components, WHO, "5")
     assert event == FormSubmitted(WHO, "barriers:share:7", {"text": "x"}, "5")
+
+
+def test_usage_lines_on_discord_show_discords_form() -> None:
+    """Help and error lines name the command as Discord shows it, by the same path rule as the tree."""
+    specs = {spec.name: spec for router in all_routers() for spec, _ in router.commands}
+    groups = {name.split()[0] for name in specs if len(name.split()) > 1}
+    assert surface_usage(specs["turns"], groups).startswith(
+        "/tsunagari turns start [people:@a @b …] [minutes:3]"
+    )
+    assert surface_usage(specs["oneonone action"], groups) == "/tsunagari oneonone action text:TEXT"
+    assert {s.path for s in surface(specs.values())} >= {
+        tuple(surface_usage(spec, groups).split()[1:3]) for spec in specs.values() if " " in spec.name
+    }

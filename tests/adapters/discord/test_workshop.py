@@ -136,3 +136,11 @@ async def test_an_interaction_answered_too_late_still_delivers_what_the_core_did
     await world.settle()
     assert [code for _, code in world.webhooks.refusals] == [10062]
     assert any("**Late but there** has started" in t for t in world.channel_texts())
+
+
+async def test_help_on_discord_names_each_command_as_discord_shows_it(world: DiscordWorld):
+    """What a person reads in /tsunagari help is what they can pick in Discord's command menu."""
+    await world.command("alice", "event start", name="Yorimichi")
+    shown = "\n".join(a.text() for a in await world.command("alice", "help"))
+    assert "/tsunagari turns start [people:@a @b …]" in shown
+    assert "--minutes" not in shown
