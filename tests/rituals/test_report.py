@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from bot.cli import main as cli_main
+from bot.compute import Compute
 from bot.markup import unmark
 from bot.rituals.report import render
 from bot.rituals.report.figures import FEWEST, build_report, gini, random_crossing
@@ -256,6 +257,8 @@ async def test_the_charts_are_drawn_after_the_transaction_has_ended(
         return savefig(self, *args, **kwargs)
 
     monkeypatch.setattr(Canvas, "savefig", watched)
+    # Charts are drawn in the worker; in a thread here, so this process sees each chart being saved.
+    month.app.core.compute = Compute(mode="thread")
     lines = await month.say("alice", "/tsunagari report")
     assert any(line.startswith("[") and "alice only" in line and "Who came" in line for line in lines), lines
     assert sum(".png" in line for line in lines) == 3, lines

@@ -4,15 +4,15 @@ share what they choose."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from sqlmodel import col, select
 
 from bot.actions import Attachment, Upload
 from bot.commands import Arg, Parsed
+from bot.compute import ComputeTimeout
 from bot.errors import UserError
-from bot.markup import bold
+from bot.markup import bold, user_text
 from bot.rituals.report import render
 from bot.rituals.report.charts import render_charts
 from bot.rituals.report.figures import build_report
@@ -57,7 +57,7 @@ async def report(ctx: Ctx, args: Parsed) -> None:
     event = await _event(ctx, args["event"])
     ctx.locale = ctx.locale_of(ctx.member, event)  # after the end, or in a DM: the event's language
     if not await ctx.is_facilitator(event):
-        raise UserError("report.not_yours", event=bold(event.name))
+        raise UserError("report.not_yours", event=bold(user_text(event.name)))
     figures = await build_report(ctx.session, event, now=ctx.now)
     log.info("report of event %s for a facilitator (%s earlier events)", event.id, figures.earlier_events)
     ctx.reply_message(render.message(ctx.core.catalog, ctx.locale, figures))
@@ -65,14 +65,19 @@ async def report(ctx: Ctx, args: Parsed) -> None:
     # connection and, on SQLite, its read snapshot, while the charts are drawn.
     await ctx.session.commit()
     # The pictures go to the facilitator's DM: an upload cannot be shown to one person in a channel.
-    # Drawing is CPU work, done in a worker thread so other rooms' turns and commands are not held up.
-    charts = await asyncio.get_running_loop().run_in_executor(
-        None, render_charts, ctx.core.catalog, ctx.locale, figures
-    )
+    # Drawing is CPU work that holds the GIL (matplotlib's Python), so it goes to the worker the
+    # composition root owns, where other rooms' turns and commands are not held up by it.
+    try:
+        charts = await ctx.core.compute.run(render_charts, ctx.core.catalog, ctx.locale, figures)
+    except ComputeTimeout:
+        log.warning("the report's charts took longer than the bound; the text report went out without them")
+        charts = {}
     if charts:
         files = tuple(
             Attachment(f"{name}.png", png, ctx.t(f"report.chart.{name}")) for name, png in charts.items()
         )
         ctx.actions.append(
-            Upload((ctx.member.user_id,), files, ctx.t("report.charts_for", event=bold(event.name)))
+            Upload(
+                (ctx.member.user_id,), files, ctx.t("report.charts_for", event=bold(user_text(event.name)))
+            )
         )
