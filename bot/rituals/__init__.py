@@ -6,7 +6,7 @@ from bot.router import Router
 
 
 def all_routers() -> list[Router]:
-    from bot.rituals import barriers, connections, event, nudges, oneonone, people, report, turns
+    from bot.rituals import agenda, barriers, connections, event, nudges, oneonone, people, report, turns
     from bot.rituals.pairing import ritual as pairing
 
     return [
@@ -19,4 +19,5 @@ def all_routers() -> list[Router]:
         oneonone.router,
         pairing.router,
         report.router,
+        agenda.router,
     ]

@@ -96,7 +96,11 @@ async def set_zone(ctx: Ctx, args: Parsed) -> None:
     help_key="event.help.end",
 )
 async def end(ctx: Ctx, args: Parsed) -> None:
-    event = ctx.event
+    await close_event(ctx, ctx.event, plan=args["plan"] or "default")
+
+
+async def close_event(ctx: Ctx, event: Event, *, plan: str) -> None:
+    """End the event (its nudges are planned by the `event_ended` handlers); also a run sheet's last step."""
     event.status = "ended"
     event.ended_at = ctx.now
     present = (
@@ -104,9 +108,10 @@ async def end(ctx: Ctx, args: Parsed) -> None:
             select(Participant.id).where(Participant.event_id == event.id, Participant.status != "left")
         )
     ).all()
-    await ctx.emit("event_ended", event=event, plan=args["plan"] or "default")
+    await ctx.emit("event_ended", event=event, plan=plan)
     ctx.post(
-        Message(ctx.t_in(event.lang, "event.ended", name=bold(user_text(event.name)), count=len(present)))
+        Message(ctx.t_in(event.lang, "event.ended", name=bold(user_text(event.name)), count=len(present))),
+        channel=event.channel_id,
     )
 
 

@@ -30,10 +30,19 @@ class StepRun(SQLModel, table=True):
             sqlite_where=text("ritual = 'turns' AND status IN ('running', 'paused')"),
             postgresql_where=text("ritual = 'turns' AND status IN ('running', 'paused')"),
         ),
+        # One run sheet at a time in a channel.
+        Index(
+            "uq_step_run_live_agenda",
+            "tenant_id",
+            "channel_id",
+            unique=True,
+            sqlite_where=text("ritual = 'agenda' AND status IN ('running', 'paused')"),
+            postgresql_where=text("ritual = 'agenda' AND status IN ('running', 'paused')"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=120)
-    ritual: str = Field(max_length=20)  # turns | oneonone
+    ritual: str = Field(max_length=20)  # turns | oneonone | agenda
     event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
     channel_id: str | None = Field(default=None, max_length=120)  # where it posts (or the DM's `near`)
     lang: str = Field(default="en", max_length=8)

@@ -78,12 +78,26 @@ async def refresh(ctx: Ctx, timer: Timer) -> None:
 async def open_board(ctx: Ctx, args: Parsed) -> None:
     if await live_board(ctx) is not None:
         raise UserError("barriers.error.already_open")
-    event = ctx.event
+    board = await open_on(ctx, ctx.event, prompt=args["prompt"], min_cards=args["min"] or MIN_CARDS)
+    ctx.reply("barriers.opened", min=board.min_cards)
+
+
+async def open_or_adopt(ctx: Ctx, event: Event, *, prompt: str | None, min_cards: int) -> BarrierBoard:
+    """For a run sheet: a board still open in the event is this step's; a revealed one is closed first."""
+    board = await live_board(ctx, event)
+    if board is not None and board.status == "open":
+        return board
+    if board is not None:
+        await _close(ctx, board)
+    return await open_on(ctx, event, prompt=prompt, min_cards=min_cards)
+
+
+async def open_on(ctx: Ctx, event: Event, *, prompt: str | None, min_cards: int) -> BarrierBoard:
     board = BarrierBoard(
         tenant_id=ctx.tenant,
         event_id=event.id,
-        prompt=args["prompt"] or ctx.t_in(event.lang, "barriers.default_prompt"),
-        min_cards=args["min"] or MIN_CARDS,
+        prompt=prompt or ctx.t_in(event.lang, "barriers.default_prompt"),
+        min_cards=min_cards,
         status="open",
         secret=crypto.new_secret(),
         opened_at=ctx.now,
@@ -93,8 +107,12 @@ async def open_board(ctx: Ctx, args: Parsed) -> None:
         await ctx.session.flush()
     except IntegrityError:  # another `barriers open` in this event won the race
         raise UserError("barriers.error.already_open") from None
-    ctx.post(board_message(words(ctx.core.catalog, event.lang), board), ref=board_ref(board))
-    ctx.reply("barriers.opened", min=board.min_cards)
+    ctx.post(
+        board_message(words(ctx.core.catalog, event.lang), board),
+        channel=event.channel_id,
+        ref=board_ref(board),
+    )
+    return board
 
 
 @router.command(
@@ -206,6 +224,13 @@ async def reveal(ctx: Ctx, args: Parsed) -> None:
         # live one: asking again and again must not tell the facilitator the moment the last card came in.
         # Cards withdrawn since the last refresh are simply not shown, even if fewer than --min remain.
         raise UserError("barriers.error.too_few", min=board.min_cards, shown=board.shown_count)
+    await reveal_board(ctx, ctx.event, board)
+    ctx.reply("barriers.reveal.facilitator")
+
+
+async def reveal_board(ctx: Ctx, event: Event, board: BarrierBoard) -> None:
+    """Show every card together, shuffled (the caller has checked the shown count against the minimum);
+    then `board_revealed(ctx, event, board)` is signalled (a run sheet moves on)."""
     cards = await cards_of(ctx, board)
     # One draw from the OS CSPRNG; categories keep the shuffled order inside them; numbers follow the
     # order people see, so a number says nothing about who or when.
@@ -222,12 +247,19 @@ async def reveal(ctx: Ctx, args: Parsed) -> None:
     # The old rows are gone; truncate SQLite's write-ahead log (rewrite the tables' files on PostgreSQL)
     # so no older copy of a page keeps them.
     await ctx.schedule("barriers.scrub", ctx.now, {"try": 0})
-    t = words(ctx.core.catalog, ctx.event.lang)
+    t = words(ctx.core.catalog, event.lang)
     ctx.update(board_ref(board), board_message(t, board))
-    ctx.post(Message(t("barriers.reveal.header", prompt=user_text(board.prompt), count=board.shown_count)))
+    ctx.post(
+        Message(t("barriers.reveal.header", prompt=user_text(board.prompt), count=board.shown_count)),
+        channel=event.channel_id,
+    )
     for category, members in grouped(sorted(cards, key=lambda c: c.number)):
-        ctx.post(category_message(t, category, members, voting=True), ref=category_ref(board, category))
-    ctx.reply("barriers.reveal.facilitator")
+        ctx.post(
+            category_message(t, category, members, voting=True),
+            channel=event.channel_id,
+            ref=category_ref(board, category),
+        )
+    await ctx.emit("board_revealed", event=event, board=board)
 
 
 # -- me too -----------------------------------------------------------------------------------------------

@@ -166,6 +166,13 @@ async def pairs(ctx: Ctx, args: Parsed) -> None:
     )
 
 
+async def send_pairs(ctx: Ctx, event: Event, *, size: int, bridge: tuple[str, ...] | None) -> None:
+    """One round, sent at once (a run sheet's `pairs` step)."""
+    await _plan(
+        ctx, event, size=size, bridge=tuple(bridge or BRIDGE_ATTRIBUTES), rounds=1, rerolls=0, preview=False
+    )
+
+
 def heavy(people: int, rounds: int) -> bool:
     """Whether planning takes long enough to hold up other rooms if run on the event loop: measured, 9
     people x 3 rounds take ~35 ms and 12 x 30 ~0.3 s; one round of 200 people ~80 ms."""

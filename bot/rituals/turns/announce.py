@@ -131,6 +131,7 @@ class Announcer:
         lines.append(ctx.t_in(run.lang, "turns.summary.total", length=length(ctx, run.lang, total)))
         ctx.post(Message("\n".join(lines), fields=tuple(fields)), channel=run.channel_id)
         floor(ctx, run, None)
+        await ctx.emit("turns_finished", run=run)
 
     @staticmethod
     def outcome(ctx: Ctx, run: StepRun, step: Step) -> str:
