@@ -1,4 +1,4 @@
-"""The `tsunagari` command line: run, console, demo, report, db upgrade, discord sync|invite-url."""
+"""The `tsunagari` command line: run, console, demo, rehearse, report, db upgrade, discord sync|invite-url."""
 
 from __future__ import annotations
 
@@ -98,6 +98,37 @@ def _health(settings: Settings) -> int:
     return 0 if found.ok else 1
 
 
+def _rehearse(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.console.rehearse import print_timeline, rehearse
+    from bot.i18n import Catalog
+    from bot.rituals.agenda import sheets
+
+    catalog = Catalog.load([settings.prompts_dir] if settings.prompts_dir else [])
+    if not 2 <= args.people <= 100:
+        return operator.say("rehearse_people", people=args.people)
+    path = Path(args.sheet)
+    source = path if path.suffix in (".yaml", ".yml") or path.is_file() else None
+    try:
+        if source is not None:
+            if not path.is_file():
+                return operator.say("no_sheet_file", path=path)
+            sheet = sheets.load_file(path)
+        else:
+            sheet = sheets.find(args.sheet.lower(), settings.prompts_dir)
+    except sheets.SheetError as error:
+        problem = catalog.text(operator.language(), f"agenda.problem.{error.problem}", **error.params)
+        if error.line is None:
+            return operator.say("bad_sheet_file", file=error.file, problem=problem)
+        return operator.say("bad_sheet", file=error.file, line=error.line, problem=problem)
+    if sheet is None:
+        known = [s.name for s in sheets.every(settings.prompts_dir) if not isinstance(s, sheets.SheetError)]
+        return operator.say("no_sheet", name=args.sheet, names=", ".join(known))
+    lang = args.lang or operator.language()
+    timeline = asyncio.run(rehearse(sheet, source, people=args.people, lang=lang, settings=settings))
+    print_timeline(timeline, catalog)
+    return 0 if timeline.finished else 1
+
+
 def demo_script() -> str:
     return (resources.files("adapters.console") / "demo.tsu").read_text("utf-8")
 
@@ -187,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--out", default="report", help="the folder to write to (default: ./report)")
     report.add_argument("--lang", choices=["en", "ja"], help="the report's language (default: the event's)")
     report.add_argument("--database", help="database URL (default: the bot's own, DATABASE_URL)")
+    rehearse = commands.add_parser(
+        "rehearse", help="play a run sheet on a virtual clock with made-up people and print its timeline"
+    )
+    rehearse.add_argument("sheet", help="a sheet's name (`agenda list`) or the path of a .yaml file")
+    rehearse.add_argument("--people", type=int, default=24, help="how many made-up participants (default 24)")
+    rehearse.add_argument("--lang", choices=["en", "ja"], help="the evening's language (default: yours)")
     args = parser.parse_args(argv)
 
     settings = operator.settings_or_none()
@@ -211,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         _logging(settings, quiet=True)
         return asyncio.run(_report(args, settings))
+    if args.command == "rehearse":
+        _logging(settings, quiet=True)
+        return _rehearse(args, settings)
     if args.command == "demo":
         _logging(settings, quiet=True)
         return _script(None, demo_script(), args.database, settings, narrate=True)
