@@ -88,8 +88,11 @@ async def list_sheets(ctx: Ctx, args: Parsed) -> None:
     people = await runs.present_count(ctx, ctx.event)
     for item in every(ctx.core.settings.prompts_dir):
         if isinstance(item, SheetError):
-            error = sheet_problem(ctx, item)
-            lines.append(ctx.t("agenda.list.broken", text=ctx.t(error.key, **error.params)))
+            problem = ctx.t(f"agenda.problem.{item.problem}", **item.params)
+            if item.line is None:
+                lines.append(ctx.t("agenda.list.broken_file", file=item.file, problem=problem))
+            else:
+                lines.append(ctx.t("agenda.list.broken", file=item.file, line=item.line, problem=problem))
             continue
         lang = ctx.locale
         lines.append(

@@ -180,7 +180,7 @@ class Runner:
         taken = sum(
             round((s.ended_at - s.started_at).total_seconds()) for s in steps if s.started_at and s.ended_at
         )
-        title = sheet.title.get(run.lang) or sheet.title["en"]
+        title = bold(sheet.title.get(run.lang) or sheet.title["en"])
         if run.status == "stopped":
             done = len([s for s in steps if s.started_at is not None])
             text = ctx.t_in(

@@ -160,7 +160,7 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> _Mapping:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if not isinstance(key, str):
-            raise SheetError(loader.file, line, "key_not_word", key=str(key)[:40])
+            raise SheetError(loader.file, line, "key_not_word", field=str(key)[:40])
         if key in found:
             raise SheetError(loader.file, line, "twice", field=key)
         found[key] = loader.construct_object(value_node, deep=True)
