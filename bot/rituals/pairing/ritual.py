@@ -35,6 +35,7 @@ from bot.rituals.pairing.rounds import (
     unsent_rounds,
 )
 from bot.router import Ctx, Router
+from bot.steps.words import length
 from bot.store.models import Event, Facilitator, Member
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ async def _send(
     spoken = {
         member.id: ",".join(sorted(roster.people[key].languages)) for key, member in roster.members.items()
     }
+    talk_seconds = await _talk_seconds(ctx, talk_id)
     met: list[tuple[int, int]] = []
     talking: list[tuple[list[Member], str]] = []
     for index, group in enumerate(matching.groups):
@@ -91,6 +93,8 @@ async def _send(
         talking.append((members, locale))
 
         def words(key: str, locale: str = locale, **params: object) -> str:
+            if talk_seconds and key == "pairs.intro.prompt_intro":  # the talk's own length, not 3 minutes
+                return ctx.t_in(locale, "talk.intro", length=length(ctx, locale, talk_seconds))
             return ctx.t_in(locale, key, **params)
 
         message = introduction(
@@ -133,6 +137,15 @@ async def _send(
         from bot.rituals.talk.ritual import begin_groups  # the talk ritual builds on pairs
 
         await begin_groups(ctx, event, talk_id, talking)
+
+
+async def _talk_seconds(ctx: Ctx, talk_id: int | None) -> int | None:
+    if talk_id is None:
+        return None
+    from bot.rituals.talk.models import Talk
+
+    talk = await ctx.session.get(Talk, talk_id)
+    return talk.seconds if talk else None
 
 
 async def _preview(ctx: Ctx, event: Event, row: PairingRound, planned: int) -> None:
