@@ -139,7 +139,8 @@ async def _run(runner: ScriptRunner) -> StepRun | None:
 
 async def _play(runner: ScriptRunner, sheet: Sheet, *, people: int, lang: str) -> Timeline:
     app = runner.app
-    await _say(runner, HOST, f'/tsunagari event start "Rehearsal" --lang {lang} --tz Asia/Tokyo')
+    event = app.catalog.text(lang, "agenda.rehearsal.event")
+    await _say(runner, HOST, f'/tsunagari event start "{event}" --lang {lang} --tz Asia/Tokyo')
     names = []
     for index in range(people):
         name, options = person(index)
@@ -187,6 +188,12 @@ async def _rows(runner: ScriptRunner, sheet: Sheet, people: int, lang: str, pres
         steps = (
             await session.exec(select(Step).where(Step.run_id == run.id).order_by(col(Step.position)))
         ).all()
+    # What the room saw during a step: everything shown from its announcement to the next one's.
+    position, seen = 0, {}
+    for shown in runner.world.shown:
+        if shown.ref and shown.ref.startswith(f"agenda:{run.id}:"):
+            position = int(shown.ref.rsplit(":", 1)[1])
+        seen.setdefault(position, []).append(shown)
     rows = []
     for step in steps:
         if step.started_at is None or step.ended_at is None:
@@ -201,10 +208,7 @@ async def _rows(runner: ScriptRunner, sheet: Sheet, people: int, lang: str, pres
             planned=spec.planned(people),
             facilitator=step.position in pressed,
         )
-        for shown in runner.world.shown:
-            # A step's last moment belongs to the step that begins then; a step of no length keeps its own.
-            if not (row.start <= shown.at < row.end or shown.at == row.start == row.end):
-                continue
+        for shown in seen.get(step.position, []):
             if shown.place == "#main" and shown.lines:
                 row.saw.append(shown.lines[0].split(" | ", 1)[-1])
             elif shown.place.startswith("DM "):

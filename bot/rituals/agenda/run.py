@@ -209,10 +209,16 @@ RUNNER = Runner()
 async def start_part(ctx: Ctx, run: StepRun, step: Step, spec: SheetStep, event: Event) -> None:
     lang = run.lang
     if spec.kind == "talk":
+        from bot.rituals.pairing.matcher import BRIDGE_ATTRIBUTES
         from bot.rituals.talk import start_talk
 
         talk_id = await start_talk(
-            ctx, event, seconds=step.seconds, size=spec.size, bridge=spec.bridge or None, source="agenda"
+            ctx,
+            event,
+            seconds=spec.talk_turn(await present_count(ctx, event)),
+            size=spec.size,
+            bridge=spec.bridge or BRIDGE_ATTRIBUTES,
+            source="agenda",
         )
         set_part(run, id=talk_id)
     elif spec.kind == "turns":
@@ -308,11 +314,12 @@ async def one_on_ones(ctx: Ctx, run: StepRun, spec: SheetStep, event: Event) -> 
 
 # -- a step's end -------------------------------------------------------------------------------------------
 async def prepare(ctx: Ctx, run: StepRun, event: Event) -> None:
-    """Before the next step begins: a round of turns gets its length from the room (each x speakers)."""
+    """Before the next step begins: a round of turns or a talk gets its length from the room (turns: each
+    x speakers; a talk: its turn x the largest group)."""
     upcoming = await engine.pending_steps(ctx, run)
-    if upcoming and upcoming[0].kind == "turns":
+    if upcoming and upcoming[0].kind in ("turns", "talk"):
         spec = spec_of(run, upcoming[0])
-        upcoming[0].seconds = (spec.each_seconds or 0) * await present_count(ctx, event) or None
+        upcoming[0].seconds = spec.planned(await present_count(ctx, event)) or None
 
 
 async def move_on(ctx: Ctx, run: StepRun, *, outcome: str) -> None:

@@ -40,6 +40,7 @@ BRIDGES = ("org", "region", "generation", "role")
 MAX_STEPS = 30
 MIN_MINUTES, MAX_MINUTES = 0.5, 180
 MIN_EACH, MAX_EACH = 0.5, 30
+TALK_TURN_MIN, TALK_TURN_MAX = 30, 30 * 60  # a talk's turn, as bot.rituals.talk allows
 COMMON = {"name", "kind", "minutes", "then", "title", "say"}
 FIELDS = {
     "prompt": COMMON,
@@ -57,6 +58,13 @@ TOP = {"title", "summary", "steps"}
 def talk_available() -> bool:
     """Timed small-group talk comes from another part of the bot (bot/rituals/talk, branch `talk`)."""
     return importlib.util.find_spec("bot.rituals.talk") is not None
+
+
+def largest_group(people: int, size: int) -> int:
+    """The largest group a room of `people` makes in groups of `size` (as the matcher makes them)."""
+    from bot.rituals.pairing.grouping import group_sizes
+
+    return max(group_sizes(people, size)) if people >= 2 else size
 
 
 class SheetError(ValueError):
@@ -86,7 +94,15 @@ class SheetStep:
         """Seconds this step is planned to take in a room of `people`."""
         if self.kind == "turns":
             return (self.each_seconds or 0) * people
+        if self.kind == "talk":
+            return self.talk_turn(people) * largest_group(people, self.size)
         return self.seconds or 0
+
+    def talk_turn(self, people: int) -> int:
+        """A talk's turn for each person: the step's time shared out in the largest group (a trio in a
+        room of pairs), on a 30-second grid, so every group comes back within the step."""
+        share = (self.seconds or 0) // largest_group(people, self.size)
+        return max(TALK_TURN_MIN, min(TALK_TURN_MAX, share // 30 * 30))
 
     def as_dict(self) -> dict[str, Any]:
         return {
