@@ -275,9 +275,9 @@ async def one_on_ones(ctx: Ctx, run: StepRun, spec: SheetStep, event: Event) -> 
     if len(people) + (1 if starter else 0) < 2:
         raise UserError("agenda.error.too_few", count=len(people))
     if len(people) >= 2:
-        groups = match(
-            people, size=2, history=roster.history, seed=random.SystemRandom().randrange(2**31)
-        ).groups
+        # Seeded by the event and the step, as pairs' rounds are: the same evening replays the same way.
+        seed = random.Random(f"{event.id}:{run.id}:{run.current}").randrange(2**31)
+        groups = match(people, size=2, history=roster.history, seed=seed).groups
     else:
         groups = []
     pairs: list[tuple[Member, Member]] = []

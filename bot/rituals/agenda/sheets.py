@@ -224,7 +224,7 @@ class _Check:
             raise self.fail(line, "words", field=key)
         extra = [lang for lang in value if lang not in LANGUAGES]
         if extra:
-            raise self.fail(line, "words_language", field=key, lang=str(extra[0])[:10])
+            raise self.fail(line, "words_language", field=key, language=str(extra[0])[:10])
         for lang in LANGUAGES:
             text = value.get(lang)
             if not isinstance(text, str) or not text.strip():
