@@ -371,7 +371,7 @@ async def try_reveal(ctx: Ctx, run: StepRun, step: Step) -> None:
         "agenda.recheck",
         ctx.now + RECHECK,
         {"run": run.id, "position": step.position, "seq": run.seq},
-        key=f"agenda:{run.id}:{run.seq}:recheck",
+        key=f"agenda:{run.id}:{run.seq}:recheck:{int(ctx.now.timestamp())}",
     )
 
 

@@ -1,0 +1,174 @@
+"""The run sheet as the room lives it: the bot starts each step itself, the facilitator can pause, skip
+and stop it, a restart mid-step carries on where it was, and a sheet with an error never starts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.router import Ctx
+from bot.steps.models import Step, StepRun
+from bot.store.models import Event, Member
+from tests.support import Chat
+
+SHEETS = Path(__file__).resolve().parents[1] / "scenarios" / "prompts"
+T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+PEOPLE = ("bob", "carol", "dan")
+
+
+class Room(Chat):
+    """A Chat whose lines are what people read, without the time and the place in front."""
+
+    def lines_since(self, index: int) -> list[str]:
+        return [line.split(" | ", 1)[-1] for line in super().lines_since(index)]
+
+
+@pytest.fixture
+async def room(database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Chat]:
+    """Alice's event with three people joined; the operator's folder holds the scenarios' sheets."""
+    monkeypatch.setenv("TSUNAGARI_PROMPTS_DIR", str(SHEETS))
+    chat = Room(database_url, T0)
+    await chat.start()
+    try:
+        await chat.say("alice", '/tsunagari event start "Spring" --lang en --tz UTC')
+        for name, org in zip(PEOPLE, ("Fujitsu", "LinkedIn", "Musubi"), strict=True):
+            await chat.say(name, f"/tsunagari join --org {org} --languages en")
+        yield chat
+    finally:
+        await chat.close()
+
+
+async def runs(chat: Chat) -> list[StepRun]:
+    async with chat.app.store.session() as session:
+        return list((await session.exec(select(StepRun).where(StepRun.ritual == "agenda"))).all())
+
+
+async def steps(chat: Chat) -> list[Step]:
+    (run,) = await runs(chat)
+    async with chat.app.store.session() as session:
+        return list((await session.exec(select(Step).where(Step.run_id == run.id))).all())
+
+
+@pytest.mark.db
+async def test_each_step_begins_by_itself_with_its_progress(room: Chat) -> None:
+    seen = await room.say("alice", "/tsunagari agenda start short")
+    assert "Step 1 of 7: Welcome, 2 min left" in seen
+    seen = await room.wait(minutes=2)
+    assert "Step 2 of 7: One minute each, 3 min left" in seen
+    assert any(line.startswith("A round of turns: 3 speakers, 1 min each") for line in seen)
+    # The round is the turns ritual's own: its buttons and controls work as usual.
+    assert "[Done] [+1 min] [Pause] [Next]" in seen
+    seen = await room.wait(minutes=3)
+    assert any("The round is over" in line for line in seen)
+    assert "Step 3 of 7: What makes it hard?, 3 min left" in seen
+
+
+@pytest.mark.db
+async def test_a_paused_sheet_never_moves_on_and_resumes_with_the_time_it_had(room: Chat) -> None:
+    await room.say("alice", "/tsunagari agenda start short")
+    await room.wait(seconds=30)
+    seen = await room.say("alice", "/tsunagari agenda pause")
+    assert "The sheet is paused. Step 1 of 7: Welcome, paused with 1 min 30 s left." in seen
+    assert not any("Step 2 of 7" in line for line in await room.wait(hours=2))
+    seen = await room.say("alice", "/tsunagari agenda resume")
+    assert "The sheet goes on. Step 1 of 7: Welcome, 1 min 30 s left." in seen
+    assert not any("Step 2 of 7" in line for line in await room.wait(seconds=89))
+    assert "Step 2 of 7: One minute each, 3 min left" in await room.wait(seconds=1)
+
+
+@pytest.mark.db
+async def test_a_restart_mid_step_carries_on_with_the_time_that_was_left(room: Chat) -> None:
+    await room.say("alice", "/tsunagari agenda start short")
+    await room.wait(minutes=1)
+    await room.restart()
+    status = await room.say("alice", "/tsunagari agenda status")
+    assert "Step 1 of 7: Welcome, 1 min left" in status
+    assert "Step 2 of 7: One minute each, 3 min left" in await room.wait(minutes=1)
+    await room.restart()
+    seen = await room.wait(minutes=3)
+    assert "Step 3 of 7: What makes it hard?, 3 min left" in seen
+
+
+@pytest.mark.db
+async def test_a_button_from_an_earlier_step_changes_nothing(room: Chat) -> None:
+    await room.say("alice", "/tsunagari agenda start short")
+    (run,) = await runs(room)
+    await room.say("alice", "/tsunagari agenda next")  # now on step 2
+    event = room.runner.adapter.click("alice", "Pause sheet")
+    stale = room.runner.adapter.caller("alice", "#main")
+    from bot.events import ButtonPressed
+
+    answer = await room.app.core.handle(ButtonPressed(stale, f"agenda:next:{run.id}:0", "stale-1"))
+    assert [a.message.text for a in answer] == ["That step is already over."]
+    assert event is not None  # the newest Pause sheet belongs to step 2, and works
+    assert "The sheet is paused. Step 2 of 7" in " ".join(await room.click("alice", "Pause sheet"))
+    positions = {s.position: s.status for s in await steps(room)}
+    assert positions[0] == "next" and positions[1] == "active" and positions[2] == "pending"
+
+
+@pytest.mark.db
+async def test_only_a_facilitator_drives_the_sheet(room: Chat) -> None:
+    assert "Only a facilitator of this event can run `agenda start`." in await room.say(
+        "bob", "/tsunagari agenda start short"
+    )
+    await room.say("alice", "/tsunagari agenda start short")
+    assert "Only a facilitator of this event can run `agenda`." in await room.click("bob", "Next step")
+    assert "Step 1 of 7: Welcome, 2 min left" in await room.say("bob", "/tsunagari agenda status")
+    assert "A run sheet is already running in this channel." in " ".join(
+        await room.say("alice", "/tsunagari agenda start short")
+    )
+
+
+@pytest.mark.db
+async def test_a_sheet_with_a_typo_is_refused_and_nothing_is_written(room: Chat) -> None:
+    seen = " ".join(await room.say("alice", "/tsunagari agenda start typo"))
+    assert "typo.yaml cannot be used: line 11: `promt` is not a kind of step; did you mean `prompt`?" in seen
+    assert await runs(room) == []
+    assert not any("Step 1 of" in line for line in room.transcript)
+
+
+@pytest.mark.db
+async def test_ending_the_event_stops_the_sheet_and_what_it_runs(room: Chat) -> None:
+    await room.say("alice", "/tsunagari agenda start short")
+    await room.wait(minutes=2, seconds=30)  # in the round of turns
+    seen = await room.say("alice", "/tsunagari event end")
+    assert any(line.startswith("The round was stopped.") for line in seen)
+    assert any(
+        line.startswith("The run sheet A short evening was stopped after 2 of 7 steps") for line in seen
+    )
+    (run,) = await runs(room)
+    assert run.status == "stopped"
+    assert not any("Step 3 of 7" in line for line in await room.wait(minutes=30))
+
+
+@pytest.mark.db
+async def test_a_board_short_of_its_minimum_waits_and_reveals_once_the_count_is_shown(room: Chat) -> None:
+    await room.say("alice", "/tsunagari agenda start short")
+    await room.wait(minutes=5)  # the welcome and the round
+    await room.say("bob", "/tsunagari barriers share I fear looking foolish --category fear")
+    seen = await room.wait(minutes=3)
+    assert any(line.startswith("The board needs 3 cards before the reveal and shows 1.") for line in seen)
+    assert not any("Step 4 of 7" in line for line in seen)
+    await room.say("carol", "/tsunagari barriers share Nobody talks about loneliness --category taboo")
+    await room.say("dan", "/tsunagari barriers share We depend on one organiser --category dependence")
+    seen = await room.wait(minutes=2)
+    assert any("3 cards, shuffled and grouped by category." in line for line in seen)
+    assert "Step 4 of 7: Break, 2 min left" in seen
+
+
+@pytest.mark.db
+async def test_the_event_status_shows_the_live_step(room: Chat) -> None:
+    """`event status` (branch room) asks each ritual for a line through the `status_requested` signal."""
+    await room.say("alice", "/tsunagari agenda start short")
+    await room.wait(minutes=1)
+    async with room.app.store.session() as session:
+        event = (await session.exec(select(Event))).one()
+        viewer = (await session.exec(select(Member).where(Member.user_id == "bob"))).one()
+        ctx = Ctx(room.app.core, session, "console", viewer, "#main", event, "en", room.app.clock.now())
+        lines: list[str] = []
+        await ctx.emit("status_requested", event=event, viewer=viewer, lines=lines)
+    assert lines == ["Step 1 of 7: Welcome, 1 min left"]
