@@ -47,6 +47,7 @@ class TalkGroup(SQLModel, table=True):
 
     __tablename__ = "talk_group"
     id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=120)
     talk_id: int = Field(foreign_key="talk.id", index=True)
     run_id: int = Field(foreign_key="step_run.id", unique=True)
     number: int

@@ -151,7 +151,7 @@ async def begin_groups(ctx: Ctx, event: Event, talk_id: int, groups: list[tuple[
             started_by=ctx.member.id if ctx.member else None,
             options={"seconds": talk.seconds},
         )
-        ctx.session.add(TalkGroup(talk_id=talk.id, run_id=run.id, number=number))
+        ctx.session.add(TalkGroup(tenant_id=ctx.tenant, talk_id=talk.id, run_id=run.id, number=number))
         await engine.add_turns(ctx, run, [m.id for m in members], seconds=talk.seconds)
         runs.append(run)
     talk.status = "running"

@@ -52,7 +52,7 @@ async def test_every_group_talks_in_its_own_private_thread_with_its_own_buttons(
 
     pair = next(tid for tid, m in threads.items() if len(m) == 2)
     trio = next(tid for tid in threads if tid != pair)
-    for tid, members in threads.items():
+    for tid in threads:
         said = "\n".join(texts(world, tid))
         assert "Timed talk, 2 min each" in said and "has the floor until <t:" in said
         others = set().union(*(m for t, m in threads.items() if t != tid))

@@ -44,7 +44,7 @@ async def test_every_group_talks_in_its_own_slack_group_dm_with_its_own_buttons(
     assert "has the floor" not in channel  # the turns are the groups' own business
 
     buttons = {room: action_ids(ws, room) for room in rooms}
-    for room, members in rooms.items():
+    for room in rooms:
         talk = "\n".join(ws.slack.texts(room))
         assert "Timed talk, 2 min each" in talk and "has the floor until" in talk
         assert "[Done]\n[Next]\n[Pause]" in talk

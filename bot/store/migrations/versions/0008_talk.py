@@ -50,15 +50,18 @@ def upgrade() -> None:
     op.create_table(
         "talk_group",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.String(length=120), nullable=False),
         sa.Column("talk_id", sa.Integer(), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenant.id"]),
         sa.ForeignKeyConstraint(["talk_id"], ["talk.id"]),
         sa.ForeignKeyConstraint(["run_id"], ["step_run.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("run_id"),
     )
     with op.batch_alter_table("talk_group", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_talk_group_tenant_id"), ["tenant_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_talk_group_talk_id"), ["talk_id"], unique=False)
 
 
