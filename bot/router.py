@@ -84,7 +84,9 @@ class Router:
     def on(self, signal: str) -> Callable[[SignalHandler], SignalHandler]:
         """Signals: event_ended(ctx, event, plan), participant_joined(ctx, event, participant),
         participant_left(ctx, event, participant), member_forgotten(ctx, member),
-        talk_finished(ctx, event, talk_id) (once, when a timed talk ends: bot/rituals/talk)."""
+        talk_finished(ctx, event, talk_id) (once, when a timed talk ends: bot/rituals/talk),
+        turns_finished(ctx, run) (a round of turns ended), board_revealed(ctx, event, board),
+        status_requested(ctx, event, viewer, lines) (`event status`: append a line)."""
 
         def register(handler: SignalHandler) -> SignalHandler:
             self.signals.setdefault(signal, []).append(handler)

@@ -265,6 +265,7 @@ async def one_on_ones(ctx: Ctx, run: StepRun, spec: SheetStep, event: Event) -> 
     sheet runs the room; on an odd count they are the last person's partner, so nobody is left out."""
     from bot.rituals.oneonone.session import open_session
     from bot.rituals.pairing.matcher import match
+    from bot.rituals.pairing.ritual import INLINE_PEOPLE, heavy
     from bot.rituals.pairing.rounds import load_roster
 
     roster = await load_roster(ctx, event)
@@ -274,6 +275,8 @@ async def one_on_ones(ctx: Ctx, run: StepRun, spec: SheetStep, event: Event) -> 
     ]
     if len(people) + (1 if starter else 0) < 2:
         raise UserError("agenda.error.too_few", count=len(people))
+    if heavy(len(people), 1):  # matched on the loop, as `pairs` matches a room of this size
+        raise UserError("agenda.error.too_many", count=len(people), max=INLINE_PEOPLE)
     if len(people) >= 2:
         # Seeded by the event and the step, as pairs' rounds are: the same evening replays the same way.
         seed = random.Random(f"{event.id}:{run.id}:{run.current}").randrange(2**31)
