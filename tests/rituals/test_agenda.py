@@ -172,3 +172,19 @@ async def test_the_event_status_shows_the_live_step(room: Chat) -> None:
         lines: list[str] = []
         await ctx.emit("status_requested", event=event, viewer=viewer, lines=lines)
     assert lines == ["Step 1 of 7: Welcome, 1 min left"]
+
+
+@pytest.mark.db
+async def test_the_january_evening_survives_a_restart_in_the_middle_of_a_talk(room: Chat) -> None:
+    await room.say("alice", "/tsunagari agenda start january")
+    await room.wait(minutes=13)  # a minute into the pairs' talk
+    await room.restart()
+    status = await room.say("alice", "/tsunagari agenda status")
+    assert "Step 2 of 9: What is tsunagari for you?, 14 min left" in status
+    seen = await room.say("alice", "/tsunagari agenda pause")
+    assert "The groups keep their own time; the sheet waits for you after they come back." in " ".join(seen)
+    seen = await room.wait(minutes=20)  # three people: one trio, 5 min each
+    assert "Every group has finished its talk. Time to come back, everyone!" in seen
+    assert not any("Step 3 of 9" in line for line in seen)
+    seen = await room.say("alice", "/tsunagari agenda resume")
+    assert "Step 3 of 9: How is it built?, 18 min left" in seen

@@ -217,9 +217,10 @@ async def pause(ctx: Ctx, run: StepRun, step: Step) -> None:
         if round_run is not None and round_run.status == "running" and turn is not None:
             await turns.pause(ctx, round_run, turn)
     lang = run.lang
+    key = "agenda.paused_talk" if part.get("kind") == "talk" and not part.get("over") else "agenda.paused"
     ctx.post(
         Message(
-            ctx.t_in(lang, "agenda.paused", progress=progress(ctx, run, step, lang)),
+            ctx.t_in(lang, key, progress=progress(ctx, run, step, lang)),
             buttons=buttons(ctx, run, step, lang),
         ),
         channel=run.channel_id,
