@@ -43,7 +43,9 @@ def test_every_sentence_of_a_bilingual_post_reads_in_both_languages(key: str, or
     )
     # In the order given: the first line that differs reads in the first language, then the second.
     for mine, theirs in zip(
-        CATALOG.text(first, key, **params).split("\n"), CATALOG.text(second, key, **params).split("\n")
+        CATALOG.text(first, key, **params).split("\n"),
+        CATALOG.text(second, key, **params).split("\n"),
+        strict=False,
     ):
         if mine != theirs and mine.strip() and theirs.strip():
             shared = len(os.path.commonprefix([mine, theirs]))
