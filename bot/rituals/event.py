@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select, update
 
 from bot.actions import Button, Message
 from bot.commands import Arg, Opt, Parsed, Role, known_zone, parse_event_languages, parse_zone
@@ -11,6 +11,7 @@ from bot.errors import UserError
 from bot.markup import bold, mention, user_text
 from bot.reader import event_zone
 from bot.router import Ctx, Router
+from bot.steps.models import StepRun
 from bot.store.models import Event, Facilitator, Participant
 
 router = Router("event")
@@ -99,6 +100,17 @@ async def _switch_languages(ctx: Ctx, event: Event, lang: str) -> None:
         ctx.reply("event.lang_same", languages=_language_names(ctx, ctx.locale, lang))
         return
     event.lang = lang
+    # A round of turns running in the channel posts its next hand-off in the new languages too (a
+    # one-on-one keeps its pair's own language: it is not a channel post).
+    await ctx.session.exec(
+        update(StepRun)
+        .where(
+            col(StepRun.event_id) == event.id,
+            col(StepRun.ritual) == "turns",
+            col(StepRun.status).in_(("running", "paused")),
+        )
+        .values(lang=lang)
+    )
     names = _language_names(ctx, lang, lang)
     ctx.post(Message(ctx.t_in(lang, "event.lang_set", name=bold(user_text(event.name)), languages=names)))
 
