@@ -17,7 +17,7 @@ from bot.steps.words import length
 from bot.store.models import Event, Member, Timer
 
 from . import run as runs
-from .run import RITUAL, RUNNER, buttons, live_run, part_of, progress, sheet_of, spec_of
+from .run import RITUAL, RUNNER, buttons, live_run, part_of, progress, said, sheet_of, spec_of
 from .sheets import SheetError, every, find
 
 router = Router("agenda")
@@ -71,10 +71,10 @@ async def start(ctx: Ctx, args: Parsed) -> None:
             ctx.t_in(
                 lang,
                 "agenda.opening",
-                title=bold(sheet.title[lang]),
+                title=bold(said(sheet.title, lang)),
                 count=len(sheet.steps),
                 length=length(ctx, lang, sheet.planned(people)),
-                summary=sheet.summary[lang],
+                summary=said(sheet.summary, lang),
             )
         ),
         channel=event.channel_id,
@@ -99,7 +99,7 @@ async def list_sheets(ctx: Ctx, args: Parsed) -> None:
             ctx.t(
                 "agenda.list.sheet",
                 name=item.name,
-                title=item.title[lang],
+                title=said(item.title, lang),
                 count=len(item.steps),
                 length=length(ctx, lang, item.planned(people)),
             )
@@ -144,7 +144,7 @@ async def status_command(ctx: Ctx, args: Parsed) -> None:
     lines = [progress(ctx, run, step, ctx.locale)]
     upcoming = await engine.pending_steps(ctx, run)
     if upcoming:
-        titles = [spec_of(run, s).title[ctx.locale] for s in upcoming]
+        titles = [said(spec_of(run, s).title, ctx.locale) for s in upcoming]
         lines.append(
             ctx.t(
                 "agenda.status.after", titles="、".join(titles) if ctx.locale == "ja" else ", ".join(titles)

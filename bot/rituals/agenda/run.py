@@ -19,7 +19,8 @@ from sqlmodel import col, select
 from bot.actions import Button, Message
 from bot.errors import UserError
 from bot.events import Caller
-from bot.markup import bold, clock_time, mention, user_text
+from bot.i18n import Multi, languages_in
+from bot.markup import bold, clock_time, mention
 from bot.router import Ctx
 from bot.steps import engine
 from bot.steps.models import LIVE, Step, StepRun
@@ -58,6 +59,14 @@ def spec_of(run: StepRun, step: Step) -> SheetStep:
     return sheet_of(run).steps[step.position]
 
 
+def said(texts: dict[str, str], lang: str) -> str:
+    """A sheet's words for `lang`; for a bilingual room ("ja,en") one sentence per language (a Multi)."""
+    languages = [one for one in languages_in(lang) if one in texts] or ["en"]
+    if len(languages) == 1:
+        return texts[languages[0]]
+    return Multi({one: texts[one] for one in languages})
+
+
 def part_of(run: StepRun) -> dict:
     return dict(run.options.get("part") or {})
 
@@ -73,7 +82,7 @@ def progress(ctx: Ctx, run: StepRun, step: Step, lang: str) -> str:
     params = {
         "number": step.position + 1,
         "count": len(sheet_of(run).steps),
-        "title": spec.title.get(lang) or spec.title["en"],
+        "title": said(spec.title, lang),
     }
     left = engine.time_left(run, ctx.now)
     if part_of(run).get("waiting"):
@@ -142,7 +151,7 @@ class Runner:
         if run.ends_at is not None:
             lines.append(ctx.t_in(lang, "agenda.until", until=clock_time(run.ends_at)))
         if spec.say:
-            lines.append(spec.say.get(lang) or spec.say["en"])
+            lines.append(said(spec.say, lang))
         ctx.post(
             Message("\n".join(lines), buttons=buttons(ctx, run, step, lang) if spec.kind != "end" else ()),
             channel=run.channel_id,
@@ -180,7 +189,7 @@ class Runner:
         taken = sum(
             round((s.ended_at - s.started_at).total_seconds()) for s in steps if s.started_at and s.ended_at
         )
-        title = bold(sheet.title.get(run.lang) or sheet.title["en"])
+        title = bold(said(sheet.title, run.lang))
         if run.status == "stopped":
             done = len([s for s in steps if s.started_at is not None])
             text = ctx.t_in(
@@ -230,9 +239,7 @@ async def start_part(ctx: Ctx, run: StepRun, step: Step, spec: SheetStep, event:
     elif spec.kind == "board":
         from bot.rituals.barriers.router import open_or_adopt
 
-        board = await open_or_adopt(
-            ctx, event, prompt=spec.title.get(lang) or spec.title["en"], min_cards=spec.min_cards
-        )
+        board = await open_or_adopt(ctx, event, prompt=said(spec.title, lang), min_cards=spec.min_cards)
         set_part(run, id=board.id)
     elif spec.kind == "pairs":
         from bot.rituals.pairing.ritual import send_pairs
@@ -444,9 +451,4 @@ async def live_for_timer(ctx: Ctx, timer: Timer) -> tuple[StepRun, Step] | None:
     return run, step
 
 
-def shown_title(run: StepRun, lang: str) -> str:
-    sheet = sheet_of(run)
-    return sheet.title.get(lang) or sheet.title["en"]
-
-
-__all__ = ["RUNNER", "live_run", "progress", "user_text"]
+__all__ = ["RUNNER", "live_run", "progress", "said"]

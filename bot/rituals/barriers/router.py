@@ -19,7 +19,6 @@ from sqlmodel import col, delete, select
 from bot.actions import Message
 from bot.commands import Arg, Opt, Parsed, Role
 from bot.errors import UserError
-from bot.markup import user_text
 from bot.rituals.barriers import crypto
 from bot.rituals.barriers.boards import (
     board_by_id,
@@ -40,6 +39,7 @@ from bot.rituals.barriers.messages import (
     export_message,
     grouped,
     mine_message,
+    prompt_words,
     share_form,
     words,
 )
@@ -250,7 +250,7 @@ async def reveal_board(ctx: Ctx, event: Event, board: BarrierBoard) -> None:
     t = words(ctx.core.catalog, event.lang)
     ctx.update(board_ref(board), board_message(t, board))
     ctx.post(
-        Message(t("barriers.reveal.header", prompt=user_text(board.prompt), count=board.shown_count)),
+        Message(t("barriers.reveal.header", prompt=prompt_words(t, board), count=board.shown_count)),
         channel=event.channel_id,
     )
     for category, members in grouped(sorted(cards, key=lambda c: c.number)):
