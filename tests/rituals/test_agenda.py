@@ -188,3 +188,25 @@ async def test_the_january_evening_survives_a_restart_in_the_middle_of_a_talk(ro
     assert not any("Step 3 of 9" in line for line in seen)
     seen = await room.say("alice", "/tsunagari agenda resume")
     assert "Step 3 of 9: How is it built?, 18 min left" in seen
+
+
+@pytest.mark.db
+async def test_a_bilingual_room_reads_every_step_in_both_languages(database_url: str, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("TSUNAGARI_PROMPTS_DIR", str(SHEETS))
+    chat = Room(database_url, T0)
+    await chat.start()
+    try:
+        await chat.say("alice", '/tsunagari event start "Spring" --lang ja,en --tz UTC')
+        seen = await chat.say("alice", "/tsunagari agenda start short")
+        assert (
+            "今夜の進行表は「短い夜」です。全7ステップ、合計およそ25分です。すべての種類のステップを、手短に。"
+            in seen
+        )
+        assert (
+            "Tonight's run sheet: A short evening. 7 steps, about 25 min in all. Every kind of step, briefly."
+            in seen
+        )
+        assert "ステップ1/7：ようこそ（残り2分）" in seen and "Step 1 of 7: Welcome, 2 min left" in seen
+        assert "[次のステップへ / Next step] [進行を一時停止 / Pause sheet]" in seen
+    finally:
+        await chat.close()

@@ -71,7 +71,7 @@ async def start(ctx: Ctx, args: Parsed) -> None:
             ctx.t_in(
                 lang,
                 "agenda.opening",
-                title=bold(said(sheet.title, lang)),
+                title=said({one: bold(text) for one, text in sheet.title.items()}, lang),
                 count=len(sheet.steps),
                 length=length(ctx, lang, sheet.planned(people)),
                 summary=said(sheet.summary, lang),

@@ -189,7 +189,7 @@ class Runner:
         taken = sum(
             round((s.ended_at - s.started_at).total_seconds()) for s in steps if s.started_at and s.ended_at
         )
-        title = bold(said(sheet.title, run.lang))
+        title = said({one: bold(text) for one, text in sheet.title.items()}, run.lang)
         if run.status == "stopped":
             done = len([s for s in steps if s.started_at is not None])
             text = ctx.t_in(
