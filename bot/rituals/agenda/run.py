@@ -67,6 +67,13 @@ def said(texts: dict[str, str], lang: str) -> str:
     return Multi({one: texts[one] for one in languages})
 
 
+def strong(text: str) -> str:
+    """Bold, line by line in a bilingual room (a Multi), so no platform sees bold across a line break."""
+    if isinstance(text, Multi):
+        return Multi({one: bold(part) for one, part in text.parts.items()})
+    return bold(text)
+
+
 def part_of(run: StepRun) -> dict:
     return dict(run.options.get("part") or {})
 
@@ -147,7 +154,7 @@ class Runner:
         spec = spec_of(run, step)
         lang = run.lang
         run.options = {**run.options, "part": {"position": step.position, "kind": spec.kind}}
-        lines = [bold(progress(ctx, run, step, lang))]
+        lines = [strong(progress(ctx, run, step, lang))]
         if run.ends_at is not None:
             lines.append(ctx.t_in(lang, "agenda.until", until=clock_time(run.ends_at)))
         if spec.say:
