@@ -4,7 +4,9 @@ talk), a talk stopped twice, a late joiner, a room matched in the worker, and wh
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import pytest
 from sqlmodel import col, select
@@ -15,7 +17,7 @@ from bot.rituals.talk import start_talk, stop_talk
 from bot.rituals.talk.models import Talk, TalkGroup
 from bot.router import Ctx, Router
 from bot.steps.models import Step, StepRun
-from bot.store.models import Event
+from bot.store.models import Event, Timer
 from tests.support import Chat
 
 pytestmark = pytest.mark.db
@@ -191,3 +193,36 @@ async def test_a_forgotten_member_is_no_longer_in_the_groups_space(chat: Chat) -
     assert places == {"DM bob+dave"}  # the others carry on; nothing more reaches carol
     assert said(lines, "DM bob+dave | Time's up, @dave. Thank you!") == 1
     assert said(lines, "#main | Every group has finished its talk.") == 1
+
+
+async def test_groups_ending_at_the_same_instant_call_the_channel_back_once(chat: Chat) -> None:
+    """Ten groups' last timers run at once, each in its own transaction: exactly one finds itself last
+    (the talk's row lock orders them), so "come back" is said once and signalled once."""
+    await workshop(chat, tuple(f"p{i:02d}" for i in range(20)))  # ten pairs
+    heard = listen(chat)
+    await chat.say("alice", "/tsunagari pairs --talk 1m")
+    await chat.wait(minutes=1)  # the first turns end; the second ones all end at 09:02
+    app = chat.app
+    app.clock.set(app.clock.now() + timedelta(minutes=1))
+    async with app.store.session() as session:
+        query = select(Timer.id).where(Timer.kind == "talk.end", Timer.status == "pending")
+        due = (await session.exec(query.order_by(col(Timer.id)))).all()
+    assert len(due) == 10
+    claimed = [await app.timers.claim(timer_id) for timer_id in due]
+    sent: list = []
+    original = app.core.outbox.send
+
+    async def keep(tenant, actions, **kwargs):
+        sent.extend(actions)
+        return await original(tenant, actions, **kwargs)
+
+    app.core.outbox.send = keep
+    await asyncio.gather(*(app.core.run_timer(timer) for timer in claimed))
+    posts = [a.message.text for a in sent if getattr(a, "channel", None) == "#main" and hasattr(a, "message")]
+    assert posts == ["Every group has finished its talk. Time to come back, everyone!"]
+    assert len(heard) == 1
+    texts = [a.message.text for a in sent if hasattr(a, "users")]
+    assert sum("Yours was the last group" in t for t in texts) == 1
+    assert sum("Other groups are still talking" in t for t in texts) == 9
+    [talk] = await talks(chat)
+    assert talk.status == "finished"

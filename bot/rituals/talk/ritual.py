@@ -68,6 +68,8 @@ async def start_talk(
             min=length(ctx, ctx.locale, MIN_SECONDS),
             max=length(ctx, ctx.locale, MAX_SECONDS),
         )
+    if not 2 <= size <= 4:
+        raise UserError("core.error.number_range", option="size", min=2, max=4)
     await _clear_stale(ctx, event)
     if await open_talk(ctx, event) is not None:
         raise UserError("talk.error.running")
