@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.errors import UserError
+from bot.events import ButtonPressed, Caller
 from bot.rituals.pairing import ritual as pairing
 from bot.rituals.talk import start_talk, stop_talk
 from bot.rituals.talk.models import Talk, TalkGroup
@@ -226,3 +227,48 @@ async def test_groups_ending_at_the_same_instant_call_the_channel_back_once(chat
     assert sum("Other groups are still talking" in t for t in texts) == 9
     [talk] = await talks(chat)
     assert talk.status == "finished"
+
+
+async def press(chat: Chat, user: str, action_id: str) -> list[str]:
+    """A press of a button by its id, as a platform delivers it, by someone who may not see it."""
+    before = len(chat.runner.world.shown)
+    event = ButtonPressed(Caller("console", user, "#main", None, user), action_id, f"press-{user}-{before}")
+    await chat.runner.adapter.send("console", await chat.app.core.handle(event), origin=event)
+    return chat.lines_since(before)
+
+
+def buttons_in(chat: Chat, place: str) -> list[str]:
+    return [
+        b.action_id
+        for s in chat.runner.world.shown
+        if s.place == place and s.message
+        for b in s.message.buttons
+    ]
+
+
+async def test_on_the_console_a_groups_buttons_refuse_everyone_outside_it(chat: Chat) -> None:
+    await workshop(chat, NINE[:4])  # two pairs
+    await chat.say("alice", "/tsunagari pairs --talk 2m")
+    places = sorted(
+        {s.place for s in chat.runner.world.shown if s.place.startswith("DM ") and "+" in s.place}
+    )
+    assert len(places) == 2
+    first, second = places
+    next_id = next(a for a in buttons_in(chat, first) if a.startswith("talk:next:"))
+    assert not set(buttons_in(chat, first)) & set(buttons_in(chat, second))
+    outsider = second.removeprefix("DM ").split("+")[0]
+    lines = await press(chat, outsider, next_id)
+    assert lines == [
+        f"[09:00] {outsider} only | These buttons belong to another group's talk, so nothing happened."
+    ]
+    # A facilitator may move any group on; an old turn's button then says whose turn it is now.
+    lines = await press(chat, "alice", next_id.replace("talk:next:", "talk:done:"))
+    assert any(f"{first} | " in line and "The floor moves on." in line for line in lines)
+    assert not any(second in line for line in lines)
+    member = first.removeprefix("DM ").split("+")[0]
+    lines = await press(chat, member, next_id)
+    assert len(lines) == 1 and "That turn is already over, so nothing happened." in lines[0]
+    lines = await press(chat, member, "talk:next:999999:0")
+    assert lines == [
+        f"[09:00] {member} only | That button belongs to something that has finished or no longer exists, so nothing happened."
+    ]
