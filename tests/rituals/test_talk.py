@@ -4,18 +4,21 @@ talk), a talk stopped twice, a late joiner, a room matched in the worker, and wh
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import pytest
 from sqlmodel import col, select
 
 from bot.errors import UserError
+from bot.events import ButtonPressed, Caller
 from bot.rituals.pairing import ritual as pairing
 from bot.rituals.talk import start_talk, stop_talk
 from bot.rituals.talk.models import Talk, TalkGroup
 from bot.router import Ctx, Router
 from bot.steps.models import Step, StepRun
-from bot.store.models import Event
+from bot.store.models import Event, Timer
 from tests.support import Chat
 
 pytestmark = pytest.mark.db
@@ -191,3 +194,81 @@ async def test_a_forgotten_member_is_no_longer_in_the_groups_space(chat: Chat) -
     assert places == {"DM bob+dave"}  # the others carry on; nothing more reaches carol
     assert said(lines, "DM bob+dave | Time's up, @dave. Thank you!") == 1
     assert said(lines, "#main | Every group has finished its talk.") == 1
+
+
+async def test_groups_ending_at_the_same_instant_call_the_channel_back_once(chat: Chat) -> None:
+    """Ten groups' last timers run at once, each in its own transaction: exactly one finds itself last
+    (the talk's row lock orders them), so "come back" is said once and signalled once."""
+    await workshop(chat, tuple(f"p{i:02d}" for i in range(20)))  # ten pairs
+    heard = listen(chat)
+    await chat.say("alice", "/tsunagari pairs --talk 1m")
+    await chat.wait(minutes=1)  # the first turns end; the second ones all end at 09:02
+    app = chat.app
+    app.clock.set(app.clock.now() + timedelta(minutes=1))
+    async with app.store.session() as session:
+        query = select(Timer.id).where(Timer.kind == "talk.end", Timer.status == "pending")
+        due = (await session.exec(query.order_by(col(Timer.id)))).all()
+    assert len(due) == 10
+    claimed = [await app.timers.claim(timer_id) for timer_id in due]
+    sent: list = []
+    original = app.core.outbox.send
+
+    async def keep(tenant, actions, **kwargs):
+        sent.extend(actions)
+        return await original(tenant, actions, **kwargs)
+
+    app.core.outbox.send = keep
+    await asyncio.gather(*(app.core.run_timer(timer) for timer in claimed))
+    posts = [a.message.text for a in sent if getattr(a, "channel", None) == "#main" and hasattr(a, "message")]
+    assert posts == ["Every group has finished its talk. Time to come back, everyone!"]
+    assert len(heard) == 1
+    texts = [a.message.text for a in sent if hasattr(a, "users")]
+    assert sum("Yours was the last group" in t for t in texts) == 1
+    assert sum("Other groups are still talking" in t for t in texts) == 9
+    [talk] = await talks(chat)
+    assert talk.status == "finished"
+
+
+async def press(chat: Chat, user: str, action_id: str) -> list[str]:
+    """A press of a button by its id, as a platform delivers it, by someone who may not see it."""
+    before = len(chat.runner.world.shown)
+    event = ButtonPressed(Caller("console", user, "#main", None, user), action_id, f"press-{user}-{before}")
+    await chat.runner.adapter.send("console", await chat.app.core.handle(event), origin=event)
+    return chat.lines_since(before)
+
+
+def buttons_in(chat: Chat, place: str) -> list[str]:
+    return [
+        b.action_id
+        for s in chat.runner.world.shown
+        if s.place == place and s.message
+        for b in s.message.buttons
+    ]
+
+
+async def test_on_the_console_a_groups_buttons_refuse_everyone_outside_it(chat: Chat) -> None:
+    await workshop(chat, NINE[:4])  # two pairs
+    await chat.say("alice", "/tsunagari pairs --talk 2m")
+    places = sorted(
+        {s.place for s in chat.runner.world.shown if s.place.startswith("DM ") and "+" in s.place}
+    )
+    assert len(places) == 2
+    first, second = places
+    next_id = next(a for a in buttons_in(chat, first) if a.startswith("talk:next:"))
+    assert not set(buttons_in(chat, first)) & set(buttons_in(chat, second))
+    outsider = second.removeprefix("DM ").split("+")[0]
+    lines = await press(chat, outsider, next_id)
+    assert lines == [
+        f"[09:00] {outsider} only | These buttons belong to another group's talk, so nothing happened."
+    ]
+    # A facilitator may move any group on; an old turn's button then says whose turn it is now.
+    lines = await press(chat, "alice", next_id.replace("talk:next:", "talk:done:"))
+    assert any(f"{first} | " in line and "The floor moves on." in line for line in lines)
+    assert not any(second in line for line in lines)
+    member = first.removeprefix("DM ").split("+")[0]
+    lines = await press(chat, member, next_id)
+    assert len(lines) == 1 and "That turn is already over, so nothing happened." in lines[0]
+    lines = await press(chat, member, "talk:next:999999:0")
+    assert lines == [
+        f"[09:00] {member} only | That button belongs to something that has finished or no longer exists, so nothing happened."
+    ]

@@ -68,6 +68,8 @@ async def start_talk(
             min=length(ctx, ctx.locale, MIN_SECONDS),
             max=length(ctx, ctx.locale, MAX_SECONDS),
         )
+    if not 2 <= size <= 4:
+        raise UserError("core.error.number_range", option="size", min=2, max=4)
     await _clear_stale(ctx, event)
     if await open_talk(ctx, event) is not None:
         raise UserError("talk.error.running")
@@ -240,9 +242,11 @@ async def finish_turn(ctx: Ctx, run: StepRun, step: Step, *, outcome: str) -> No
     speaking = ctx.member is not None and step.member_id == ctx.member.id
     if speaking:
         outcome = "done"
-    elif outcome == "done" and not await ctx.is_facilitator():
-        users = dict(await people(ctx, run))
-        raise UserError("talk.error.not_speaker", speaker=named(ctx, run, users, step.member_id))
+    elif outcome == "done":
+        if not await ctx.is_facilitator():
+            users = dict(await people(ctx, run))
+            raise UserError("talk.error.not_speaker", speaker=named(ctx, run, users, step.member_id))
+        outcome = "next"  # a facilitator ends someone else's turn: it moves on, they did not say done
     try:
         await engine.advance(ctx, run, HOST, outcome=outcome)
     except engine.Moved:
@@ -318,6 +322,59 @@ async def pause_command(ctx: Ctx, args: Parsed) -> None:
 @router.command("talk resume", needs_event=False, help_key="talk.help.resume")
 async def resume_command(ctx: Ctx, args: Parsed) -> None:
     await resume(ctx, *await mine(ctx))
+
+
+@router.command("talk status", needs_event=False, help_key="talk.help.status")
+async def status_command(ctx: Ctx, args: Parsed) -> None:
+    """In a group: who has the floor, how long is left, who is still to speak. A facilitator outside
+    the groups, in the event's channel: where every group stands."""
+    try:
+        run, step = await mine(ctx)
+    except UserError:
+        if ctx.event is None or not await ctx.is_facilitator():
+            raise
+        await _overview(ctx)
+        return
+    lines = [await _where(ctx, run, step, ctx.locale)]
+    users = dict(await people(ctx, run))
+    upcoming = await engine.pending_steps(ctx, run)
+    if upcoming:
+        names = ctx.t("talk.separator").join(named(ctx, run, users, s.member_id) for s in upcoming)
+        lines.append(ctx.t("talk.status.waiting", speakers=names))
+    else:
+        lines.append(ctx.t("talk.status.last"))
+    ctx.reply_message(Message("\n".join(lines)))
+
+
+async def _where(ctx: Ctx, run: StepRun, step: Step, lang: str) -> str:
+    users = dict(await people(ctx, run))
+    speaker = named(ctx, run, users, step.member_id)
+    left = length(ctx, lang, engine.time_left(run, ctx.now) or 0)
+    if run.status == "paused":
+        return ctx.t_in(lang, "talk.status.paused", speaker=speaker, left=left)
+    return ctx.t_in(lang, "talk.status.running", speaker=speaker, until=clock_time(run.ends_at), left=left)
+
+
+async def _overview(ctx: Ctx) -> None:
+    talk = await open_talk(ctx, ctx.event)
+    if talk is None or talk.status != "running":
+        raise UserError("talk.error.no_talk")
+    numbers = dict(
+        (
+            await ctx.session.exec(
+                select(TalkGroup.run_id, TalkGroup.number).where(TalkGroup.talk_id == talk.id)
+            )
+        ).all()
+    )
+    total = len(numbers)
+    runs = await live_runs(ctx, talk)
+    lines = [ctx.t("talk.status.groups", running=len(runs), groups=total)]
+    for run in runs:
+        step = await engine.current_step(ctx, run)
+        if step is not None:
+            where = await _where(ctx, run, step, ctx.locale)
+            lines.append(ctx.t("talk.status.group", number=numbers.get(run.id, 0), where=where))
+    ctx.reply_message(Message("\n".join(lines)))
 
 
 @router.command("talk stop", role=Role.FACILITATOR, help_key="talk.help.stop")
