@@ -6,11 +6,24 @@ from bot.router import Router
 
 
 def all_routers() -> list[Router]:
-    from bot.rituals import barriers, connections, event, nudges, oneonone, people, report, turns
+    from bot.rituals import (
+        barriers,
+        connections,
+        event,
+        handover,
+        nudges,
+        oneonone,
+        people,
+        report,
+        room,
+        turns,
+    )
     from bot.rituals.pairing import ritual as pairing
 
     return [
         event.router,
+        handover.router,
+        room.router,
         people.router,
         barriers.router,
         connections.router,
