@@ -34,7 +34,9 @@ async def test_the_status_shows_the_count_the_board_shows_never_a_fresher_one(ch
     await chat.say("alice", "barriers open")
     await chat.say("bob", 'barriers share "I fear looking foolish"')
     seen = await chat.say("alice", "event status")
-    assert "[09:00] alice only | Barrier board open: no cards so far; the reveal needs at least 3 cards." in seen
+    assert (
+        "[09:00] alice only | Barrier board open: no cards so far; the reveal needs at least 3 cards." in seen
+    )
     assert not any("foolish" in line or "@bob" in line for line in seen if "Barrier" in line)
     await chat.wait(minutes=1)  # the board's own count moves on its refresh, and the status with it
     seen = await chat.say("alice", "event status")

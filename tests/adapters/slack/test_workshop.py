@@ -55,7 +55,9 @@ async def test_a_workshop_through_slack(bot):
     # A handover is an offer: bob gets a DM with Accept and Decline, and nothing changes until he accepts.
     await ws.command("alice", "handover @bob")
     # alice's Slack locale is ja-JP: her own reply comes in Japanese.
-    assert ws.whispers("alice")[-1].startswith("<@U0BOB> さんに「*Yorimichi January*」の引き継ぎをお願いしました。")
+    assert ws.whispers("alice")[-1].startswith(
+        "<@U0BOB> さんに「*Yorimichi January*」の引き継ぎをお願いしました。"
+    )
     assert ws.channel()[-1] == "<@U0CAROL> is now a co-facilitator."
     offer = ws.dms("bob")[-1]
     assert offer.startswith("<@U0ALICE> would like to hand *Yorimichi January* over to you.")
