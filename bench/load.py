@@ -7,7 +7,7 @@ One process, one asyncio loop, the real clock and the real alarm (APScheduler), 
 Every event plays a whole workshop as its people would: `event start`, joins with varied profiles, a round
 of turns with 24 named speakers ended by "Done" and "Next" presses (one speaker talks out the whole minute,
 so the 30-second warning and the hand-off are timers), a barrier board (shares by command and by form, a
-reveal, "Me too" presses), a round of pairs, `event end`. Each command goes through the real path:
+reveal, "Me too" presses), a round of pairs, `event end confirm`. Each command goes through the real path:
 ConsoleAdapter translates it, `core.handle` runs it in a transaction, `ConsoleAdapter.send` renders the
 actions into the console World. A command's reply time runs from the `handle()` call to its actions shown.
 
@@ -416,7 +416,8 @@ async def workshop(load: Load, number: int, participants: int, stagger: float) -
     await pause(10)
     await say("pairs", host, channel, "pairs")
     await pause(30)
-    await say("event end", host, channel, "event end")
+    # The revealed board is still live, so a bare `event end` would only ask first: the host confirms.
+    await say("event end", host, channel, "event end confirm")
 
 
 async def prepare_heavy_room(load: Load, name: str, people: int) -> None:

@@ -86,7 +86,15 @@ class Router:
         participant_left(ctx, event, participant), member_forgotten(ctx, member),
         talk_finished(ctx, event, talk_id) (once, when a timed talk ends: bot/rituals/talk),
         turns_finished(ctx, run) (a round of turns ended), board_revealed(ctx, event, board),
-        status_requested(ctx, event, viewer, lines) (`event status`: append a line)."""
+        and two that ask:
+
+        - status_requested(ctx, event, viewer, lines): `event status` is being answered for `viewer` (a
+          facilitator, or a participant who sees only their own place: check with
+          `ctx.is_facilitator(event, viewer)`). Append localised lines to `lines` (`ctx.locale` is the
+          viewer's language); add nothing when your ritual has nothing live.
+        - end_requested(ctx, event, live): a facilitator typed `event end`. Append to `live` one
+          localised line (in `ctx.locale`) for each part of your ritual the end would stop; if `live` is
+          not empty the facilitator is asked to confirm, and `event_ended` follows only once they do."""
 
         def register(handler: SignalHandler) -> SignalHandler:
             self.signals.setdefault(signal, []).append(handler)

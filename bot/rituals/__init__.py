@@ -11,10 +11,12 @@ def all_routers() -> list[Router]:
         barriers,
         connections,
         event,
+        handover,
         nudges,
         oneonone,
         people,
         report,
+        room,
         talk,
         turns,
     )
@@ -22,6 +24,8 @@ def all_routers() -> list[Router]:
 
     return [
         event.router,
+        handover.router,
+        room.router,
         people.router,
         barriers.router,
         connections.router,

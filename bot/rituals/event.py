@@ -6,10 +6,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 
 from bot.actions import Button, Message
-from bot.commands import Arg, Opt, Parsed, Role, known_zone, parse_event_languages, parse_zone
+from bot.commands import Arg, Opt, Parsed, Role, known_zone, parse_event_languages, parse_zone, record_id
 from bot.errors import UserError
 from bot.markup import bold, mention, user_text
 from bot.reader import event_zone
+from bot.rituals.room import what_is_live
 from bot.router import Ctx, Router
 from bot.steps.models import StepRun
 from bot.store.models import Event, Facilitator, Participant
@@ -17,6 +18,7 @@ from bot.store.models import Event, Facilitator, Participant
 router = Router("event")
 
 NAME_MAX = 80
+PLANS = ("light", "default", "off")
 
 
 @router.command(
@@ -154,15 +156,37 @@ async def set_zone(ctx: Ctx, args: Parsed) -> None:
 
 @router.command(
     "event end",
-    options=[Opt("plan", "choice", choices=("light", "default", "off"))],
+    args=[Arg("answer", "word", choices=("confirm",), metavar="confirm")],
+    options=[Opt("plan", "choice", choices=PLANS), Opt("confirm", "flag")],
     role=Role.FACILITATOR,
     help_key="event.help.end",
 )
 async def end(ctx: Ctx, args: Parsed) -> None:
-    await close_event(ctx, ctx.event, plan=args["plan"] or "default")
+    plan = args["plan"] or "default"
+    if not (args["confirm"] or args["answer"] == "confirm"):
+        live = await what_is_live(ctx, ctx.event, ctx.locale)
+        if live:  # a round, a board or planned pairs would stop: say what, and ask first
+            ctx.reply_message(confirmation(ctx, ctx.event, plan, live))
+            return
+    await end_event(ctx, ctx.event, plan)
 
 
-async def close_event(ctx: Ctx, event: Event, *, plan: str) -> None:
+def confirmation(ctx: Ctx, event: Event, plan: str, live: list[str]) -> Message:
+    text = "\n".join(
+        [
+            ctx.t("event.end_confirm.title", name=bold(user_text(event.name))),
+            *(f"• {line}" for line in live),
+            ctx.t("event.end_confirm.ask"),
+        ]
+    )
+    buttons = (
+        Button(ctx.t("event.end_confirm.confirm"), f"event:end:{event.id}:{plan}", "danger"),
+        Button(ctx.t("event.end_confirm.cancel"), f"event:keep:{event.id}"),
+    )
+    return Message(text, buttons=buttons)
+
+
+async def end_event(ctx: Ctx, event: Event, plan: str) -> None:
     """End the event (its nudges are planned by the `event_ended` handlers); also a run sheet's last step."""
     event.status = "ended"
     event.ended_at = ctx.now
@@ -178,6 +202,34 @@ async def close_event(ctx: Ctx, event: Event, *, plan: str) -> None:
     )
 
 
+async def pressed_event(ctx: Ctx, raw: str | None) -> Event:
+    """The event a confirmation's button names; only its facilitators may press it."""
+    event_id = record_id(raw)
+    event = await ctx.session.get(Event, event_id) if event_id is not None else None
+    if event is None or event.tenant_id != ctx.tenant:
+        raise UserError("core.error.stale_button")
+    ctx.event = ctx.event or event
+    if not await ctx.is_facilitator(event):
+        raise UserError("core.error.facilitator_only", command="event end")
+    if event.status != "open":
+        raise UserError("event.end_confirm.already_ended", name=user_text(event.name))
+    return event
+
+
+@router.button("event:end")
+async def end_button(ctx: Ctx, rest: list[str]) -> None:
+    if len(rest) != 2 or rest[1] not in PLANS:
+        raise UserError("core.error.stale_button")
+    event = await pressed_event(ctx, rest[0])
+    await end_event(ctx, event, rest[1])
+
+
+@router.button("event:keep")
+async def keep_button(ctx: Ctx, rest: list[str]) -> None:
+    event = await pressed_event(ctx, rest[0] if len(rest) == 1 else None)
+    ctx.reply("event.end_confirm.kept", name=bold(user_text(event.name)))
+
+
 @router.command(
     "facilitators add",
     args=[Arg("user", "user", required=True)],
@@ -190,36 +242,3 @@ async def add_facilitator(ctx: Ctx, args: Parsed) -> None:
         raise UserError("event.already_facilitator", user=mention(member.user_id))
     ctx.session.add(Facilitator(tenant_id=ctx.tenant, event_id=ctx.event.id, member_id=member.id))
     ctx.post(Message(ctx.t_in(ctx.event.lang, "event.facilitator_added", user=mention(member.user_id))))
-
-
-@router.command(
-    "handover",
-    args=[Arg("user", "user", required=True)],
-    role=Role.FACILITATOR,
-    help_key="event.help.handover",
-)
-async def handover(ctx: Ctx, args: Parsed) -> None:
-    member = await ctx.resolve_user(args["user"])
-    if member.id == ctx.member.id:
-        raise UserError("event.handover_self")
-    if not await ctx.is_facilitator(member=member):
-        ctx.session.add(Facilitator(tenant_id=ctx.tenant, event_id=ctx.event.id, member_id=member.id))
-    mine = (
-        await ctx.session.exec(
-            select(Facilitator).where(
-                Facilitator.event_id == ctx.event.id, Facilitator.member_id == ctx.member.id
-            )
-        )
-    ).one()
-    await ctx.session.delete(mine)
-    ctx.post(
-        Message(
-            ctx.t_in(
-                ctx.event.lang,
-                "event.handed_over",
-                user=mention(member.user_id),
-                previous=mention(ctx.member.user_id),
-                name=bold(user_text(ctx.event.name)),
-            )
-        )
-    )

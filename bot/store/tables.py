@@ -7,6 +7,7 @@ discord.py.
 
 from adapters.discord import mutes as discord_mutes  # noqa: F401
 from bot.rituals.barriers import models as barrier_models  # noqa: F401
+from bot.rituals.handover import models as handover_models  # noqa: F401
 from bot.rituals.nudges import models as nudges  # noqa: F401
 from bot.rituals.oneonone import models as oneonone  # noqa: F401
 from bot.rituals.pairing import models as pairing_models  # noqa: F401

@@ -135,7 +135,10 @@ async def test_a_sheet_with_a_typo_is_refused_and_nothing_is_written(room: Chat)
 async def test_ending_the_event_stops_the_sheet_and_what_it_runs(room: Chat) -> None:
     await room.say("alice", "/tsunagari agenda start short")
     await room.wait(minutes=2, seconds=30)  # in the round of turns
-    seen = await room.say("alice", "/tsunagari event end")
+    asked = " ".join(await room.say("alice", "/tsunagari event end"))
+    assert "• the run sheet stops (Step 2 of 7:" in asked  # asked first, with the sheet named
+    assert await runs(room) and (await runs(room))[0].status != "stopped"
+    seen = await room.say("alice", "/tsunagari event end confirm")
     assert any(line.startswith("The round was stopped.") for line in seen)
     assert any(
         line.startswith("The run sheet A short evening was stopped after 2 of 7 steps") for line in seen

@@ -47,7 +47,11 @@ async def test_ending_the_event_closes_its_board_and_destroys_the_key(chat: Chat
     await chat.say("bob", "join")
     await chat.say("alice", "barriers open")
     await chat.say("bob", 'barriers share "never read"')
-    seen = await chat.say("alice", "event end")
+    asked = await chat.say("alice", "event end")
+    assert any("the barrier board closes without a reveal" in line for line in asked)
+    [board] = await _rows(chat, BarrierBoard)
+    assert board.status == "open", "nothing closes before the facilitator confirms"
+    seen = await chat.click("alice", "End the event")
     assert any("closed before the reveal, so nobody read its cards (1)" in line for line in seen)
     [board] = await _rows(chat, BarrierBoard)
     assert board.status == "closed" and board.secret is None

@@ -337,6 +337,15 @@ async def status_requested(ctx: Ctx, event: Event, viewer: Member, lines: list[s
         lines.append(progress(ctx, run, step, ctx.locale_of(viewer, event)))
 
 
+@router.on("end_requested")
+async def end_requested(ctx: Ctx, event: Event, live: list[str]) -> None:
+    """`event end` while a sheet runs: the facilitator is told the sheet stops, and asked to confirm."""
+    run = await live_run(ctx, event)
+    step = await engine.current_step(ctx, run) if run else None
+    if run is not None and step is not None:
+        live.append(ctx.t("agenda.end_live", progress=progress(ctx, run, step, ctx.locale)))
+
+
 @router.on("member_forgotten")
 async def forget(ctx: Ctx, member: Member) -> None:
     await ctx.session.exec(

@@ -167,9 +167,9 @@ class Runner:
         if spec.kind == "end":
             await engine.advance(ctx, run, self, outcome="done")
             if spec.end_event and event.status == "open":
-                from bot.rituals.event import close_event
+                from bot.rituals.event import end_event
 
-                await close_event(await acting(ctx, run, event), event, plan="default")
+                await end_event(await acting(ctx, run, event), event, "default")
             return
         acted = await acting(ctx, run, event)
         error = await attempt(acted, lambda: start_part(acted, run, step, spec, event))

@@ -6,6 +6,7 @@ Everything is posted in the event's language; a round's buttons carry its id and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from sqlmodel import col, select
@@ -73,6 +74,26 @@ def floor(ctx: Ctx, run: StepRun, speaker: str | None) -> None:
         ctx.actions.append(Floor(run.channel_id, f"turns:{run.id}", speaker))
 
 
+async def round_progress(ctx: Ctx, run: StepRun, step: Step) -> tuple[int, int, int]:
+    """(the speaker's place, how many speak in the round, seconds left in the whole round).
+
+    People who left before their turn are not counted: they will not speak. The time left is the floor's
+    own plus every turn still waiting, as planned (a pause keeps what was left)."""
+    steps = await engine.steps_of(ctx, run)
+    speaking = [s for s in steps if not (s.status == "left" and not s.spoken and s.started_at is None)]
+    number = sum(1 for s in speaking if s.position <= step.position)
+    seconds = (engine.time_left(run, ctx.now) or 0) + sum(
+        s.seconds or 0 for s in speaking if s.status == "pending" and s.position != step.position
+    )
+    return number, len(speaking), seconds
+
+
+def progress_line(ctx: Ctx, run: StepRun, number: int, count: int, seconds: int) -> str:
+    """ "Speaker 3 of 24, about 63 minutes left in the round." """
+    key = "turns.progress_last" if number >= count else "turns.progress"
+    return ctx.t_in(run.lang, key, number=number, count=count, minutes=max(1, math.ceil(seconds / 60)))
+
+
 class Announcer:
     """The turns ritual's Presenter for the step engine."""
 
@@ -94,6 +115,7 @@ class Announcer:
                 length=length(ctx, run.lang, step.seconds or 0),
             )
         )
+        lines.append(progress_line(ctx, run, *await round_progress(ctx, run, step)))
         lines.append(ctx.t_in(run.lang, "turns.listeners"))
         if after is not None:
             lines.append(ctx.t_in(run.lang, "turns.up_next", speaker=named(ctx, run, users, after.member_id)))

@@ -74,7 +74,8 @@ def test_flags_follow_positionals_in_declared_order_whatever_order_discord_sends
 
 
 def test_user_option_becomes_a_mention():
-    data = slash("handover", user=(6, "555"))
+    # `handover` is also a group (`handover accept`), so Discord shows the offer as `handover start`.
+    data = slash("handover", "start", user=(6, "555"))
     assert command_text(data) == "handover <@555>"
 
 

@@ -123,7 +123,11 @@ async def test_a_form_too_slow_for_a_modal_is_answered_in_words(world: DiscordWo
 
 async def test_people_are_known_by_their_discord_ids(world: DiscordWorld):
     await world.command("alice", "event start", name="Yorimichi")
-    await world.command("alice", "handover", user="@bob")
+    await world.command("bob", "join")
+    await world.command("alice", "handover start", user="@bob")
+    [offer] = world.rest.dms_to(PEOPLE["bob"])
+    accept = next(cid for cid in offer.custom_ids() if "handover:accept:" in cid)
+    await world.press("bob", accept, dm=True)
     assert any(
         f"<@{PEOPLE['alice']}> has handed **Yorimichi** over to <@{PEOPLE['bob']}>" in t
         for t in world.channel_texts()

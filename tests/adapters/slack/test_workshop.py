@@ -52,8 +52,30 @@ async def test_a_workshop_through_slack(bot):
     assert ws.whispers("bob")[-1].startswith("Only a facilitator")
     await ws.command("alice", "facilitators add @carol")
     assert ws.channel()[-1] == "<@U0CAROL> is now a co-facilitator."
+    # A handover is an offer: bob gets a DM with Accept and Decline, and nothing changes until he accepts.
     await ws.command("alice", "handover @bob")
-    assert ws.channel()[-1].startswith("<@U0ALICE> has handed *Yorimichi January* over to <@U0BOB>")
+    # alice's Slack locale is ja-JP: her own reply comes in Japanese.
+    assert ws.whispers("alice")[-1].startswith(
+        "<@U0BOB> さんに「*Yorimichi January*」の引き継ぎをお願いしました。"
+    )
+    assert ws.channel()[-1] == "<@U0CAROL> is now a co-facilitator."
+    offer = ws.dms("bob")[-1]
+    assert offer.startswith("<@U0ALICE> would like to hand *Yorimichi January* over to you.")
+    assert offer.endswith("[Accept]\n[Decline]")
+    await ws.command("bob", "turns")
+    assert ws.whispers("bob")[-1].startswith("Only a facilitator")
+    # He presses Accept in his DM: the DM loses its buttons, the channel hears of it, and alice stays on.
+    dm = ws.slack.dm_channel(ws.ids["bob"])
+    await ws.click("bob", "Accept", channel=dm)
+    assert ws.dms("bob")[-1] == "You accepted: you now facilitate *Yorimichi January*."
+    assert ws.channel()[-1].startswith(
+        "<@U0ALICE> has handed *Yorimichi January* over to <@U0BOB>, who accepted; "
+        "<@U0ALICE> stays on as co-facilitator."
+    )
+    with pytest.raises(AssertionError, match="no button 'Accept'"):
+        ws.find_button("Accept", channel=dm, name="bob")
+    await ws.command("bob", "handover accept")
+    assert ws.whispers("bob")[-1] == "You've already accepted: you facilitate *Yorimichi January*."
 
     await ws.command("carol", "event end")
     assert ws.channel()[-1].startswith("*Yorimichi January* has ended.")
