@@ -3,6 +3,10 @@
 Text uses a small markup that every adapter translates (see bot/markup.py): `**bold**`, `<@user>` for a
 mention and `<t:UNIX:t>` / `<t:UNIX:R>` for a time shown in the reader's own zone. Nothing here knows a
 platform's limits: adapters split or truncate what their platform cannot carry.
+
+A bilingual room's words (a `Multi`, bot/i18n.py) are laid out here, once for every ritual: a message's
+text reads line by line in each language, while a label or a title is put on one line ("次へ / Next")
+within the shortest limit of the platforms we serve (a Slack button label: 75 characters).
 """
 
 from __future__ import annotations
@@ -10,7 +14,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.i18n import inline
+
 ButtonStyle = Literal["primary", "danger"] | None
+
+# The shortest limit on each kind of label among the platforms (Slack's, except where Discord's is less).
+LABEL_MAX = 75  # a button (Slack 75, Discord 80), an option of a select (Slack 75, Discord 100)
+TITLE_MAX = 150  # a message's title (a Slack header block 150, a Discord embed title 256)
+FIELD_LABEL_MAX = 256  # a field's name (a Discord embed field 256)
+FORM_TITLE_MAX = 24  # a form's title (a Slack modal 24, a Discord modal 45)
+INPUT_LABEL_MAX = 45  # an input's label (a Discord modal 45, Slack 2000)
+
+
+def _lay_out(item: object, limits: dict[str, int | None]) -> None:
+    """Put a bilingual label or title on one line within its limit (frozen dataclasses: set once)."""
+    for name, limit in limits.items():
+        object.__setattr__(item, name, inline(getattr(item, name), limit))
+
+
 InputKind = Literal["text", "paragraph", "select"]
 
 
@@ -20,17 +41,26 @@ class Button:
     action_id: str  # namespaced, at most 100 characters: "<ritual>:<verb>:<record id>[:<more>]"
     style: ButtonStyle = None
 
+    def __post_init__(self) -> None:
+        _lay_out(self, {"label": LABEL_MAX})
+
 
 @dataclass(frozen=True, slots=True)
 class Field:
     label: str
     value: str
 
+    def __post_init__(self) -> None:
+        _lay_out(self, {"label": FIELD_LABEL_MAX})
+
 
 @dataclass(frozen=True, slots=True)
 class Choice:
     value: str
     label: str
+
+    def __post_init__(self) -> None:
+        _lay_out(self, {"label": LABEL_MAX})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +74,9 @@ class Input:
     initial: str | None = None
     placeholder: str | None = None
 
+    def __post_init__(self) -> None:
+        _lay_out(self, {"label": INPUT_LABEL_MAX, "placeholder": 100})
+
 
 MAX_FORM_INPUTS = 5  # the portable limit: a Discord modal holds five inputs (Slack allows more)
 
@@ -56,6 +89,7 @@ class Form:
     submit_label: str
 
     def __post_init__(self) -> None:
+        _lay_out(self, {"title": FORM_TITLE_MAX, "submit_label": LABEL_MAX})
         if not 1 <= len(self.inputs) <= MAX_FORM_INPUTS:
             raise ValueError(f"a form holds 1 to {MAX_FORM_INPUTS} inputs, not {len(self.inputs)}")
 
@@ -66,6 +100,9 @@ class Message:
     title: str | None = None
     fields: tuple[Field, ...] = ()
     buttons: tuple[Button, ...] = ()
+
+    def __post_init__(self) -> None:
+        _lay_out(self, {"title": TITLE_MAX})
 
 
 @dataclass(frozen=True, slots=True)

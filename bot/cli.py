@@ -138,6 +138,7 @@ async def _run(settings: Settings) -> int:
 
 async def _report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.i18n import Catalog
+    from bot.reader import main_language
     from bot.rituals.report.files import NoSuchEvent, find_event, plain_text, write_report
     from bot.store.db import Store
 
@@ -152,7 +153,7 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     finally:
         await store.close()
-    lang = args.lang or event.lang
+    lang = args.lang or main_language(event) or "en"
     print(plain_text(catalog, lang, written.report))
     print("\n" + catalog.text(lang, "report.files_written", folder=str(written.html.parent)))
     return 0

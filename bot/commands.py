@@ -23,8 +23,8 @@ MAX_COMMAND_LENGTH = 4000
 # id in a button, is checked against it before it can reach the database (which would overflow).
 MAX_NUMBER = 2**31 - 1
 
-ArgKind = Literal["text", "word", "user", "users", "number", "lang"]
-OptKind = Literal["str", "duration", "int", "lang", "tz", "csv", "choice", "flag", "languages"]
+ArgKind = Literal["text", "word", "user", "users", "number", "lang", "langs"]
+OptKind = Literal["str", "duration", "int", "lang", "langs", "tz", "csv", "choice", "flag", "languages"]
 
 
 class Role(IntEnum):
@@ -259,6 +259,21 @@ def parse_lang(raw: str) -> str:
     return lang
 
 
+def parse_event_languages(raw: str) -> str:
+    """An event's languages, in the order its channel reads them: "ja,en" (each once: `ja,en,ja` is
+    "ja,en"; `JA、English` is too). One the bot does not speak is a mistake, named in the answer."""
+    codes: list[str] = []
+    for item in split_list(raw)[:10]:
+        code = language_code(item)
+        if code not in ("en", "ja"):
+            raise UserError("core.error.bad_event_lang", value=item[:20])
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise UserError("core.error.bad_event_lang", value=raw[:20])
+    return ",".join(codes)
+
+
 def parse_languages(raw: str) -> list[str]:
     """A profile's languages: each checked, each once, in the order given (`en,EN,ja` -> en, ja)."""
     codes: list[str] = []
@@ -295,6 +310,8 @@ def _option_value(opt: Opt, raw: str) -> Any:
         return number
     if opt.kind == "lang":
         return parse_lang(raw)
+    if opt.kind == "langs":
+        return parse_event_languages(raw)
     if opt.kind == "tz":
         return parse_zone(raw)
     if opt.kind == "choice":
@@ -490,6 +507,10 @@ class Parser:
             elif arg.kind == "lang":
                 if rest:
                     values[arg.name] = parse_lang(rest.pop(0).text)
+            elif arg.kind == "langs":
+                if rest:  # "ja,en" or "ja, en": the words as typed, up to the end
+                    values[arg.name] = parse_event_languages(",".join(token.text for token in rest))
+                    rest.clear()
             elif arg.kind == "text":
                 if rest:
                     if len(rest) == 1 and rest[0].quoted:

@@ -8,13 +8,17 @@ A count that changes the words is written with its forms, `#` standing for the n
 `{count:# card|# cards}` (one|other), `{count:no cards|one card|# cards}` (zero|one|other), or four forms
 (zero|one|two|other). Japanese
 needs none: `{count}枚`.
+
+A bilingual room (an event started with `--lang ja,en`) asks for several languages at once: `text("ja,en",
+key)` is a `Multi`, one sentence per language, that reads as each language's line in turn (see `Multi`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,6 +37,122 @@ def normalise_locale(locale: str | None) -> str | None:
         return None
     lang = locale.replace("_", "-").split("-", 1)[0].lower()
     return lang if lang in LANGUAGES else None
+
+
+def languages_in(value: str | None) -> tuple[str, ...]:
+    """ "ja,en" -> ("ja", "en"): the languages we speak in a comma-separated list, each once, in order."""
+    if not value:
+        return ()
+    found = (normalise_locale(part.strip()) for part in value.replace("、", ",").split(","))
+    return tuple(dict.fromkeys(lang for lang in found if lang))
+
+
+# A line whose versions together are at most this long reads best on one line: "次へ / Next".
+INLINE_WIDTH = 60
+INLINE_SEPARATOR = " / "
+
+
+def _width(text: str) -> int:
+    """Columns on a screen: a Japanese character is about two Latin ones wide."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+class Multi(str):
+    """One sentence in several languages, for a post everyone in a bilingual room reads.
+
+    As a str it is the compact rendering: line by line, each line in every language in the order
+    given, a line that reads the same in all of them (a name, a card, a mention) once, and short lines
+    side by side ("次へ / Next") rather than stacked. Each language's own sentence stays at hand
+    (`part`), so a Multi given as a parameter to another sentence, added to a str or joining others
+    fills each language with its own words (a duration, a list separator), never with both.
+    """
+
+    parts: dict[str, str]
+
+    def __new__(cls, parts: Mapping[str, str]) -> Multi:
+        parts = {lang: str(text) for lang, text in parts.items()}
+        self = super().__new__(cls, _stacked(list(parts.values())))
+        self.parts = parts
+        return self
+
+    def part(self, lang: str) -> str:
+        return self.parts.get(lang, next(iter(self.parts.values()), ""))
+
+    def inline(self, limit: int | None = None, separator: str = INLINE_SEPARATOR) -> str:
+        """Every language on one line ("次へ / Next"), within `limit` characters (a button's label):
+        when the whole does not fit, each language is cut short alike and marked with an ellipsis."""
+        texts = list(dict.fromkeys(" ".join(text.split()) for text in self.parts.values()))
+        whole = separator.join(texts)
+        if limit is None or len(whole) <= limit:
+            return whole
+        room = max(1, (limit - len(separator) * (len(texts) - 1)) // len(texts))
+        return separator.join(t if len(t) <= room else t[: room - 1] + "…" for t in texts)[:limit]
+
+    def _each(self, other: Any, combine: Callable[[str, str], str]) -> Multi:
+        return Multi({lang: combine(text, part_of(other, lang)) for lang, text in self.parts.items()})
+
+    def __add__(self, other: Any) -> Multi:
+        if not isinstance(other, str):
+            return NotImplemented
+        return self._each(other, lambda mine, theirs: mine + theirs)
+
+    def __radd__(self, other: Any) -> Multi:
+        if not isinstance(other, str):
+            return NotImplemented
+        return self._each(other, lambda mine, theirs: theirs + mine)
+
+    def join(self, items: Iterable[str]) -> Multi:  # type: ignore[override]
+        items = list(items)
+        return Multi(
+            {lang: text.join(part_of(item, lang) for item in items) for lang, text in self.parts.items()}
+        )
+
+    def lower(self) -> Multi:  # type: ignore[override]
+        return Multi({lang: text.lower() for lang, text in self.parts.items()})
+
+    def strip(self, chars: str | None = None) -> Multi:  # type: ignore[override]
+        return Multi({lang: text.strip(chars) for lang, text in self.parts.items()})
+
+    def __reduce__(self):  # a Multi crossing to a worker process stays one
+        return (Multi, (self.parts,))
+
+
+def part_of(value: Any, lang: str) -> Any:
+    """`value` as the reader of `lang` sees it: a Multi's own sentence in that language, else as it is."""
+    return value.part(lang) if isinstance(value, Multi) else value
+
+
+def _stacked(texts: list[str]) -> str:
+    """Several languages' versions of a text, line by line (see Multi). Versions with as many lines as
+    each other interleave line by line; otherwise each version is a paragraph of its own."""
+    texts = list(dict.fromkeys(texts))
+    if len(texts) == 1:
+        return texts[0]
+    rows = [text.split("\n") for text in texts]
+    if len({len(lines) for lines in rows}) != 1:
+        return "\n".join(texts)
+    out: list[str] = []
+    for versions in zip(*rows, strict=True):
+        distinct = list(dict.fromkeys(versions))
+        if len(distinct) == 1:
+            out.append(distinct[0])
+        elif sum(_width(v) for v in distinct) <= INLINE_WIDTH and all(v.strip() for v in distinct):
+            out.append(_side_by_side(distinct))
+        else:
+            out.extend(distinct)
+    return "\n".join(out)
+
+
+def _side_by_side(versions: list[str]) -> str:
+    """ "• 次へ / Next": what every version starts with (a bullet, an indent, a name and a space) once."""
+    shared = os.path.commonprefix(versions)
+    shared = shared[: max(shared.rfind(" "), shared.rfind("\u3000")) + 1]
+    return shared + INLINE_SEPARATOR.join(v[len(shared) :] for v in versions)
+
+
+def inline(value: Any, limit: int | None = None) -> Any:
+    """A label or a title: a Multi on one line within `limit`; anything else as it is."""
+    return value.inline(limit) if isinstance(value, Multi) else value
 
 
 def _flatten(prefix: str, node: Any, out: dict[str, Any]) -> None:
@@ -94,8 +214,9 @@ class Catalog:
         return set(self._entries.get(lang, {}))
 
     def raw(self, lang: str, key: str) -> Any:
-        """A structured entry (a list of categories, a template): the reader's language, else English."""
-        lang = normalise_locale(lang) or FALLBACK
+        """A structured entry (a list of categories, a template): the reader's language, else English.
+        For several languages ("ja,en"), the first's: a list is not read in two languages at once."""
+        lang = (languages_in(lang) or (FALLBACK,))[0]
         if key in self._entries.get(lang, {}):
             return self._entries[lang][key]
         if key in self._entries[FALLBACK]:
@@ -115,7 +236,15 @@ class Catalog:
         return self.text(lang, "core.duration.seconds", seconds=rest)
 
     def text(self, lang: str | None, key: str, **params: Any) -> str:
-        lang = normalise_locale(lang) or FALLBACK
+        """`key` in `lang`, filled with `params`; for several languages ("ja,en"), a Multi of each."""
+        several = languages_in(lang) or (FALLBACK,)
+        texts = {
+            one: self._text(one, key, {name: part_of(value, one) for name, value in params.items()})
+            for one in several
+        }
+        return Multi(texts) if len(texts) > 1 else texts[several[0]]
+
+    def _text(self, lang: str, key: str, params: Mapping[str, Any]) -> str:
         try:
             template = self.raw(lang, key)
         except KeyError:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import LANGUAGES, normalise_locale
+from bot.i18n import LANGUAGES, languages_in, normalise_locale
 from bot.store.models import Event, Member, Participant
 
 log = logging.getLogger(__name__)
@@ -26,10 +26,7 @@ LANGUAGE_ZONES = {"ja": "Asia/Tokyo"}
 
 def event_languages(event: Event | None) -> tuple[str, ...]:
     """An event's languages in the order given (`--lang ja,en`); the first is its main language."""
-    if event is None or not event.lang:
-        return ()
-    found = [normalise_locale(part) for part in event.lang.split(",")]
-    return tuple(dict.fromkeys(lang for lang in found if lang))
+    return languages_in(event.lang) if event is not None else ()
 
 
 def main_language(event: Event | None) -> str | None:

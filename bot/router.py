@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.actions import Action, DirectMessage, Form, Message, OpenForm, Post, Reply, Update
 from bot.commands import MENTION_TOKEN, Arg, CommandSpec, Opt, Parsed, Role
 from bot.errors import UserError
-from bot.reader import language_of, main_language, reader_language
+from bot.reader import event_languages, language_of, reader_language
 from bot.store.models import Event, Facilitator, Member, Participant, Timer, TimerRef
 
 if TYPE_CHECKING:
@@ -134,9 +134,10 @@ class Ctx:
         )
 
     def event_locale(self, event: Event | None = None) -> str:
-        """The language an event's channel posts are written in: its first language."""
+        """The languages an event's channel posts are written in ("ja,en": each post in both, in that
+        order); `ctx.t_in` given them renders every language (bot/i18n.py, Multi)."""
         event = event or self.event
-        return main_language(event) or self.locale if event else self.locale
+        return ",".join(event_languages(event)) or self.locale if event else self.locale
 
     # -- actions ------------------------------------------------------------------------------------------
     def reply(self, key: str, **params: Any) -> None:

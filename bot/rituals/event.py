@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select, update
 
-from bot.actions import Message
-from bot.commands import Arg, Opt, Parsed, Role, known_zone, parse_zone
+from bot.actions import Button, Message
+from bot.commands import Arg, Opt, Parsed, Role, known_zone, parse_event_languages, parse_zone
 from bot.errors import UserError
 from bot.markup import bold, mention, user_text
 from bot.reader import event_zone
 from bot.router import Ctx, Router
+from bot.steps.models import StepRun
 from bot.store.models import Event, Facilitator, Participant
 
 router = Router("event")
@@ -21,7 +22,7 @@ NAME_MAX = 80
 @router.command(
     "event start",
     args=[Arg("name", "text", required=True, max_length=NAME_MAX, metavar="NAME")],
-    options=[Opt("lang", "lang", metavar="ja|en"), Opt("tz", "tz", metavar="ZONE")],
+    options=[Opt("lang", "langs", metavar="ja|en|ja,en"), Opt("tz", "tz", metavar="ZONE")],
     needs_event=False,
     help_key="event.help.start",
 )
@@ -31,7 +32,7 @@ async def start(ctx: Ctx, args: Parsed) -> None:
     if ctx.event is not None:
         raise UserError("event.already", name=user_text(ctx.event.name))
     lang = args["lang"] or ctx.locale
-    zone, why = _event_zone(ctx, args["tz"], (lang,))
+    zone, why = _event_zone(ctx, args["tz"], event_languages_of(lang))
     event = Event(
         tenant_id=ctx.tenant,
         channel_id=ctx.channel,
@@ -55,7 +56,69 @@ async def start(ctx: Ctx, args: Parsed) -> None:
     zone_line = ctx.t_in(
         event.lang, "event.zone", zone=event.tz, why=ctx.t_in(event.lang, f"event.zone_why.{why}")
     )
-    ctx.post(Message(started + "\n" + zone_line))
+    ctx.post(Message(started + "\n" + zone_line, buttons=_language_buttons(ctx, event)))
+
+
+def event_languages_of(lang: str) -> tuple[str, ...]:
+    return tuple(part for part in lang.split(",") if part)
+
+
+def _language_buttons(ctx: Ctx, event: Event) -> tuple[Button, ...]:
+    """For whoever runs the room: make it bilingual, or one language again, without typing the command.
+    Offered with the start post only; `event lang` does the same at any time."""
+    languages = event_languages_of(event.lang)
+    if len(languages) > 1:
+        return ()
+    other = "en" if languages[:1] == ("ja",) else "ja"
+    both = f"{languages[0]},{other}" if languages else "en,ja"
+    return (Button(ctx.t_in(both, "event.lang_button"), f"event:lang:{event.id}:{both.replace(',', '-')}"),)
+
+
+@router.command(
+    "event lang",
+    args=[Arg("lang", "langs", required=True, metavar="ja|en|ja,en")],
+    role=Role.FACILITATOR,
+    help_key="event.help.lang",
+)
+async def set_languages(ctx: Ctx, args: Parsed) -> None:
+    await _switch_languages(ctx, ctx.event, args["lang"])
+
+
+@router.button("event:lang")
+async def language_button(ctx: Ctx, rest: list[str]) -> None:
+    event = ctx.event
+    if event is None or len(rest) != 2 or rest[0] != str(event.id):
+        raise UserError("core.error.stale_button")
+    await ctx.require_facilitator(event, what="event lang")
+    await _switch_languages(ctx, event, parse_event_languages(rest[1].replace("-", ",")))
+
+
+async def _switch_languages(ctx: Ctx, event: Event, lang: str) -> None:
+    """From now on every post in the channel is in `lang` ("ja,en": in both, in that order); replies
+    and DMs stay in each person's own language."""
+    if lang == event.lang:
+        ctx.reply("event.lang_same", languages=_language_names(ctx, ctx.locale, lang))
+        return
+    event.lang = lang
+    # A round of turns running in the channel posts its next hand-off in the new languages too (a
+    # one-on-one keeps its pair's own language: it is not a channel post).
+    await ctx.session.exec(
+        update(StepRun)
+        .where(
+            col(StepRun.event_id) == event.id,
+            col(StepRun.ritual) == "turns",
+            col(StepRun.status).in_(("running", "paused")),
+        )
+        .values(lang=lang)
+    )
+    names = _language_names(ctx, lang, lang)
+    ctx.post(Message(ctx.t_in(lang, "event.lang_set", name=bold(user_text(event.name)), languages=names)))
+
+
+def _language_names(ctx: Ctx, words: str, lang: str) -> str:
+    """ "日本語、英語" / "Japanese, English": the languages of `lang`, in order, named in `words`."""
+    separator = ctx.t_in(words, "event.language_list")
+    return separator.join(ctx.t_in(words, f"event.language.{code}") for code in event_languages_of(lang))
 
 
 def _event_zone(ctx: Ctx, given: str | None, languages: tuple[str, ...]) -> tuple[str, str]:

@@ -10,7 +10,9 @@ from bot import ledger
 from bot.actions import Button, Field, Forget, Form, Input, Message
 from bot.commands import Arg, Opt, Parsed, Role, parse_languages, parse_zone
 from bot.errors import UserError
+from bot.i18n import normalise_locale
 from bot.markup import bold, user_text
+from bot.reader import event_languages
 from bot.router import Ctx, Router
 from bot.store.models import Event, Facilitator, Member, Participant, Timer
 
@@ -32,6 +34,17 @@ def _profile_lines(ctx: Ctx, participant: Participant) -> tuple[Field, ...]:
 
 def _profile_button(ctx: Ctx) -> Button:
     return Button(ctx.t("people.edit_profile"), f"people:profile:{ctx.event.id}")
+
+
+def _assumed_languages(ctx: Ctx) -> str | None:
+    """The languages a newcomer is taken to speak until they say (`--languages`): the event's one
+    language; in a room of several, only the one their own setting or platform names, if any (that
+    everyone speaks every language of a bilingual evening is just what it cannot assume)."""
+    languages = event_languages(ctx.event)
+    if len(languages) <= 1:
+        return ctx.event.lang
+    own = normalise_locale(ctx.member.locale) or normalise_locale(ctx.member.locale_hint)
+    return own if own in languages else None
 
 
 @router.command(
@@ -61,7 +74,7 @@ async def join(ctx: Ctx, args: Parsed) -> None:
             event_id=ctx.event.id,
             member_id=ctx.member.id,
             joined_at=ctx.now,
-            languages=ctx.event.lang,
+            languages=_assumed_languages(ctx),
         )
         ctx.session.add(participant)
     elif participant.status == "left":

@@ -26,13 +26,26 @@ def category_ref(board: BarrierBoard, category: str) -> str:
     return f"barriers:cards:{board.id}:{category}"
 
 
+def shown_prompt(board: BarrierBoard) -> str:
+    """The board's question in bold, line by line: a bilingual room's default question is one line in
+    each language, and bold does not reach across a line break on Slack."""
+    return "\n".join(bold(user_text(line)) for line in board.prompt.split("\n") if line.strip())
+
+
+def prompt_words(t: Words, board: BarrierBoard) -> str:
+    """The question as a sentence's parameter: our own default in each language's words (a bilingual
+    room's header then reads it once per language), else what the facilitator typed."""
+    default = t("barriers.default_prompt")
+    return default if board.prompt == str(default) else user_text(board.prompt)
+
+
 def board_message(t: Words, board: BarrierBoard) -> Message:
     title = t("barriers.board.title")
     if board.status == "open":
         return Message(
             "\n\n".join(
                 (
-                    bold(user_text(board.prompt)),
+                    shown_prompt(board),
                     t("barriers.board.promise", min=board.min_cards),
                     t("barriers.board.count", count=board.shown_count),
                 )
@@ -45,10 +58,10 @@ def board_message(t: Words, board: BarrierBoard) -> Message:
         )
     if board.status == "revealed":
         return Message(
-            bold(user_text(board.prompt)) + "\n\n" + t("barriers.board.revealed", count=board.shown_count),
+            shown_prompt(board) + "\n\n" + t("barriers.board.revealed", count=board.shown_count),
             title=title,
         )
-    return Message(bold(user_text(board.prompt)) + "\n\n" + t("barriers.board.closed"), title=title)
+    return Message(shown_prompt(board) + "\n\n" + t("barriers.board.closed"), title=title)
 
 
 def share_form(t: Words, board: BarrierBoard) -> Form:

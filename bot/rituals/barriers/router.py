@@ -19,7 +19,6 @@ from sqlmodel import col, delete, select
 from bot.actions import Message
 from bot.commands import Arg, Opt, Parsed, Role
 from bot.errors import UserError
-from bot.markup import user_text
 from bot.rituals.barriers import crypto
 from bot.rituals.barriers.boards import (
     board_by_id,
@@ -40,6 +39,7 @@ from bot.rituals.barriers.messages import (
     export_message,
     grouped,
     mine_message,
+    prompt_words,
     share_form,
     words,
 )
@@ -224,7 +224,7 @@ async def reveal(ctx: Ctx, args: Parsed) -> None:
     await ctx.schedule("barriers.scrub", ctx.now, {"try": 0})
     t = words(ctx.core.catalog, ctx.event.lang)
     ctx.update(board_ref(board), board_message(t, board))
-    ctx.post(Message(t("barriers.reveal.header", prompt=user_text(board.prompt), count=board.shown_count)))
+    ctx.post(Message(t("barriers.reveal.header", prompt=prompt_words(t, board), count=board.shown_count)))
     for category, members in grouped(sorted(cards, key=lambda c: c.number)):
         ctx.post(category_message(t, category, members, voting=True), ref=category_ref(board, category))
     ctx.reply("barriers.reveal.facilitator")

@@ -48,17 +48,28 @@ def summary(words: Words, groups: Sequence[Group]) -> str:
     return words(key, people=sum(sizes), groups=len(groups))
 
 
-def group_lines(words: Words, users: Mapping[str, str], groups: Sequence[Group]) -> str:
-    """One line per group for the channel or a preview: who, and what bridges them."""
+def languages_phrase(words: Words, group: Group) -> str:
+    """ "English and Japanese": the languages everyone in `group` stated."""
+    return listing(words, [language_name(words, code) for code in group.common_languages])
+
+
+def group_lines(
+    words: Words, users: Mapping[str, str], groups: Sequence[Group], *, languages: bool = False
+) -> str:
+    """One line per group for the channel or a preview: who, and what bridges them; with `languages`
+    (a room of several languages), which language they share too."""
     lines = []
     for group in groups:
         members = members_phrase(users, group)
         if group.bridged:
-            lines.append(
-                "• " + words("pairs.group_line", members=members, bridges=bridges_phrase(words, group))
-            )
+            line = words("pairs.group_line", members=members, bridges=bridges_phrase(words, group))
         else:
-            lines.append("• " + words("pairs.group_line_plain", members=members))
+            line = words("pairs.group_line_plain", members=members)
+        if languages and not group.shares_language:
+            line = words("pairs.group_line_no_language", line=line)
+        elif languages and group.common_languages:
+            line = words("pairs.group_line_languages", line=line, languages=languages_phrase(words, group))
+        lines.append("• " + line)
     return "\n".join(lines)
 
 
@@ -93,8 +104,7 @@ def introduction(
     if not group.shares_language:
         lines.append(words("pairs.intro.no_language"))
     elif group.common_languages:
-        names = [language_name(words, code) for code in group.common_languages]
-        lines.append(words("pairs.intro.languages", languages=listing(words, names)))
+        lines.append(words("pairs.intro.languages", languages=languages_phrase(words, group)))
     if group.repeats:
         lines.append(words("pairs.intro.met_before"))
     lines.append(words("pairs.intro.prompt_intro"))

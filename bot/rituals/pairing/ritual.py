@@ -16,7 +16,9 @@ from bot.commands import Opt, Parsed, Role
 from bot.compute import ComputeTimeout
 from bot.errors import UserError
 from bot.events import Caller
+from bot.i18n import Multi, languages_in
 from bot.markup import bold, user_text
+from bot.reader import event_languages, main_language
 from bot.rituals.pairing.intro import group_lines, introduction, summary
 from bot.rituals.pairing.matcher import BRIDGE_ATTRIBUTES, Matching, plan_rounds
 from bot.rituals.pairing.models import PairingRound, PairingSeat
@@ -54,14 +56,25 @@ INLINE_PEOPLE = 150
 def _group_locale(
     ctx: Ctx, event: Event, members: list[Member], languages: tuple[str, ...], spoken: dict[int, str]
 ) -> str:
-    """Everyone's own language if they share one; else a language they all speak; else the event's."""
+    """Everyone's own language if they share one; else a language they all speak; else each of their
+    own languages, in the event's order (a bilingual message, the event's languages at most)."""
     locales = {ctx.locale_of(member, event, spoken.get(member.id)) for member in members}
     if len(locales) == 1:
         return locales.pop()
-    for lang in (event.lang, "en", "ja"):
+    ordered = event_languages(event)
+    for lang in (*ordered, "en", "ja"):
         if lang in languages:
             return lang
-    return event.lang
+    return ",".join(lang for lang in ordered if lang in locales) or main_language(event) or ctx.locale
+
+
+def _prompts(ctx: Ctx, locale: str) -> list[str]:
+    """The conversation prompts in `locale`; for several languages, each prompt in each of them."""
+    lists = {lang: ctx.raw(lang, "pairs.intro.prompts") or [] for lang in languages_in(locale)}
+    if len(lists) < 2:
+        return next(iter(lists.values()), [])
+    count = min(len(items) for items in lists.values())
+    return [Multi({lang: items[i] for lang, items in lists.items()}) for i in range(count)]
 
 
 async def _send(
@@ -99,7 +112,7 @@ async def _send(
 
         message = introduction(
             words,
-            ctx.raw(locale, "pairs.intro.prompts") or [],
+            _prompts(ctx, locale),
             group=group,
             users=users,
             profiles=roster.profiles,
@@ -130,9 +143,9 @@ async def _send(
         name=bold(user_text(event.name)),
         summary=summary(channel_words, matching.groups),
     )
-    ctx.post(
-        Message(text + "\n" + group_lines(channel_words, users, matching.groups)), channel=event.channel_id
-    )
+    # In a room of several languages, each group's line says which language its people share.
+    shown = group_lines(channel_words, users, matching.groups, languages=len(event_languages(event)) > 1)
+    ctx.post(Message(text + "\n" + shown), channel=event.channel_id)
     if talk_id is not None:
         from bot.rituals.talk.ritual import begin_groups  # the talk ritual builds on pairs
 

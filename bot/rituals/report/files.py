@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from bot.i18n import Catalog
 from bot.markup import unmark
+from bot.reader import main_language
 from bot.rituals.report import render
 from bot.rituals.report.figures import Report, build_report
 from bot.store.db import Store
@@ -61,7 +62,7 @@ async def write_report(
     charts: bool = True,
 ) -> Written:
     now = now or datetime.now(UTC)
-    lang = lang or event.lang
+    lang = lang or main_language(event) or "en"
     async with store.session() as session:
         report = await build_report(session, event, now=now)
     # Drawing and writing are CPU and disk work: a worker thread, so the event loop keeps serving.

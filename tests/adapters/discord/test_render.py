@@ -179,3 +179,25 @@ def test_every_sentence_in_the_catalog_renders_within_limits():
                 within_limits(out)
             checked += 1
     assert checked > 100
+
+
+def test_a_bilingual_post_and_its_buttons_fit_discord():
+    """A `--lang ja,en` room: every sentence in both languages, with long names, as a post with a
+    title, fields and buttons of it, within Discord's limits (2000 characters, labels of 80)."""
+    from bot.i18n import Catalog, placeholders
+
+    catalog = Catalog.load()
+    checked = 0
+    for key in sorted(catalog.keys("en")):
+        if not isinstance(catalog.raw("en", key), str):
+            continue
+        names = placeholders(catalog.raw("en", key)) | placeholders(catalog.raw("ja", key))
+        params = {name: "<@123456789012345678> " * 20 if name in ("name", "user") else 3 for name in names}
+        text = catalog.text("ja,en", key, **params)
+        message = Message(
+            text * 6, title=text, fields=(Field(text, text),), buttons=(Button(text, "core:x:1"),)
+        )
+        for out in render_message(message, guild_id=1):
+            within_limits(out)
+        checked += 1
+    assert checked > 100

@@ -179,3 +179,25 @@ def test_split_keeps_every_piece_within_the_limit_and_loses_nothing(atoms, limit
     assert re.sub(r"\s", "", "".join(pieces)) == re.sub(r"\s", "", text)
     tokens = re.findall(r"<[^<>]*>", text)
     assert [t for p in pieces for t in re.findall(r"<[^<>]*>", p)] == tokens
+
+
+def test_a_bilingual_post_and_its_buttons_fit_slack():
+    """A `--lang ja,en` room: every sentence in both languages, with long names, as a post with a
+    title and a button of it; Slack's fake accepts every block and each label is within 75."""
+    from bot.i18n import Catalog, placeholders
+
+    catalog = Catalog.load()
+    checked = 0
+    for key in sorted(catalog.keys("en")):
+        if not isinstance(catalog.raw("en", key), str):
+            continue
+        names = placeholders(catalog.raw("en", key)) | placeholders(catalog.raw("ja", key))
+        params = {name: "<@U0123456789> " * 20 if name in ("name", "user", "users") else 3 for name in names}
+        text = catalog.text("ja,en", key, **params)
+        message = Message(text * 4, title=text, buttons=(Button(text, "core:x:1"), Button(text, "core:y:1")))
+        for payload in payloads(message):
+            for block in payload["blocks"]:
+                for element in block.get("elements", []):
+                    assert len(element["text"]["text"]) <= 75, key
+        checked += 1
+    assert checked > 100
