@@ -390,13 +390,17 @@ class Parser:
         form = self.usage_forms.get(platform)
         return form(spec) if form else spec.usage
 
-    def parse(self, text: str) -> Parsed:
+    def parse(self, text: str, check: Callable[[CommandSpec], None] | None = None) -> Parsed:
+        """`check` sees the command before its values are read, so a refusal that does not depend on them
+        (no event in this channel) comes before one that does (a wrong language)."""
         if len(text) > MAX_COMMAND_LENGTH:
             raise UserError("core.error.command_too_long", max=MAX_COMMAND_LENGTH, length=len(text))
         tokens = tokenize(text)
         if not tokens:
             return Parsed(self.specs["help"], {})
         spec, used = self._match(tokens)
+        if check is not None:
+            check(spec)
         return self._bind(spec, tokens[used:], text)
 
     def _match(self, tokens: list[Token]) -> tuple[CommandSpec, int]:

@@ -11,7 +11,7 @@ from sqlmodel import select, update
 
 from bot.actions import Action, Message, Reply
 from bot.clock import Clock
-from bot.commands import Parser, Role, known_zone, record_id
+from bot.commands import CommandSpec, Parser, Role, known_zone, record_id
 from bot.compute import Compute
 from bot.config import Settings
 from bot.errors import Seconds, Usage, UserError
@@ -250,16 +250,32 @@ class Core:
         if route not in self._anonymous:
             log.info("%s %s in %s", kind, ident[:100], tenant)
 
+    @staticmethod
+    async def _require_role(ctx: Ctx, spec: CommandSpec) -> None:
+        if spec.role == Role.FACILITATOR:
+            await ctx.require_facilitator(what=spec.name)
+        elif spec.role == Role.PARTICIPANT:
+            await ctx.require_participant()
+
     async def _dispatch(self, ctx: Ctx, event: InboundEvent) -> None:
         if isinstance(event, CommandInvoked):
-            parsed = self.parser.parse(event.text)
+            matched: list[CommandSpec] = []
+
+            def needs_an_event(spec: CommandSpec) -> None:
+                matched.append(spec)
+                if spec.needs_event and ctx.event is None:
+                    raise UserError("core.error.no_event")
+
+            # Who may use the command is said before what was wrong with its values: a stranger's
+            # `event lang x` is refused as a stranger, not taught the language list.
+            try:
+                parsed = self.parser.parse(event.text, check=needs_an_event)
+            except UserError as error:
+                if matched and error.key != "core.error.no_event":
+                    await self._require_role(ctx, matched[0])
+                raise
             spec = parsed.spec
-            if spec.needs_event and ctx.event is None:
-                raise UserError("core.error.no_event")
-            if spec.role == Role.FACILITATOR:
-                await ctx.require_facilitator(what=spec.name)
-            elif spec.role == Role.PARTICIPANT:
-                await ctx.require_participant()
+            await self._require_role(ctx, spec)
             self._log_route("command", spec.name, spec.name, ctx.tenant)
             await self.command_handlers[spec.name](ctx, parsed)
         elif isinstance(event, ButtonPressed):

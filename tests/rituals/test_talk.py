@@ -272,3 +272,19 @@ async def test_on_the_console_a_groups_buttons_refuse_everyone_outside_it(chat: 
     assert lines == [
         f"[09:00] {member} only | That button belongs to something that has finished or no longer exists, so nothing happened."
     ]
+
+
+async def test_the_room_at_a_glance_and_the_end_name_a_running_talk(chat: Chat) -> None:
+    """`event status` counts the groups still talking, a member sees their own floor, and `event end`
+    asks first, saying the talk stops; confirmed, every group is asked back."""
+    await workshop(chat)
+    await chat.say("alice", "/tsunagari pairs --talk 3m")
+    status = " ".join(await chat.say("alice", "/tsunagari event status"))
+    assert "Timed talk: 4 of 4 groups still talking." in status
+    mine = " ".join(await chat.say("bob", "/tsunagari event status"))
+    assert "has the floor until" in mine
+    asked = " ".join(await chat.say("alice", "/tsunagari event end"))
+    assert "the timed talk stops (4 of 4 groups still talking), and the groups are asked back" in asked
+    assert all(talk.status == "running" for talk in await talks(chat))  # nothing stopped yet
+    await chat.say("alice", "/tsunagari event end confirm")
+    assert not any(talk.status == "running" for talk in await talks(chat))

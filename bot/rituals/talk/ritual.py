@@ -386,6 +386,38 @@ async def stop_command(ctx: Ctx, args: Parsed) -> None:
     await stop_talk(ctx, ctx.event, talk.id)
 
 
+async def _counts(ctx: Ctx, event: Event) -> tuple[int, int] | None:
+    """(groups still talking, groups) of the event's running talk, or None."""
+    talk = await open_talk(ctx, event)
+    if talk is None or talk.status != "running":
+        return None
+    total = len((await ctx.session.exec(select(TalkGroup.run_id).where(TalkGroup.talk_id == talk.id))).all())
+    return len(await live_runs(ctx, talk)), total
+
+
+@router.on("status_requested")
+async def status_requested(ctx: Ctx, event: Event, viewer: Member, lines: list[str]) -> None:
+    """`event status`: a facilitator sees how many groups still talk; a member sees their own floor."""
+    counts = await _counts(ctx, event)
+    if counts is None:
+        return
+    if await ctx.is_facilitator(event, viewer):
+        lines.append(ctx.t("talk.status.groups", running=counts[0], groups=counts[1]))
+        return
+    try:
+        run, step = await mine(ctx)
+    except UserError:
+        return
+    lines.append(await _where(ctx, run, step, ctx.locale))
+
+
+@router.on("end_requested")
+async def end_requested(ctx: Ctx, event: Event, live: list[str]) -> None:
+    counts = await _counts(ctx, event)
+    if counts is not None and counts[0]:
+        live.append(ctx.t("talk.status.end_live", running=counts[0], groups=counts[1]))
+
+
 # -- people coming and going --------------------------------------------------------------------------------
 @router.on("participant_joined")
 async def late_joiner(ctx: Ctx, event: Event, participant: Participant) -> None:
