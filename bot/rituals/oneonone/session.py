@@ -377,7 +377,7 @@ async def record(
                     run.lang,
                     "oneonone.answered",
                     user=mention(ctx.member.user_id),
-                    waiting=" ".join(mention(m.user_id) for m in waiting),
+                    waiting=ctx.people_in(run.lang, [mention(m.user_id) for m in waiting]),
                 )
             ),
         )
