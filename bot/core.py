@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
-from sqlmodel import select, update
+from sqlmodel import col, select, update
 
 from bot.actions import Action, Message, Reply
 from bot.clock import Clock
@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.errors import Seconds, Usage, UserError
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
 from bot.i18n import Catalog, normalise_locale
+from bot.markup import bold, user_text
 from bot.router import Ctx, Router
 from bot.store import requests
 from bot.store.db import Store, insert_ignore
@@ -255,7 +256,7 @@ class Core:
             parsed = self.parser.parse(event.text)
             spec = parsed.spec
             if spec.needs_event and ctx.event is None:
-                raise UserError("core.error.no_event")
+                await self._no_event(ctx)
             if spec.role == Role.FACILITATOR:
                 await ctx.require_facilitator(what=spec.name)
             elif spec.role == Role.PARTICIPANT:
@@ -286,6 +287,23 @@ class Core:
             await handler(ctx, rest, values)
         else:
             raise TypeError(f"unsupported event {type(event).__name__}")
+
+    @staticmethod
+    async def _no_event(ctx: Ctx) -> None:
+        """No open event here: "not started yet" only where none ever was; after one ended, that it ended."""
+        last = None
+        if ctx.channel:
+            last = (
+                await ctx.session.exec(
+                    select(Event)
+                    .where(Event.tenant_id == ctx.tenant, Event.channel_id == ctx.channel)
+                    .order_by(col(Event.id).desc())
+                    .limit(1)
+                )
+            ).first()
+        if last is None:
+            raise UserError("core.error.no_event")
+        raise UserError("core.error.event_ended", name=bold(user_text(last.name)))
 
     @staticmethod
     def _route(handlers: dict, ident: str):
