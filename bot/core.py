@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
-from sqlmodel import select, update
+from sqlmodel import col, select, update
 
 from bot.actions import Action, Message, Reply
 from bot.clock import Clock
@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.errors import Seconds, Usage, UserError
 from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted, InboundEvent
 from bot.i18n import Catalog, normalise_locale
+from bot.markup import bold, user_text
 from bot.router import Ctx, Router
 from bot.store import requests
 from bot.store.db import Store, insert_ignore
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_FORM_VALUE = 10_000
+
+
+class _NoEvent(Exception):
+    """The command needs an open event and the channel has none (raised before its values are read)."""
 
 
 class Core:
@@ -264,14 +269,17 @@ class Core:
             def needs_an_event(spec: CommandSpec) -> None:
                 matched.append(spec)
                 if spec.needs_event and ctx.event is None:
-                    raise UserError("core.error.no_event")
+                    raise _NoEvent
 
-            # Who may use the command is said before what was wrong with its values: a stranger's
-            # `event lang x` is refused as a stranger, not taught the language list.
+            # No event here is said first, then who may use the command, and only then what was wrong
+            # with its values: a stranger's `event lang x` is refused as a stranger, not taught languages.
             try:
                 parsed = self.parser.parse(event.text, check=needs_an_event)
-            except UserError as error:
-                if matched and error.key != "core.error.no_event":
+            except _NoEvent:
+                await self._no_event(ctx)  # always raises: "not started yet", or that it ended
+                raise
+            except UserError:
+                if matched:
                     await self._require_role(ctx, matched[0])
                 raise
             spec = parsed.spec
@@ -302,6 +310,23 @@ class Core:
             await handler(ctx, rest, values)
         else:
             raise TypeError(f"unsupported event {type(event).__name__}")
+
+    @staticmethod
+    async def _no_event(ctx: Ctx) -> None:
+        """No open event here: "not started yet" only where none ever was; after one ended, that it ended."""
+        last = None
+        if ctx.channel:
+            last = (
+                await ctx.session.exec(
+                    select(Event)
+                    .where(Event.tenant_id == ctx.tenant, Event.channel_id == ctx.channel)
+                    .order_by(col(Event.id).desc())
+                    .limit(1)
+                )
+            ).first()
+        if last is None:
+            raise UserError("core.error.no_event")
+        raise UserError("core.error.event_ended", name=bold(user_text(last.name)))
 
     @staticmethod
     def _route(handlers: dict, ident: str):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import string
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -234,6 +234,23 @@ class Catalog:
         if minutes:
             return self.text(lang, "core.duration.minutes", minutes=minutes)
         return self.text(lang, "core.duration.seconds", seconds=rest)
+
+    def people(self, lang: str | None, names: Sequence[str]) -> str:
+        """People's names (mentions) as one phrase, for a sentence that follows the last name with its own
+        honorific: "@chie, @emi and @ken" in English; 「@chie さん、@emi さん、@ken」 in Japanese, where
+        the sentence goes on 「… さん」. Every list of people a reader sees is joined here."""
+        return self._joined(lang, names, "core.list.people_comma", "core.list.people_and")
+
+    def listing(self, lang: str | None, items: Sequence[str]) -> str:
+        """Things (event names, codes) as one phrase: "a, b and c"; 「a、b、c」."""
+        return self._joined(lang, items, "core.list.comma", "core.list.and")
+
+    def _joined(self, lang: str | None, items: Sequence[str], comma: str, last: str) -> str:
+        items = list(items)
+        if len(items) <= 1:
+            return "".join(items)
+        head = self.text(lang, comma).join(items[:-1])
+        return self.text(lang, last, first=head, last=items[-1])
 
     def text(self, lang: str | None, key: str, **params: Any) -> str:
         """`key` in `lang`, filled with `params`; for several languages ("ja,en"), a Multi of each."""

@@ -131,6 +131,10 @@ class Ctx:
     def raw(self, locale: str, key: str) -> Any:
         return self.core.catalog.raw(locale, key)
 
+    def people_in(self, locale: str, names: Sequence[str]) -> str:
+        """Names joined as the reader's language joins them (Catalog.people)."""
+        return self.core.catalog.people(locale, names)
+
     def locale_of(self, member: Member, event: Event | None = None, profile: str | None = None) -> str:
         """A reader's language (bot/reader.py), when their profile's languages are already at hand."""
         return language_of(

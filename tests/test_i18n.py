@@ -9,7 +9,8 @@ import pytest
 from bot.i18n import Catalog, normalise_locale, placeholders
 
 CATALOG = Catalog.load()
-JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+# Kana, kanji, or Japanese punctuation (a list joined with 、 is Japanese with no word in it).
+JAPANESE = re.compile(r"[\u3001-\u303f\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def test_both_languages_have_the_same_keys() -> None:

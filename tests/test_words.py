@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from bot.i18n import Catalog, placeholders
+from bot.i18n import LANGUAGES, Catalog, placeholders
+from bot.rituals.oneonone import templates
 
 CATALOG = Catalog.load()
 SENTENCES = sorted(key for key in CATALOG.keys("en") if isinstance(CATALOG.raw("en", key), str))
@@ -19,6 +20,7 @@ NAMES = {"en": ("@chie", "Spring's workshop"), "ja": ("@ちえ", "ヨリミチ�
 EVENT_NAMES = {"event"} | {
     f"{key}:name"
     for key in (
+        "core.error.event_ended",
         "event.started",
         "event.ended",
         "event.already",
@@ -33,6 +35,9 @@ EVENT_NAMES = {"event"} | {
         "pairs.round_posted",
     )
 }
+# Placeholders that carry a list of people, joined by Catalog.people.
+PEOPLE_LISTS = {"people", "waiting", "members", "order", "speakers", "users"}
+LIST_SIZES = (1, 2, 11)
 KANA_OR_KANJI = "\u3040-\u30ff\u4e00-\u9fff"
 JAPANESE_TEXT = f"[{KANA_OR_KANJI}、。「」『』（）：！？]"
 # English that reads as a machine wrote it.
@@ -46,11 +51,18 @@ ENGLISH_SLIPS = [
 ]
 
 
-def filled(lang: str, key: str, count: int, japanese_names: bool) -> str:
+def crowd(lang: str, size: int, japanese_names: bool) -> str:
+    person = NAMES["ja" if japanese_names else "en"][0]
+    return CATALOG.people(lang, [f"{person}{n}" for n in range(1, size + 1)])
+
+
+def filled(lang: str, key: str, count: int, japanese_names: bool, people: int = 2) -> str:
     person, event = NAMES["ja" if japanese_names else "en"]
     params = {}
     for name in placeholders(CATALOG.raw("en", key)):
-        if name in NUMBERS:
+        if name in PEOPLE_LISTS and not key.startswith("pairs.summary"):
+            params[name] = crowd(lang, people, japanese_names)
+        elif name in NUMBERS:
             params[name] = count
         elif f"{key}:{name}" in EVENT_NAMES or name == "event":
             params[name] = f"**{event}**"
@@ -117,3 +129,115 @@ def test_japanese_names_are_joined_with_san() -> None:
     assert "<@chie> さん、<@emi> さんと出会いました" in thanks("ja", 2)
     assert "<@chie> さん、<@emi> さん、<@ken> さんと出会いました" in thanks("ja", 3)
     assert "You met <@chie>, <@emi> and <@ken> at" in thanks("en", 3)
+
+
+LISTS = sorted(
+    key for key in SENTENCES if placeholders(CATALOG.raw("en", key)) & PEOPLE_LISTS and "summary" not in key
+)
+
+
+@pytest.mark.parametrize("key", LISTS)
+def test_every_name_in_a_japanese_list_of_people_has_its_san(key: str) -> None:
+    """「@chie さん、@emi さん」: never "@chie @emi さん" or "@chie, @emi"; English says "@chie and @emi"."""
+    for size in LIST_SIZES:
+        for japanese_names in (False, True):
+            person = NAMES["ja" if japanese_names else "en"][0]
+            listed = re.compile(rf"{re.escape(person)}\d+")
+            ja = filled("ja", key, 1, japanese_names, people=size)
+            assert len(listed.findall(ja)) == size, f"{key}: {ja!r}"
+            for found in listed.finditer(ja):
+                assert ja[found.end() :].startswith(" さん"), f"{key} with {size}: {ja!r}"
+            assert ", " not in ja, f"{key} with {size}: {ja!r}"
+            en = filled("en", key, 1, japanese_names, people=size)
+            assert not re.search(rf"{re.escape(person)}\d+ @", en), f"{key} with {size}: {en!r}"
+            if size > 1:
+                assert f"{person}{size - 1} and {person}{size}" in en, f"{key} with {size}: {en!r}"
+
+
+def test_the_catalog_joins_names_and_things_as_each_language_does() -> None:
+    names = ["<@chie>", "<@emi>", "<@ken>"]
+    assert CATALOG.people("en", names[:1]) == "<@chie>"
+    assert CATALOG.people("en", names[:2]) == "<@chie> and <@emi>"
+    assert CATALOG.people("en", names) == "<@chie>, <@emi> and <@ken>"
+    assert CATALOG.people("ja", names[:1]) == "<@chie>"
+    assert CATALOG.people("ja", names) == "<@chie> さん、<@emi> さん、<@ken>"
+    assert CATALOG.people("ja", []) == ""
+    assert CATALOG.listing("en", ["a", "b", "c"]) == "a, b and c"
+    events = [CATALOG.text("ja", "core.list.event", name=n) for n in ("春", "秋")]
+    assert CATALOG.listing("ja", events) == "「春」、「秋」"
+
+
+def test_no_code_joins_names_by_hand() -> None:
+    """Every list of people a reader sees goes through Catalog.people (or the pairs' members_phrase, which
+    uses its words): a `" ".join(mention(...))` would print 「@chie @emi さん」."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    by_hand = re.compile(r"""["'][ ,、]+["']\.join\((f?["']<@|mention\(|names\)|\[?mention)""")
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("bot", "adapters")
+        for path in sorted((root / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if by_hand.search(line) and "a line that pings, not a sentence" not in line
+    ]
+    assert offenders == []
+
+
+SAMPLE_LENGTHS = (30, 90, 180, 600)
+
+
+def template_sentences(template: templates.Template) -> list[tuple[str, str, set[str]]]:
+    """(where, sentence, placeholders) of everything a one-on-one template says."""
+    found = [
+        ("title", template.title, set()),
+        ("summary", template.summary, {"first", "length"}),
+        ("closing", template.closing, set()),
+    ]
+    for step in template.steps:
+        found.append((f"{step.name}.say", step.say, templates.SAY_PLACEHOLDERS[step.kind]))
+        for where, text in (("button", step.button), ("form_title", step.form_title)):
+            if text:
+                found.append((f"{step.name}.{where}", text, set()))
+        for item in step.inputs:
+            found.append((f"{step.name}.{item.name}", item.label, set()))
+    return found
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_one_on_one_templates_keep_the_same_rules(lang: str) -> None:
+    """prompts/<lang>/oneonone/*.yaml are read as templates, not as catalogue keys: walked here."""
+    loaded = templates.load(lang)
+    assert set(loaded) >= {"checkin", "reflect"}
+    for name, template in loaded.items():
+        for where, sentence, allowed in template_sentences(template):
+            label = f"{lang}/oneonone/{name}.yaml {where}"
+            if lang == "ja":
+                assert not re.search(rf"{JAPANESE_TEXT} \{{", sentence), f"{label}: {sentence!r}"
+                assert not re.search(rf"\}} (?!さん|様){JAPANESE_TEXT}", sentence), f"{label}: {sentence!r}"
+                assert not re.search(rf"(?<=[{KANA_OR_KANJI}])\d+ ?(minutes|min)\b", sentence), label
+            for seconds in SAMPLE_LENGTHS:
+                for japanese_names in (False, True):
+                    person = NAMES["ja" if japanese_names else "en"][0]
+                    values = {
+                        "first": person,
+                        "speaker": person,
+                        "listener": "@emi",
+                        "until": "09:10",
+                        "length": CATALOG.duration(lang, seconds),
+                    }
+                    text = templates.fill(sentence, **{k: v for k, v in values.items() if k in allowed})
+                    assert "{" not in text, f"{label}: {text!r}"
+                    if lang == "en":
+                        for slip in ENGLISH_SLIPS:
+                            assert not slip.search(text), f"{label}: {text!r}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_one_on_one_introduction_says_the_length_it_was_started_with(lang: str) -> None:
+    """No fixed "3 minutes each" in a summary: `--minutes 1m30s` is what the two are told."""
+    for name, template in templates.load(lang).items():
+        assert not re.search(r"\d+ ?(minutes|分)", template.summary), f"{lang}/{name}: {template.summary!r}"
+        assert "{length}" in template.summary, f"{lang}/{name}"
+        said = templates.fill(template.summary, first="@bob", length=CATALOG.duration(lang, 90))
+        assert CATALOG.duration(lang, 90) in said

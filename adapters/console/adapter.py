@@ -105,7 +105,9 @@ class ConsoleAdapter:
                 if action.near:
                     notice = Message(
                         self.catalog.text(
-                            None, "console.dm_refused", users=" ".join(f"<@{u}>" for u in refused)
+                            None,
+                            "console.dm_refused",
+                            users=self.catalog.people(None, [f"<@{u}>" for u in refused]),
                         )
                     )
                     self._message(seq, action.near, action.near, None, notice, None)

@@ -406,7 +406,7 @@ class DiscordAdapter:
             await refs.remember(
                 session, tenant=tenant, ref=key, channel=str(thread.id), message_id=str(thread.id)
             )
-        mentions = " ".join(f"<@{u}>" for u in action.users)
+        mentions = " ".join(f"<@{u}>" for u in action.users)  # a line that pings, not a sentence
         greeting = Message(
             f"{mentions}\n{action.message.text}",
             action.message.title,

@@ -318,7 +318,7 @@ class SlackOutbox:
                 status = "dm_refused"
             if status == "dm_refused" and action.near:
                 # Where a DM cannot go, the people are mentioned beside the event instead.
-                mentions = " ".join(f"<@{u}>" for u in action.users)
+                mentions = " ".join(f"<@{u}>" for u in action.users)  # a line that pings, not a sentence
                 fallback = Message(
                     text=f"{mentions}\n{action.message.text}",
                     title=action.message.title,

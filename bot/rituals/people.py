@@ -276,9 +276,12 @@ async def _refuse_if_sole_facilitator(ctx: Ctx) -> None:
             )
         ).all()
         if not others:
-            sole.append(user_text(event.name))
+            sole.append(ctx.t("core.list.event", name=bold(user_text(event.name))))
     if sole:
-        raise UserError("people.forget_sole_facilitator", events=", ".join(sole))
+        raise UserError(
+            "people.forget_sole_facilitator",
+            events=ctx.core.catalog.listing(ctx.locale, sole),
+        )
 
 
 async def _forget(ctx: Ctx) -> None:

@@ -161,7 +161,7 @@ async def test_people_who_never_joined_cannot_be_linked_so_nobody_is_spammed_in_
     await chat.say("mallory", '/tsunagari event start "Mandatory HR follow-up: reply with your password"')
     lines = await chat.say("mallory", "/tsunagari connections add @victim1 @victim2 @victim3")
     assert lines == [
-        "[09:00] mallory only | Not recorded: @victim1 @victim2 @victim3 did not join Mandatory HR follow-up:"
+        "[09:00] mallory only | Not recorded: @victim1, @victim2 and @victim3 did not join Mandatory HR follow-up:"
         " reply with your password. Only people who joined the event can be linked at it (they type"
         " `/tsunagari join`)."
     ]
@@ -171,7 +171,7 @@ async def test_people_who_never_joined_cannot_be_linked_so_nobody_is_spammed_in_
     assert await _links(chat) == []
     await chat.say("mallory", "/tsunagari lang ja")
     lines = await chat.say("mallory", "/tsunagari connections add @victim2 @victim3")
-    assert "記録していません: @victim2 @victim3 さんは" in lines[0]
+    assert "記録していません: @victim2 さん、@victim3 さんは" in lines[0]
     await chat.say("mallory", "/tsunagari event end")
     lines = await chat.wait(days=2)
     assert not [line for line in lines if "DM" in line], lines

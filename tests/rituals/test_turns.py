@@ -230,7 +230,8 @@ async def test_the_random_order_comes_from_a_stored_seed(chat: Chat) -> None:
     expected = [m.id for m in shuffled(members, run.options["seed"])]
     assert [s.member_id for s in await steps(chat, run)] == expected
     names = {m.id: m.user_id for m in members}
-    assert said(lines, "The order was drawn at random: " + ", ".join(f"@{names[i]}" for i in expected))
+    drawn = [f"@{names[i]}" for i in expected]
+    assert said(lines, f"The order was drawn at random: {', '.join(drawn[:-1])} and {drawn[-1]}.")
 
 
 async def test_a_late_joiner_is_added_only_to_a_round_of_everyone(chat: Chat) -> None:

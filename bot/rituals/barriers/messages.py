@@ -64,15 +64,18 @@ def board_message(t: Words, board: BarrierBoard) -> Message:
     return Message(shown_prompt(board) + "\n\n" + t("barriers.board.closed"), title=title)
 
 
-def share_form(t: Words, board: BarrierBoard) -> Form:
+def share_form(t: Words, board: BarrierBoard, default_prompts: Sequence[str] = ()) -> Form:
+    """The Share form asks the board's own question; a board opened without one (its prompt is the
+    default in some language) asks the default's short form, in the reader's language."""
     choices = tuple(Choice(key, t(f"barriers.category.{key}")) for key in CATEGORIES)
+    asked = t("barriers.form.text") if board.prompt in default_prompts else user_text(board.prompt)
     return Form(
         f"barriers:share:{board.id}",
         t("barriers.form.title"),
         (
             Input(
                 "text",
-                t("barriers.form.text"),
+                asked,
                 "paragraph",
                 max_length=MAX_TEXT,
                 placeholder=t("barriers.form.placeholder"),

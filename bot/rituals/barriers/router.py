@@ -19,6 +19,7 @@ from sqlmodel import col, delete, select
 from bot.actions import Message
 from bot.commands import Arg, Opt, Parsed, Role
 from bot.errors import UserError
+from bot.i18n import LANGUAGES
 from bot.rituals.barriers import crypto
 from bot.rituals.barriers.boards import (
     board_by_id,
@@ -133,7 +134,8 @@ async def open_share_form(ctx: Ctx, rest: list[str]) -> None:
     await ctx.require_participant(await event_of(ctx, board))
     if board.status != "open":
         raise UserError("barriers.error.sharing_closed")
-    ctx.open_form(share_form(ctx.t, board))
+    defaults = [ctx.t_in(lang, "barriers.default_prompt") for lang in LANGUAGES]
+    ctx.open_form(share_form(ctx.t, board, defaults))
 
 
 @router.form("barriers:share")

@@ -174,7 +174,7 @@ async def add(ctx: Ctx, args: Parsed) -> None:
     if strangers:
         raise UserError(
             "connections.not_participants",
-            people=" ".join(mention(p.user_id) for p in strangers),
+            people=ctx.people_in(ctx.locale, [mention(p.user_id) for p in strangers]),
             event=bold(user_text(ctx.event.name)),
         )
     await ledger.record_links(
@@ -188,5 +188,5 @@ async def add(ctx: Ctx, args: Parsed) -> None:
     ctx.reply(
         "connections.added",
         count=len(people) * (len(people) - 1) // 2,
-        people=" ".join(mention(p.user_id) for p in people),
+        people=ctx.people_in(ctx.locale, [mention(p.user_id) for p in people]),
     )

@@ -17,12 +17,7 @@ def name_of(member: Member) -> str:
 
 
 def people_list(catalog: Catalog, lang: str, others: list[Member]) -> str:
-    names = [mention(m.user_id) for m in others]
-    if len(names) == 1:
-        return names[0]
-    return catalog.text(
-        lang, "nudges.and", first=catalog.text(lang, "nudges.comma").join(names[:-1]), last=names[-1]
-    )
+    return catalog.people(lang, [mention(m.user_id) for m in others])
 
 
 def stage_label(catalog: Catalog, lang: str, stage: str) -> str:

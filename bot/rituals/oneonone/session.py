@@ -71,9 +71,11 @@ async def open_session(ctx: Ctx, partner: Member, template_name: str | None, min
         raise UserError(
             "oneonone.error.unknown_template", name=name, names=", ".join(names(ctx.locale, extra))
         )
-    for member in (ctx.member, partner):
-        if await live_session_of(ctx, member) is not None:
-            raise UserError("oneonone.error.busy", user=mention(member.user_id))
+    # Said to the one who asked: about themselves as "you", about their partner by name.
+    if await live_session_of(ctx, ctx.member) is not None:
+        raise UserError("oneonone.error.you_busy")
+    if await live_session_of(ctx, partner) is not None:
+        raise UserError("oneonone.error.busy", user=mention(partner.user_id))
     # Tied to the channel's event only when both joined it: the link then counts for the event's nudges,
     # which must never reach someone about an event they did not join.
     event_id = None
@@ -127,7 +129,10 @@ async def open_session(ctx: Ctx, partner: Member, template_name: str | None, min
         event_id=event_id,
     )
     ctx.reply("oneonone.started", partner=mention(partner.user_id), title=template.title)
-    intro = fill(template.summary, first=mention(partner.user_id))
+    # The introduction says the turn length this session was started with (`--minutes`), not the file's.
+    intro = fill(
+        template.summary, first=mention(partner.user_id), length=length(ctx, ctx.locale, turn_seconds)
+    )
     await tell(ctx, run, session, Message(intro, title=template.title))
     await engine.begin(ctx, run, GUIDE)
 
@@ -377,7 +382,7 @@ async def record(
                     run.lang,
                     "oneonone.answered",
                     user=mention(ctx.member.user_id),
-                    waiting=" ".join(mention(m.user_id) for m in waiting),
+                    waiting=ctx.people_in(run.lang, [mention(m.user_id) for m in waiting]),
                 )
             ),
         )

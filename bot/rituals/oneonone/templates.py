@@ -3,7 +3,7 @@ $TSUNAGARI_PROMPTS_DIR/<lang>/oneonone/. They are read when a one-on-one starts,
 restart and no code; a file that does not read as a template is logged and left out, never half-used.
 
     title: "Reflect"
-    summary: "…"                   # {first}: who speaks first
+    summary: "…"                   # {first}: who speaks first; {length}: a turn's length as started
     minutes: 3                      # a speaking turn's length unless a step names its own (--minutes overrides)
     followup_days: 7                # optional: a follow-up DM this many days after the end
     closing: "…"
@@ -206,7 +206,7 @@ def parse(name: str, data: Any) -> Template:
     return Template(
         name=name,
         title=_text(data, "title", name),
-        summary=_text(data, "summary", name, allowed={"first"}),
+        summary=_text(data, "summary", name, allowed={"first", "length"}),
         closing=_text(data, "closing", name),
         minutes=_minutes(data, name) or 3.0,
         followup_days=followup,

@@ -38,8 +38,13 @@ def bridges_phrase(words: Words, group: Group) -> str:
     return listing(words, [words(f"pairs.attribute.{name}") for name in group.bridged])
 
 
-def members_phrase(users: Mapping[str, str], group: Group) -> str:
-    return " ".join(mention(users[key]) for key in group.keys)
+def members_phrase(words: Words, users: Mapping[str, str], group: Group) -> str:
+    """ "@a and @b"; 「@a さん、@b」 (the sentence adds the last さん): as Catalog.people joins names."""
+    names = [mention(users[key]) for key in group.keys]
+    if len(names) <= 1:
+        return "".join(names)
+    head = words("core.list.people_comma").join(names[:-1])
+    return words("core.list.people_and", first=head, last=names[-1])
 
 
 def summary(words: Words, groups: Sequence[Group]) -> str:
@@ -60,7 +65,7 @@ def group_lines(
     (a room of several languages), which language they share too."""
     lines = []
     for group in groups:
-        members = members_phrase(users, group)
+        members = members_phrase(words, users, group)
         if group.bridged:
             line = words("pairs.group_line", members=members, bridges=bridges_phrase(words, group))
         else:
@@ -85,7 +90,7 @@ def introduction(
     prompt_index: int,
 ) -> Message:
     """The message a group gets: who they are, what bridges them, a shared interest, a prompt."""
-    lines = [words("pairs.intro.hello", members=members_phrase(users, group))]
+    lines = [words("pairs.intro.hello", members=members_phrase(words, users, group))]
     for key in group.keys:
         if profiles.get(key):
             lines.append(

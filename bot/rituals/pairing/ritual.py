@@ -449,6 +449,13 @@ async def reroll_command(ctx: Ctx, args: Parsed) -> None:
 
 @router.button("pairs:send")
 async def send_button(ctx: Ctx, rest: list[str]) -> None:
+    # A second press of Send (a double click, a slow client) finds its round already sent: it says so,
+    # as the first press did, and sends nothing twice.
+    row = await ctx.session.get(PairingRound, int(rest[0])) if rest and rest[0].isdigit() else None
+    if row is not None and row.tenant_id == ctx.tenant and row.status == "sent":
+        await ctx.require_facilitator(await ctx.session.get(Event, row.event_id), what="pairs send")
+        ctx.reply("pairs.already_sent", number=row.number)
+        return
     await _send_preview(ctx, rest)
 
 

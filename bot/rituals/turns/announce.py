@@ -150,8 +150,10 @@ class Announcer:
             Field(named(ctx, run, users, step.member_id), self.outcome(ctx, run, step)) for step in steps
         ]
         total = sum(step.spoken for step in steps)
-        lines.append(ctx.t_in(run.lang, "turns.summary.total", length=length(ctx, run.lang, total)))
         ctx.post(Message("\n".join(lines), fields=tuple(fields)), channel=run.channel_id)
+        # Below the list, never between its header ("Who spoke, and for how long:") and its items.
+        total_line = ctx.t_in(run.lang, "turns.summary.total", length=length(ctx, run.lang, total))
+        ctx.post(Message(total_line), channel=run.channel_id)
         floor(ctx, run, None)
         await ctx.emit("turns_finished", run=run)
 

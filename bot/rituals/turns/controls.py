@@ -147,7 +147,7 @@ async def status_command(ctx: Ctx, args: Parsed) -> None:
     upcoming = await engine.pending_steps(ctx, run)
     if upcoming:
         names = [await who(ctx, run, s.member_id) for s in upcoming]
-        lines.append(ctx.t("turns.status.waiting", speakers=", ".join(names)))
+        lines.append(ctx.t("turns.status.waiting", speakers=ctx.people_in(ctx.locale, names)))
     else:
         lines.append(ctx.t("turns.status.last"))
     ctx.reply_message(Message("\n".join(lines)))

@@ -137,7 +137,7 @@ async def start_round(
                 count=len(members),
                 length=length(ctx, event.lang, seconds),
                 total=length(ctx, event.lang, seconds * len(members)),
-                order=", ".join(mention(m.user_id) for m in members),
+                order=ctx.people_in(event.lang, [mention(m.user_id) for m in members]),
             )
         ),
         channel=event.channel_id,

@@ -84,3 +84,21 @@ async def test_an_option_without_discord_words_still_gets_both_languages():
     [colour] = wave["options"]
     assert colour["description"].startswith("colour")
     assert colour["description_localizations"]["ja"].startswith("colour（")
+
+
+async def test_the_oneonone_action_option_describes_an_action_not_a_barrier():
+    """`oneonone action text:` shares its option name with `barriers share text:`; its description is its own."""
+    catalog = Catalog.load()
+    bot = commands.Bot(command_prefix="!", intents=discord.Intents.none())
+    group = build_group(catalog, noop, surface(SPECS))
+    bot.tree.add_command(group)
+    payload = await group.get_translated_payload(bot.tree, CatalogTranslator(catalog))
+    [oneonone] = [n for n in payload["options"] if n["name"] == "oneonone"]
+    [action] = [n for n in oneonone["options"] if n["name"] == "action"]
+    [text] = action["options"]
+    assert text["description"] == "Your action, e.g. call Emi next week"
+    assert "壁" not in text["description_localizations"]["ja"]
+    assert "アクション" in text["description_localizations"]["ja"]
+    [barriers] = [n for n in payload["options"] if n["name"] == "barriers"]
+    [share] = [n for n in barriers["options"] if n["name"] == "share"]
+    assert next(o for o in share["options"] if o["name"] == "text")["description"].startswith("Your barrier")

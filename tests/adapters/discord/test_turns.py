@@ -50,7 +50,8 @@ async def test_voice_takes_the_speakers_from_the_callers_voice_channel(world: Di
         world.join_voice(person)
     world.join_voice("alice")
     await world.command("alice", "turns start", voice=True, order="given")
-    voice_order = ", ".join(f"<@{PEOPLE[p]}>" for p in ("bob", "carol", "alice"))
+    bob, carol, alice = (f"<@{PEOPLE[p]}>" for p in ("bob", "carol", "alice"))
+    voice_order = f"{bob}, {carol} and {alice}"
     assert any("3 speakers" in t and f"Order: {voice_order}." in t for t in world.channel_texts())
     assert floor_of(world, "bob")
 
