@@ -105,7 +105,7 @@ def _rehearse(args: argparse.Namespace, settings: Settings) -> int:
 
     catalog = Catalog.load([settings.prompts_dir] if settings.prompts_dir else [])
     if not 2 <= args.people <= 100:
-        return operator.say("rehearse_people", people=args.people)
+        return operator.say("rehearse_people", value=args.people)
     path = Path(args.sheet)
     source = path if path.suffix in (".yaml", ".yml") or path.is_file() else None
     try:

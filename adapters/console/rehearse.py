@@ -232,11 +232,11 @@ def print_timeline(timeline: Timeline, catalog, write: Callable[[str], None] = p
             "header",
             title=sheet.title[lang],
             file=sheet.file,
-            people=timeline.people,
+            count=timeline.people,
             start=START.strftime("%Y-%m-%d %H:%M %Z"),
         )
     )
-    write(t("people", people=", ".join(person(i)[0] for i in range(timeline.people))))
+    write(t("people", people=catalog.people(lang, [person(i)[0] for i in range(timeline.people)])))
     write("")
     count = len(sheet.steps)
     for row in timeline.rows:

@@ -60,10 +60,11 @@ async def people_lines(ctx: Ctx, event: Event, lang: str) -> list[str]:
     away = [user_id for participant, user_id in rows if participant.status == "away"]
     lines = [ctx.t_in(lang, "room.people", count=len(rows), present=len(rows) - len(away), away=len(away))]
     if away:
-        names = [ctx.t_in(lang, "room.person", user=mention(user_id)) for user_id in away[:AWAY_NAMED]]
+        named = ctx.people_in(lang, [mention(user_id) for user_id in away[:AWAY_NAMED]])
         if len(away) > AWAY_NAMED:
-            names.append(ctx.t_in(lang, "room.more", count=len(away) - AWAY_NAMED))
-        lines.append(ctx.t_in(lang, "room.away", people=joined(ctx, lang, names)))
+            lines.append(ctx.t_in(lang, "room.away_more", people=named, count=len(away) - AWAY_NAMED))
+        else:
+            lines.append(ctx.t_in(lang, "room.away", people=named))
     languages: dict[str, int] = {}
     unknown = 0
     filled = 0
@@ -213,7 +214,7 @@ async def own_group_line(ctx: Ctx, event: Event, member: Member, lang: str) -> s
     ).all()
     if not others:
         return None
-    people = joined(ctx, lang, [ctx.t_in(lang, "room.person", user=mention(u)) for u in others])
+    people = ctx.people_in(lang, [mention(u) for u in others])
     return ctx.t_in(lang, "room.your_group", number=row.number, people=people)
 
 

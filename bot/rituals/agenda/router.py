@@ -45,8 +45,8 @@ async def start(ctx: Ctx, args: Parsed) -> None:
     except SheetError as error:
         raise sheet_problem(ctx, error) from None
     if sheet is None:
-        names = [item.name for item in every(extra) if not isinstance(item, SheetError)]
-        raise UserError("agenda.error.unknown_sheet", name=name[:40], names=", ".join(names))
+        sheets = [item.name for item in every(extra) if not isinstance(item, SheetError)]  # codes, not people
+        raise UserError("agenda.error.unknown_sheet", name=name[:40], names=", ".join(sheets))
     event = ctx.event
     if await live_run(ctx, event) is not None:
         raise UserError("agenda.error.running")

@@ -135,7 +135,7 @@ class Host:
         after = upcoming[0] if upcoming else None
         lines = []
         if previous is None:
-            order = ctx.t_in(run.lang, "talk.separator").join(mention(user) for _, user in group)
+            order = ctx.people_in(run.lang, [mention(user) for _, user in group])
             seconds = run.options.get("seconds") or step.seconds or 0
             lines.append(
                 ctx.t_in(run.lang, "talk.opening", length=length(ctx, run.lang, seconds), order=order)

@@ -339,7 +339,7 @@ async def status_command(ctx: Ctx, args: Parsed) -> None:
     users = dict(await people(ctx, run))
     upcoming = await engine.pending_steps(ctx, run)
     if upcoming:
-        names = ctx.t("talk.separator").join(named(ctx, run, users, s.member_id) for s in upcoming)
+        names = ctx.people_in(ctx.locale, [named(ctx, run, users, s.member_id) for s in upcoming])
         lines.append(ctx.t("talk.status.waiting", speakers=names))
     else:
         lines.append(ctx.t("talk.status.last"))

@@ -42,5 +42,7 @@ async def test_a_bilingual_room_through_discord(world: DiscordWorld):
     await world.wait(minutes=1)
     assert any(f"Time's up, {world.mention('bob')}" in t for t in world.channel_texts())
 
-    await world.command("alice", "event end")
+    answers = await world.command("alice", "event end")  # the round is live: asked first, then confirmed
+    [question] = [a for a in answers if a.kind == "followup"]
+    await world.press("alice", next(cid for cid in question.custom_ids() if "event:end:" in cid))
     assert any("が終わりました" in t and "has ended" in t for t in world.channel_texts())

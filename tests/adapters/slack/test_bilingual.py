@@ -46,6 +46,6 @@ async def test_a_bilingual_room_through_slack(bot):
     await ws.click("bob", "次の人へ / Next")
     assert any("<@U0DAVE> さんの番です。" in text for text in ws.channel())
 
-    await ws.command("alice", "event end")
+    await ws.command("alice", "event end confirm")  # a round is live: confirmed at once
     end = ws.channel()[-1]
     assert "「*Tokyo Bridge Night*」が終わりました。" in end and "*Tokyo Bridge Night* has ended." in end
