@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from sqlalchemy import bindparam, tuple_, update
-from sqlmodel import col, delete, func, or_, select
+from sqlmodel import and_, col, delete, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.db import insert_ignore
@@ -108,6 +108,7 @@ async def record_links(
 # A statement binds 2 parameters a pair to look up and 11 a row to insert: chunks of this many pairs stay
 # far below SQLite's 32766 and PostgreSQL's 32767 parameters however many pairs there are.
 _CHUNK = 1000
+_SQLITE_OR_CHUNK = 200
 
 
 async def _pairs(
@@ -116,15 +117,19 @@ async def _pairs(
     """These ordered pairs' rows, where they exist: one SELECT (per thousand pairs). `reload` refreshes
     rows the session already holds (after an UPDATE made in SQL)."""
     found: dict[tuple[int, int], Connection] = {}
-    for start in range(0, len(pairs), _CHUNK):
+    # PostgreSQL probes the pair index once per pair of `(a, b) IN (VALUES …)`; SQLite reads that form
+    # through the tenant index alone (every connection of the workspace, growing with its history), but
+    # an OR of `a = ? AND b = ?` terms through the pair index, one probe each. Its parser nests each OR a
+    # level deeper (at most 1000 levels), so those statements take fewer pairs.
+    sqlite = session.bind.dialect.name == "sqlite"
+    chunk = _SQLITE_OR_CHUNK if sqlite else _CHUNK
+    a, b = col(Connection.member_a_id), col(Connection.member_b_id)
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        wanted = or_(*(and_(a == low, b == high) for low, high in part)) if sqlite else tuple_(a, b).in_(part)
         rows = await session.exec(
             select(Connection)
-            .where(
-                Connection.tenant_id == tenant,
-                tuple_(col(Connection.member_a_id), col(Connection.member_b_id)).in_(
-                    pairs[start : start + _CHUNK]
-                ),
-            )
+            .where(Connection.tenant_id == tenant, wanted)
             .execution_options(populate_existing=reload)
         )
         found.update({(row.member_a_id, row.member_b_id): row for row in rows.all()})
