@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, tuple_, update
-from sqlmodel import and_, col, delete, func, or_, select
+from sqlalchemy import bindparam, text, tuple_, update
+from sqlmodel import col, delete, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.db import insert_ignore
@@ -121,12 +121,17 @@ async def _pairs(
     # through the tenant index alone (every connection of the workspace, growing with its history), but
     # an OR of `a = ? AND b = ?` terms through the pair index, one probe each. Its parser nests each OR a
     # level deeper (at most 1000 levels), so those statements take fewer pairs.
+    # (text, not expressions: an OR built of SQLAlchemy expressions costs ~0.7 ms of CPU a pair.)
     sqlite = session.bind.dialect.name == "sqlite"
     chunk = _SQLITE_OR_CHUNK if sqlite else _CHUNK
-    a, b = col(Connection.member_a_id), col(Connection.member_b_id)
     for start in range(0, len(pairs), chunk):
         part = pairs[start : start + chunk]
-        wanted = or_(*(and_(a == low, b == high) for low, high in part)) if sqlite else tuple_(a, b).in_(part)
+        if sqlite:
+            terms = " OR ".join(f"(member_a_id = :a{n} AND member_b_id = :b{n})" for n in range(len(part)))
+            values = {f"{side}{n}": pair[i] for n, pair in enumerate(part) for i, side in enumerate("ab")}
+            wanted = text(f"({terms})").bindparams(**values)
+        else:
+            wanted = tuple_(col(Connection.member_a_id), col(Connection.member_b_id)).in_(part)
         rows = await session.exec(
             select(Connection)
             .where(Connection.tenant_id == tenant, wanted)
@@ -150,14 +155,19 @@ async def _insert_new(session: AsyncSession, values: list[dict]) -> set[tuple[in
             if await insert_ignore(session, Connection, row, ["tenant_id", "member_a_id", "member_b_id"]):
                 inserted.add((row["member_a_id"], row["member_b_id"]))
         return inserted
+    # One statement with the rows as executemany parameters: SQLAlchemy batches them into few INSERTs
+    # from one cached compilation. A multi-row `.values([...])` is compiled afresh each time, bind by
+    # bind, on the event loop: 0.7 s of CPU for the 1,000 pairs of a room of 2,000.
+    statement = (
+        insert(Connection)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "member_a_id", "member_b_id"])
+        .returning(col(Connection.member_a_id), col(Connection.member_b_id))
+    )
+    connection = await session.connection()
     for start in range(0, len(values), _CHUNK):
-        statement = (
-            insert(Connection)
-            .values(values[start : start + _CHUNK])
-            .on_conflict_do_nothing(index_elements=["tenant_id", "member_a_id", "member_b_id"])
-            .returning(col(Connection.member_a_id), col(Connection.member_b_id))
+        inserted.update(
+            (a, b) for a, b in (await connection.execute(statement, values[start : start + _CHUNK])).all()
         )
-        inserted.update((a, b) for a, b in (await session.exec(statement)).all())
     return inserted
 
 
