@@ -175,3 +175,47 @@ async def test_a_workshops_commands_read_no_table_whole_nor_a_whole_workspace(ch
             words = " ".join(statement.split())
             offenders[words[words.find(" FROM ") + 1 :][:200]] = found
     assert offenders == {}
+
+
+async def test_pairs_among_people_who_all_met_before_reads_and_matches_once(chat) -> None:  # noqa: ANN001
+    """In a community where everyone has met, `pairs` sends the round it just planned: it does not read
+    the room and its history again, describe the stored round afresh and (since every pair is a repeat
+    by then) match the room a second time before sending it."""
+    engine = chat.app.store.engine
+    names = ["bob", "carol", "dave", "erin"]
+    counted: list[list[str]] = []
+
+    async def evening(number: int) -> None:
+        channel = f"#room{number}"
+        await chat.say("alice", f'/tsunagari event start "Evening {number}" --lang en', channel=channel)
+        for name in names:
+            await chat.say(name, "/tsunagari join --org Acme --languages en", channel=channel)
+        sent: list[str] = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+            sent.append(" ".join(statement.split()))
+
+        event.listen(engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            lines = await chat.say("alice", "/tsunagari pairs", channel=channel)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", seen)
+        assert any("Round 1" in line for line in lines), lines
+        counted.append(sent)
+        await chat.say("alice", "/tsunagari event end", channel=channel)
+
+    for number in range(1, 5):  # 4 people, 3 pairings of them: by the fourth evening all 6 pairs met
+        await evening(number)
+    first, last = counted[0], counted[-1]
+    reads = [
+        [s for s in sent if s.startswith("SELECT") and " FROM participant JOIN member " in s]
+        for sent in counted
+    ]
+    assert len(reads[-1]) == len(reads[0]) == 1, "the room is read once"
+    seats = [
+        [s for s in sent if s.startswith(("DELETE FROM pairing_seat", "INSERT INTO pairing_seat"))]
+        for sent in counted
+    ]
+    assert len(seats[-1]) == len(seats[0]), "the round is seated once, not matched again and re-seated"
+    # Beyond that, only the links differ: new ones are inserted the first time, met ones counted again.
+    assert len(last) <= len(first) + 2, (len(first), len(last))

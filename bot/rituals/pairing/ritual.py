@@ -203,7 +203,7 @@ async def _plan(
         )
         return
     await drop_rounds(ctx, await unsent_rounds(ctx, event))
-    rows = await plan_and_store(
+    rows, plan = await plan_and_store(
         ctx,
         event,
         size=size,
@@ -214,7 +214,9 @@ async def _plan(
         avoid=avoid,
         roster=roster,
     )
-    await _present(ctx, event, rows, preview=preview)
+    # The round as just planned for this roster: not read back, described and (once everyone has met
+    # before, as in a community with history) matched all over again before it is sent.
+    await _present(ctx, event, rows, preview=preview, roster=roster, first=plan[0])
 
 
 async def _present(

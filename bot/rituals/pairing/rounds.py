@@ -198,9 +198,10 @@ async def plan_and_store(
     preview: bool,
     avoid: Iterable[tuple[str, str]] = (),
     roster: Roster | None = None,
-) -> list[PairingRound]:
+) -> tuple[list[PairingRound], tuple[Matching, ...]]:
     """Plan `rounds` rounds for the people present and store them; `avoid` holds pairs a facilitator
-    just re-rolled away from, weighed like an old meeting so a re-roll draws new pairs where it can."""
+    just re-rolled away from, weighed like an old meeting so a re-roll draws new pairs where it can.
+    Returns the stored rows and the plan, whose first round describes itself for its introductions."""
     roster = roster or await load_roster(ctx, event)
     roster.history.extend(avoided(avoid))
     if len(roster.people) < 2:
@@ -214,9 +215,10 @@ async def plan_and_store(
         size=size,
         seed=round_seed(event.id, first, rerolls),
     )
-    return await store_plan(
+    rows = await store_plan(
         ctx, event, plan, roster, first=first, size=size, bridge=bridge, rerolls=rerolls, preview=preview
     )
+    return rows, plan
 
 
 def avoided(pairs: Iterable[tuple[str, str]]) -> list[PastMeeting]:
