@@ -173,18 +173,22 @@ async def _insert_new(session: AsyncSession, values: list[dict]) -> set[tuple[in
 
 async def history(
     session: AsyncSession, *, tenant: str, member_ids: list[int]
-) -> dict[tuple[int, int], Connection]:
-    """Every recorded meeting among these members, keyed by the ordered pair of member ids."""
+) -> dict[tuple[int, int], tuple[int, datetime]]:
+    """Every recorded meeting among these members, keyed by the ordered pair of member ids: how many
+    times they met and when last. Plain rows, not ORM objects: a room with a long history reads
+    thousands, and building a Connection for each was most of the read's CPU on the event loop."""
     if not member_ids:
         return {}
-    rows = await session.exec(
-        select(Connection).where(
+    rows = await (await session.connection()).execute(
+        select(
+            Connection.member_a_id, Connection.member_b_id, Connection.times_met, Connection.last_met_at
+        ).where(
             Connection.tenant_id == tenant,
             col(Connection.member_a_id).in_(member_ids),
             col(Connection.member_b_id).in_(member_ids),
         )
     )
-    return {(row.member_a_id, row.member_b_id): row for row in rows.all()}
+    return {(a, b): (times, last) for a, b, times, last in rows.all()}
 
 
 async def forget(session: AsyncSession, *, tenant: str, member_id: int) -> None:

@@ -87,10 +87,8 @@ async def load_roster(ctx: Ctx, event: Event) -> Roster:
     met = await ledger.history(ctx.session, tenant=ctx.tenant, member_ids=[m.id for m in members.values()])
     user_of = {member.id: key for key, member in members.items()}
     history = [
-        PastMeeting(
-            user_of[a], user_of[b], times=link.times_met, ago=max(0, (ctx.now - link.last_met_at).days)
-        )
-        for (a, b), link in met.items()
+        PastMeeting(user_of[a], user_of[b], times=times, ago=max(0, (ctx.now - last).days))
+        for (a, b), (times, last) in met.items()
     ]
     return Roster(people, members, profiles, history)
 
