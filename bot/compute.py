@@ -22,6 +22,13 @@ T = TypeVar("T")
 Mode = Literal["process", "thread", "inline"]
 
 
+async def breathe(done: int, every: int = 20) -> None:
+    """In a long loop that must stay on the event loop (it builds a transaction's rows or actions), let the
+    loop serve other rooms after every `every` items, so the whole loop is never one long stall."""
+    if done and done % every == 0:
+        await asyncio.sleep(0)
+
+
 class ComputeTimeout(Exception):
     """The job took longer than its bound; nothing it would have produced is used."""
 

@@ -104,3 +104,118 @@ async def test_a_name_mention_is_found_through_an_index(app) -> None:  # noqa: A
         "SELECT id FROM member WHERE tenant_id = 'slack:T1' AND display_name = 'alice'",
     )
     assert "ix_member_tenant_display_name" in plan, plan
+
+
+# -- every statement of a workshop's commands reads through an index that narrows it -----------------------
+# What a statement may read whole, by design: the report reads every earlier event (for its medians); the
+# alarm's sweep and a nudge's claim look at what is due across workspaces through their own indexes.
+WHOLE_BY_DESIGN = ("FROM tenant",)
+
+
+def _reads_everything(dialect: str, plan: str) -> list[str]:
+    """The steps of `plan` that read a table whole, or every row of the workspace through the tenant index
+    alone: the reads that grow with a community's history."""
+    steps = plan.splitlines()
+    if dialect == "sqlite":
+        return [
+            step
+            for step in steps
+            if (step.startswith("SCAN ") and "CONSTANT ROW" not in step and " USING COVERING" not in step)
+            or step.endswith("_tenant_id (tenant_id=?)")
+        ]
+    found = []
+    for n, step in enumerate(steps):
+        if "Seq Scan on" in step:
+            found.append(step)
+        elif "_tenant_id on " in step:
+            condition = steps[n + 1] if n + 1 < len(steps) else ""
+            if "Index Cond" in condition and condition.count("=") + condition.count("ANY") <= 1:
+                found.append(step + " " + condition.strip())
+    return found
+
+
+async def test_a_workshops_commands_read_no_table_whole_nor_a_whole_workspace(chat) -> None:  # noqa: ANN001
+    """Event start, joins, a round of turns ended by presses, a board, pairs and the end: each statement
+    they send finds its rows through an index on what it looks for (a channel, a run, a pair, an event),
+    never by reading every event, run or connection the workspace ever had."""
+    engine = chat.app.store.engine
+    sent: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if not executemany and statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+            sent.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        names = ["bob", "carol", "dave", "erin", "frank", "gina"]
+        await chat.say("alice", '/tsunagari event start "Flat" --lang en')
+        for name in names:
+            await chat.say(name, "/tsunagari join --org Acme --languages en")
+        await chat.say("alice", "/tsunagari turns " + " ".join(f"@{n}" for n in names[:3]))
+        for name in names[:3]:
+            await chat.click(name, "Done")
+        await chat.say("alice", "/tsunagari barriers open --min 3")
+        for name in names[:3]:
+            await chat.say(name, f'/tsunagari barriers share "what holds {name} back"')
+        await chat.wait(minutes=1)
+        await chat.say("alice", "/tsunagari barriers reveal")
+        await chat.click("bob", "Me too #1")
+        await chat.say("alice", "/tsunagari pairs")
+        await chat.say("alice", "/tsunagari event end")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert len(sent) > 100, "the workshop's statements were seen"
+    dialect = engine.dialect.name
+    offenders: dict[str, list[str]] = {}
+    for statement, parameters in sent:
+        if any(part in statement for part in WHOLE_BY_DESIGN):
+            continue
+        found = _reads_everything(dialect, await _plan(chat.app, statement, parameters))
+        if found:
+            words = " ".join(statement.split())
+            offenders[words[words.find(" FROM ") + 1 :][:200]] = found
+    assert offenders == {}
+
+
+async def test_pairs_among_people_who_all_met_before_reads_and_matches_once(chat) -> None:  # noqa: ANN001
+    """In a community where everyone has met, `pairs` sends the round it just planned: it does not read
+    the room and its history again, describe the stored round afresh and (since every pair is a repeat
+    by then) match the room a second time before sending it."""
+    engine = chat.app.store.engine
+    names = ["bob", "carol", "dave", "erin"]
+    counted: list[list[str]] = []
+
+    async def evening(number: int) -> None:
+        channel = f"#room{number}"
+        await chat.say("alice", f'/tsunagari event start "Evening {number}" --lang en', channel=channel)
+        for name in names:
+            await chat.say(name, "/tsunagari join --org Acme --languages en", channel=channel)
+        sent: list[str] = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+            sent.append(" ".join(statement.split()))
+
+        event.listen(engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            lines = await chat.say("alice", "/tsunagari pairs", channel=channel)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", seen)
+        assert any("Round 1" in line for line in lines), lines
+        counted.append(sent)
+        await chat.say("alice", "/tsunagari event end", channel=channel)
+
+    for number in range(1, 5):  # 4 people, 3 pairings of them: by the fourth evening all 6 pairs met
+        await evening(number)
+    first, last = counted[0], counted[-1]
+    reads = [
+        [s for s in sent if s.startswith("SELECT") and " FROM participant JOIN member " in s]
+        for sent in counted
+    ]
+    assert len(reads[-1]) == len(reads[0]) == 1, "the room is read once"
+    seats = [
+        [s for s in sent if s.startswith(("DELETE FROM pairing_seat", "INSERT INTO pairing_seat"))]
+        for sent in counted
+    ]
+    assert len(seats[-1]) == len(seats[0]), "the round is seated once, not matched again and re-seated"
+    # Beyond that, only the links differ: new ones are inserted the first time, met ones counted again.
+    assert len(last) <= len(first) + 2, (len(first), len(last))

@@ -39,6 +39,8 @@ class StepRun(SQLModel, table=True):
             sqlite_where=text("ritual = 'agenda' AND status IN ('running', 'paused')"),
             postgresql_where=text("ritual = 'agenda' AND status IN ('running', 'paused')"),
         ),
+        # The live round of a channel, found with bound parameters (which cannot use the partial index).
+        Index("ix_step_run_tenant_channel", "tenant_id", "channel_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=120)

@@ -78,6 +78,8 @@ class Event(SQLModel, table=True):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        # The open event of a channel, found with bound parameters (which cannot use the partial index).
+        Index("ix_event_tenant_channel", "tenant_id", "channel_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=120)
@@ -103,7 +105,11 @@ class Participant(SQLModel, table=True):
     """A member in an event, with the optional profile that pair matching bridges across."""
 
     __tablename__ = "participant"
-    __table_args__ = (UniqueConstraint("event_id", "member_id", name="uq_participant"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "member_id", name="uq_participant"),
+        # A person's latest participation (whose language and zone they read in), without sorting them all.
+        Index("ix_participant_member_joined", "member_id", "joined_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=120)
     event_id: int = Field(foreign_key="event.id", index=True)
@@ -161,7 +167,12 @@ class Connection(SQLModel, table=True):
     """
 
     __tablename__ = "connection"
-    __table_args__ = (UniqueConstraint("tenant_id", "member_a_id", "member_b_id", name="uq_connection_pair"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "member_a_id", "member_b_id", name="uq_connection_pair"),
+        # The meetings of an event, at its end: its own links, or those met again in its window.
+        Index("ix_connection_tenant_event", "tenant_id", "event_id"),
+        Index("ix_connection_tenant_last_met", "tenant_id", "last_met_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=120)
     member_a_id: int = Field(foreign_key="member.id", index=True)

@@ -138,3 +138,41 @@ async def test_the_board_and_its_buttons_still_work_after_a_restart(chat: Chat) 
     await chat.restart()
     assert any("Counted" in line for line in await chat.click("bob", "Me too #1"))
     assert any("already" in line for line in await chat.click("bob", "Me too #1"))
+
+
+@pytest.mark.db
+async def test_the_tables_are_rewritten_once_at_the_close_not_at_the_reveal(chat: Chat) -> None:
+    """PostgreSQL's VACUUM FULL locks the barrier tables of every event while it runs, so it is done once,
+    when the board closes and its secret goes; the reveal (the busiest moment of other boards' "me too")
+    does not run it. SQLite truncates its write-ahead log at both, which locks nobody out."""
+    from sqlalchemy import event as sa_event
+
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if "VACUUM" in statement.upper() or "WAL_CHECKPOINT" in statement.upper():
+            sent.append(statement.split()[0].upper())
+
+    sa_event.listen(chat.app.store.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        await chat.say("alice", 'event start "Yorimichi" --lang en')
+        for name in ("bob", "carol", "dave"):
+            await chat.say(name, "join")
+        await chat.say("alice", "barriers open --min 3")
+        for name in ("bob", "carol", "dave"):
+            await chat.say(name, f'barriers share "what holds {name} back"')
+        await chat.wait(minutes=1)
+        revealed = await chat.say("alice", "barriers reveal")
+        assert any("Revealed" in line for line in revealed), revealed
+        await chat.wait(minutes=2)
+        at_reveal = list(sent)
+        await chat.say("alice", "barriers close")
+        await chat.wait(minutes=2)
+        at_close = sent[len(at_reveal) :]
+    finally:
+        sa_event.remove(chat.app.store.engine.sync_engine, "before_cursor_execute", seen)
+    if chat.app.store.is_sqlite:
+        assert at_reveal == ["PRAGMA"] and at_close == ["PRAGMA"]
+    else:
+        assert at_reveal == [], "no table of any event is locked for a rewrite at the reveal"
+        assert at_close.count("VACUUM") >= 3, "the board's three tables are rewritten after the close"

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+from concurrent.futures import Executor, Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -263,3 +264,54 @@ async def test_the_charts_are_drawn_after_the_transaction_has_ended(
     assert any(line.startswith("[") and "alice only" in line and "Who came" in line for line in lines), lines
     assert sum(".png" in line for line in lines) == 3, lines
     assert held_while_drawing == [0, 0, 0]
+
+
+class _HeldPool(Executor):
+    """A worker pool that runs nothing until released: the figures are "still being worked out"."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[Future, object]] = []
+        self.asked = asyncio.Event()  # a job was handed in
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # noqa: ANN001, ANN002, ANN003
+        future: Future = Future()
+        self.asked.set()
+        self.waiting.append((future, lambda: fn(*args, **kwargs)))
+        return future
+
+    def release(self) -> None:
+        for future, call in self.waiting:
+            future.set_result(call())
+        self.waiting.clear()
+
+
+async def test_the_figures_are_worked_out_in_the_worker_while_other_rooms_are_served(month: Chat) -> None:
+    """The report's figures are handed to the compute worker: while they are being worked out, a
+    facilitator in another channel starts an event and is answered; then alice gets her report."""
+    pool = _HeldPool()
+    month.app.core.compute = Compute(executor=pool)
+    asked = asyncio.create_task(month.say("alice", "/tsunagari report"))
+    await pool.asked.wait()
+    assert not asked.done()
+    other = await month.say("zoe", '/tsunagari event start "Elsewhere"', channel="#other")
+    assert any("#other" in line and "Elsewhere" in line for line in other), other
+    assert pool.waiting and not asked.done(), "the report did not wait for its worker"
+    pool.asked.clear()
+    pool.release()  # the figures; then the charts are handed in
+    await pool.asked.wait()
+    pool.release()
+    lines = await asked
+    assert any("alice only" in line and "Who came" in line for line in lines), lines
+    assert sum(".png" in line for line in lines) == 3, lines
+
+
+async def test_figures_over_their_time_bound_are_stopped_with_a_localised_answer(month: Chat) -> None:
+    month.app.core.compute = Compute(executor=_HeldPool(), timeout=0.05)  # never released
+    lines = await month.say("alice", "/tsunagari report")
+    assert len(lines) == 1 and lines[0].endswith(
+        "alice only | Working out the report of Yorimichi January took longer than 0.05 seconds, so I "
+        "stopped. Nothing was changed: please try again in a moment."
+    ), lines
+    await month.say("alice", "/tsunagari lang ja")
+    lines = await month.say("alice", "/tsunagari report")
+    assert len(lines) == 1 and "のレポートの集計に0.05秒以上かかったため、中断しました。" in lines[0], lines

@@ -246,9 +246,14 @@ async def reveal_board(ctx: Ctx, event: Event, board: BarrierBoard) -> None:
     board.status = "revealed"
     board.shown_count = len(cards)
     await ctx.session.flush()  # a refresh already armed stays: it will show the first "me too" counts
-    # The old rows are gone; truncate SQLite's write-ahead log (rewrite the tables' files on PostgreSQL)
-    # so no older copy of a page keeps them.
-    await ctx.schedule("barriers.scrub", ctx.now, {"try": 0})
+    # The old rows are gone; truncate SQLite's write-ahead log so no older copy of a page keeps them (cheap,
+    # no lock on anyone's tables). PostgreSQL's rewrite of the tables' files (VACUUM FULL) locks the
+    # barrier tables of every event while it runs, and "me too" presses everywhere queued behind it: it is
+    # done once, at the close (`barriers close` or `event end`), when the secret goes and the board's
+    # rows become what anyone holding the database could read back. Until then the live board's secret
+    # and vote tags are there anyway (README: "While a board is open or revealed").
+    if ctx.core.store.is_sqlite:
+        await ctx.schedule("barriers.scrub", ctx.now, {"try": 0})
     t = words(ctx.core.catalog, event.lang)
     ctx.update(board_ref(board), board_message(t, board))
     ctx.post(

@@ -13,7 +13,7 @@ from sqlmodel import col, delete, select
 from bot import ledger
 from bot.actions import Button, Message
 from bot.commands import Opt, Parsed, Role
-from bot.compute import ComputeTimeout
+from bot.compute import ComputeTimeout, breathe
 from bot.errors import UserError
 from bot.events import Caller
 from bot.i18n import Multi, languages_in
@@ -86,8 +86,9 @@ async def _send(
     matching: Matching | None = None,
     talk_id: int | None = None,
 ) -> None:
-    """Introduce each group of `row` (and, for a talk, start every group's round); `matching` is the round as just planned for `roster` (so a room of
-    thousands is not described again on the event loop), else it is read back from the stored seats."""
+    """Introduce each group of `row` (and, for a talk, start every group's round). `matching` is the round
+    as just planned for `roster` (so a room of thousands is not described again on the event loop), else it
+    is read back from the stored seats."""
     roster = roster or await load_roster(ctx, event)
     if len(roster.people) < 2:
         raise UserError("pairs.too_few", count=len(roster.people))
@@ -101,6 +102,7 @@ async def _send(
     met: list[tuple[int, int]] = []
     talking: list[tuple[list[Member], str]] = []
     for index, group in enumerate(matching.groups):
+        await breathe(index)  # a room of 2,000 is 1,000 introductions: ~0.4 s of CPU in all
         members = [roster.members[key] for key in group.keys]
         locale = _group_locale(ctx, event, members, group.common_languages, spoken)
         talking.append((members, locale))
@@ -263,7 +265,7 @@ async def _plan(
         )
         return
     await drop_rounds(ctx, await unsent_rounds(ctx, event))
-    rows = await plan_and_store(
+    rows, plan = await plan_and_store(
         ctx,
         event,
         size=size,
@@ -274,7 +276,9 @@ async def _plan(
         avoid=avoid,
         roster=roster,
     )
-    await _present(ctx, event, rows, preview=preview, talk_id=talk_id)
+    # The round as just planned for this roster: not read back, described and (once everyone has met
+    # before, as in a community with history) matched all over again before it is sent.
+    await _present(ctx, event, rows, preview=preview, roster=roster, first=plan[0], talk_id=talk_id)
 
 
 async def plan_for_talk(ctx: Ctx, event: Event, *, size: int, bridge: tuple[str, ...], talk_id: int) -> None:

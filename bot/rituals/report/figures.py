@@ -20,6 +20,7 @@ from sqlalchemy import case
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.compute import Compute
 from bot.ledger import STAGES
 from bot.rituals.barriers.models import BarrierBoard, BarrierCard
 from bot.rituals.nudges.models import Nudge, NudgeAction
@@ -356,7 +357,7 @@ class _Figures:
     top_cards: list[tuple[str, int]] = field(default_factory=list)
 
 
-def _compute(event: Event, rows: _Rows, now: datetime) -> _Figures:
+def _compute(event: Dated, rows: _Rows, now: datetime) -> _Figures:
     out = _Figures()
     v = out.values
     people = rows.participants.get(event.id, [])
@@ -479,8 +480,37 @@ def _rate(part: float | None, whole: float | None) -> float | None:
 
 
 # -- assembling -------------------------------------------------------------------------------------------
-async def build_report(session: AsyncSession, event: Event, *, now: datetime) -> Report:
-    """The report of `event`, each figure beside the median of the community's earlier events."""
+@dataclass(frozen=True)
+class Dated:
+    """What the figures need of an event, as plain values: a worker process gets these, not ORM rows."""
+
+    id: int
+    name: str
+    tenant_id: str
+    lang: str
+    tz: str
+    created_at: datetime
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, event: Event) -> Dated:
+        return cls(
+            event.id, event.name, event.tenant_id, event.lang, event.tz, event.created_at, event.ended_at
+        )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Everything the report reads from the database, in one picklable value (`assemble` computes)."""
+
+    event: Dated
+    earlier: tuple[Dated, ...]
+    rows: _Rows
+    now: datetime
+
+
+async def read_report(session: AsyncSession, event: Event, *, now: datetime) -> Reading:
+    """The report's reads: a few grouped queries over the event and the community's earlier events."""
     earlier = (
         await session.exec(
             select(Event).where(Event.tenant_id == event.tenant_id, col(Event.created_at) < event.created_at)
@@ -488,6 +518,24 @@ async def build_report(session: AsyncSession, event: Event, *, now: datetime) ->
     ).all()
     events = {e.id: e for e in earlier} | {event.id: event}
     rows = await _read(session, event.tenant_id, events)
+    return Reading(Dated.of(event), tuple(Dated.of(e) for e in earlier), rows, now)
+
+
+async def build_report(
+    session: AsyncSession, event: Event, *, now: datetime, compute: Compute | None = None
+) -> Report:
+    """The report of `event`, each figure beside the median of the community's earlier events. The figures
+    of 100 earlier events are a few hundred ms of pure Python: with `compute` they are worked out in its
+    worker (a ComputeTimeout past its bound), so the loop that serves every other room is never held."""
+    reading = await read_report(session, event, now=now)
+    if compute is None:
+        return assemble(reading)
+    return await compute.run(assemble, reading)
+
+
+def assemble(reading: Reading) -> Report:
+    """The figures from what was read: CPU only, no database (runs in the compute worker)."""
+    event, earlier, rows, now = reading.event, reading.earlier, reading.rows, reading.now
     mine = _compute(event, rows, now)
     others = [_compute(e, rows, now) for e in earlier]
     v = mine.values
