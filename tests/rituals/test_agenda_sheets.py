@@ -136,3 +136,23 @@ def test_an_operators_sheet_replaces_ours_and_a_broken_one_is_listed_as_its_erro
     listed = {getattr(item, "name", None) or item.file: item for item in every(tmp_path)}
     broken = [item for item in listed.values() if isinstance(item, SheetError)]
     assert len(broken) == 1 and broken[0].file.endswith("agenda/typo.yaml") and broken[0].line == 15
+
+
+TALK_EACH = GOOD.replace(
+    "  - name: round\n    kind: turns\n    each: 1.5\n",
+    "  - name: round\n    kind: talk\n    each: 3\n    size: 2\n",
+)
+
+
+def test_a_talk_of_three_minutes_each_lasts_as_long_as_its_largest_group_needs() -> None:
+    """`each: 3` is the workshop's "three minutes each": a room of pairs takes 6 minutes, one with a trio 9."""
+    sheet = parse("evening", "agenda/evening.yaml", TALK_EACH)
+    talk = sheet.steps[1]
+    assert talk.talk_turn(10) == talk.talk_turn(9) == 180
+    assert (talk.planned(10), talk.planned(9)) == (6 * 60, 9 * 60)
+
+
+def test_a_talk_with_both_each_and_minutes_is_refused_at_the_minutes() -> None:
+    error = refused(TALK_EACH.replace("    each: 3\n", "    each: 3\n    minutes: 10\n"))
+    assert (error.line, error.problem) == (12, "each_or_minutes")
+    assert "not both" in said(error) and "両方は書けません" in said(error, "ja")

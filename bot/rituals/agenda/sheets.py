@@ -10,6 +10,7 @@ so a sheet never half-runs. Words are given in both languages in the one file:
       - name: meaning                       # short, lowercase
         kind: talk                          # prompt | talk | turns | board | pairs | oneonone | break | end
         minutes: 15                         # how long the step lasts (turns: `each`, per speaker)
+        each: 3                             # talk: instead of `minutes`, each person's turn in minutes
         then: next                          # next: move on by itself; wait: wait for the facilitator
         title: {en: "…", ja: "…"}
         say: {en: "…", ja: "…"}             # posted to the room when the step begins
@@ -44,7 +45,7 @@ TALK_TURN_MIN, TALK_TURN_MAX = 30, 30 * 60  # a talk's turn, as bot.rituals.talk
 COMMON = {"name", "kind", "minutes", "then", "title", "say"}
 FIELDS = {
     "prompt": COMMON,
-    "talk": COMMON | {"size", "bridge"},
+    "talk": COMMON | {"size", "bridge", "each"},
     "turns": COMMON - {"minutes"} | {"each"},
     "board": COMMON | {"min"},
     "pairs": COMMON | {"size", "bridge"},
@@ -94,13 +95,15 @@ class SheetStep:
         """Seconds this step is planned to take in a room of `people`."""
         if self.kind == "turns":
             return (self.each_seconds or 0) * people
-        if self.kind == "talk":
+        if self.kind == "talk":  # a step of `each` minutes lasts as long as its largest group needs
             return self.talk_turn(people) * largest_group(people, self.size)
         return self.seconds or 0
 
     def talk_turn(self, people: int) -> int:
         """A talk's turn for each person: the step's time shared out in the largest group (a trio in a
         room of pairs), on a 30-second grid, so every group comes back within the step."""
+        if self.each_seconds:  # the sheet gives each person's turn; the step lasts as its groups need
+            return max(TALK_TURN_MIN, min(TALK_TURN_MAX, self.each_seconds))
         share = (self.seconds or 0) // largest_group(people, self.size)
         return max(TALK_TURN_MIN, min(TALK_TURN_MAX, share // 30 * 30))
 
@@ -272,10 +275,12 @@ class _Check:
         if then not in THEN:
             raise self.fail(node.lines["then"], "then", value=str(then)[:40])
         seconds = each = None
-        if kind == "turns":
+        if kind == "turns" or (kind == "talk" and "each" in node):
             each = self.minutes(node, "each", MIN_EACH, MAX_EACH)
             if each is None:
                 raise self.fail(node.line, "missing", field="each")
+            if kind == "talk" and "minutes" in node:  # one or the other: which would win is a guess
+                raise self.fail(node.lines["minutes"], "each_or_minutes")
         elif kind != "end":
             seconds = self.minutes(node, "minutes", MIN_MINUTES, MAX_MINUTES)
             if seconds is None:
