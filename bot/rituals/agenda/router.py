@@ -17,7 +17,7 @@ from bot.steps.words import length
 from bot.store.models import Event, Member, Timer
 
 from . import run as runs
-from .run import RITUAL, RUNNER, buttons, live_run, part_of, progress, said, sheet_of, spec_of
+from .run import RITUAL, RUNNER, buttons, live_run, part_of, progress, said, set_part, sheet_of, spec_of
 from .sheets import SheetError, every, find
 
 router = Router("agenda")
@@ -216,8 +216,12 @@ async def pause(ctx: Ctx, run: StepRun, step: Step) -> None:
         turn = await engine.current_step(ctx, round_run) if round_run else None
         if round_run is not None and round_run.status == "running" and turn is not None:
             await turns.pause(ctx, round_run, turn)
+    if part.get("kind") == "talk" and part.get("id") and not part.get("over"):
+        from bot.rituals.talk import pause_talk
+
+        set_part(run, paused_groups=await pause_talk(ctx, int(part["id"])))  # every group waits too
     lang = run.lang
-    key = "agenda.paused_talk" if part.get("kind") == "talk" and not part.get("over") else "agenda.paused"
+    key = "agenda.paused"
     ctx.post(
         Message(
             ctx.t_in(lang, key, progress=progress(ctx, run, step, lang)),
@@ -243,6 +247,11 @@ async def resume(ctx: Ctx, run: StepRun, step: Step) -> None:
         turn = await engine.current_step(ctx, round_run) if round_run else None
         if round_run is not None and round_run.status == "paused" and turn is not None:
             await turns.resume(ctx, round_run, turn)
+    if part.get("kind") == "talk" and part.get("paused_groups"):
+        from bot.rituals.talk import resume_talk
+
+        await resume_talk(ctx, part["paused_groups"])
+        set_part(run, paused_groups=[])
     lang = run.lang
     ctx.post(
         Message(

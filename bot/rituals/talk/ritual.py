@@ -284,6 +284,29 @@ async def resume(ctx: Ctx, run: StepRun, step: Step) -> None:
     await tell(ctx, run, Message(text, buttons=controls(ctx, run, step)), list(users.values()))
 
 
+async def pause_talk(ctx: Ctx, talk_id: int) -> list[int]:
+    """Pause every group of the talk that is talking (a run sheet paused); the groups paused, by run id."""
+    talk = await ctx.session.get(Talk, talk_id)
+    paused: list[int] = []
+    if talk is None or talk.status != "running":
+        return paused
+    for run in await live_runs(ctx, talk):
+        step = await engine.current_step(ctx, run)
+        if run.status == "running" and step is not None:
+            await pause(ctx, run, step)
+            paused.append(run.id)
+    return paused
+
+
+async def resume_talk(ctx: Ctx, run_ids: Sequence[int]) -> None:
+    """Resume the groups `pause_talk` paused (a group that paused itself before stays paused)."""
+    for run_id in run_ids:
+        run = await ctx.session.get(StepRun, run_id)
+        step = await engine.current_step(ctx, run) if run is not None else None
+        if run is not None and run.status == "paused" and step is not None:
+            await resume(ctx, run, step)
+
+
 @router.button("talk:done")
 async def done_button(ctx: Ctx, rest: list[str]) -> None:
     await finish_turn(ctx, *await pressed(ctx, rest), outcome="done")
