@@ -83,7 +83,8 @@ class Router:
 
     def on(self, signal: str) -> Callable[[SignalHandler], SignalHandler]:
         """Signals: event_ended(ctx, event, plan), participant_joined(ctx, event, participant),
-        participant_left(ctx, event, participant), member_forgotten(ctx, member)."""
+        participant_left(ctx, event, participant), member_forgotten(ctx, member),
+        talk_finished(ctx, event, talk_id) (once, when a timed talk ends: bot/rituals/talk)."""
 
         def register(handler: SignalHandler) -> SignalHandler:
             self.signals.setdefault(signal, []).append(handler)

@@ -6,7 +6,7 @@ from bot.router import Router
 
 
 def all_routers() -> list[Router]:
-    from bot.rituals import barriers, connections, event, nudges, oneonone, people, report, turns
+    from bot.rituals import barriers, connections, event, nudges, oneonone, people, report, talk, turns
     from bot.rituals.pairing import ritual as pairing
 
     return [
@@ -18,5 +18,6 @@ def all_routers() -> list[Router]:
         turns.router,
         oneonone.router,
         pairing.router,
+        talk.router,
         report.router,
     ]

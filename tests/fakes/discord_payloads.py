@@ -63,6 +63,9 @@ def _base(
         payload["guild_locale"] = "en-US"
         payload["context"] = 0
         payload["channel"] = {"id": str(channel.id), "type": channel.type.value, "guild_id": str(guild.id)}
+        # From a thread, Discord sends the thread's own fields too (parent_id, thread_metadata, …): a
+        # stand-in channel may carry them as `raw`, as the fake REST made the thread.
+        payload["channel"].update(getattr(channel, "raw", None) or {})
         payload["member"] = {
             "user": user_dict(user),
             "roles": [],

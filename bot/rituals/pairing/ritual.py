@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from sqlmodel import delete
+from sqlmodel import col, delete, select
 
 from bot import ledger
 from bot.actions import Button, Message
@@ -35,7 +35,8 @@ from bot.rituals.pairing.rounds import (
     unsent_rounds,
 )
 from bot.router import Ctx, Router
-from bot.store.models import Event, Member
+from bot.steps.words import length
+from bot.store.models import Event, Facilitator, Member
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 router = Router("pairs")
 
 MAX_ROUNDS = 30
+TALK_MIN, TALK_MAX = 30, 30 * 60  # as bot.rituals.talk.ritual's MIN_SECONDS, MAX_SECONDS
 INLINE_WORK = 40
 """Person-rounds planned on the event loop; a larger plan goes to the core's worker."""
 INLINE_PEOPLE = 150
@@ -69,8 +71,9 @@ async def _send(
     *,
     roster: Roster | None = None,
     matching: Matching | None = None,
+    talk_id: int | None = None,
 ) -> None:
-    """Introduce each group of `row`; `matching` is the round as just planned for `roster` (so a room of
+    """Introduce each group of `row` (and, for a talk, start every group's round); `matching` is the round as just planned for `roster` (so a room of
     thousands is not described again on the event loop), else it is read back from the stored seats."""
     roster = roster or await load_roster(ctx, event)
     if len(roster.people) < 2:
@@ -81,12 +84,17 @@ async def _send(
     spoken = {
         member.id: ",".join(sorted(roster.people[key].languages)) for key, member in roster.members.items()
     }
+    talk_seconds = await _talk_seconds(ctx, talk_id)
     met: list[tuple[int, int]] = []
+    talking: list[tuple[list[Member], str]] = []
     for index, group in enumerate(matching.groups):
         members = [roster.members[key] for key in group.keys]
         locale = _group_locale(ctx, event, members, group.common_languages, spoken)
+        talking.append((members, locale))
 
         def words(key: str, locale: str = locale, **params: object) -> str:
+            if talk_seconds and key == "pairs.intro.prompt_intro":  # the talk's own length, not 3 minutes
+                return ctx.t_in(locale, "talk.intro", length=length(ctx, locale, talk_seconds))
             return ctx.t_in(locale, key, **params)
 
         message = introduction(
@@ -122,7 +130,22 @@ async def _send(
         name=bold(user_text(event.name)),
         summary=summary(channel_words, matching.groups),
     )
-    ctx.post(Message(text + "\n" + group_lines(channel_words, users, matching.groups)))
+    ctx.post(
+        Message(text + "\n" + group_lines(channel_words, users, matching.groups)), channel=event.channel_id
+    )
+    if talk_id is not None:
+        from bot.rituals.talk.ritual import begin_groups  # the talk ritual builds on pairs
+
+        await begin_groups(ctx, event, talk_id, talking)
+
+
+async def _talk_seconds(ctx: Ctx, talk_id: int | None) -> int | None:
+    if talk_id is None:
+        return None
+    from bot.rituals.talk.models import Talk
+
+    talk = await ctx.session.get(Talk, talk_id)
+    return talk.seconds if talk else None
 
 
 async def _preview(ctx: Ctx, event: Event, row: PairingRound, planned: int) -> None:
@@ -150,11 +173,27 @@ async def _preview(ctx: Ctx, event: Event, row: PairingRound, planned: int) -> N
         Opt("bridge", "csv", choices=BRIDGE_ATTRIBUTES, metavar="org,region,generation,role"),
         Opt("rounds", "int", min=1, max=MAX_ROUNDS, metavar="N"),
         Opt("preview", "flag"),
+        # Each group then has a timed talk in its own space, this long a person (bot/rituals/talk).
+        Opt("talk", "duration", min=TALK_MIN, max=TALK_MAX, metavar="3m"),
     ],
     role=Role.FACILITATOR,
     help_key="pairs.help.pairs",
 )
 async def pairs(ctx: Ctx, args: Parsed) -> None:
+    if args["talk"] is not None:
+        from bot.rituals.talk.ritual import start_talk
+
+        if (args["rounds"] or 1) > 1 or args["preview"]:
+            raise UserError("talk.error.one_round")
+        await start_talk(
+            ctx,
+            ctx.event,
+            seconds=args["talk"],
+            size=args["size"] or 2,
+            bridge=tuple(args["bridge"] or BRIDGE_ATTRIBUTES),
+            source="pairs",
+        )
+        return
     await _plan(
         ctx,
         ctx.event,
@@ -182,6 +221,7 @@ async def _plan(
     rerolls: int,
     preview: bool,
     avoid: list[tuple[str, str]] | tuple = (),
+    talk_id: int | None = None,
 ) -> None:
     """Plan and store `rounds` rounds, then send the first (or preview it). Light plans are made here;
     heavy ones in the core's worker, while the command has already answered (`_plan_later`)."""
@@ -199,6 +239,7 @@ async def _plan(
             rerolls=rerolls,
             preview=preview,
             avoid=avoid,
+            talk_id=talk_id,
         )
         return
     await drop_rounds(ctx, await unsent_rounds(ctx, event))
@@ -213,7 +254,12 @@ async def _plan(
         avoid=avoid,
         roster=roster,
     )
-    await _present(ctx, event, rows, preview=preview)
+    await _present(ctx, event, rows, preview=preview, talk_id=talk_id)
+
+
+async def plan_for_talk(ctx: Ctx, event: Event, *, size: int, bridge: tuple[str, ...], talk_id: int) -> None:
+    """One round, sent at once, whose groups then start the talk `talk_id` (bot/rituals/talk)."""
+    await _plan(ctx, event, size=size, bridge=bridge, rounds=1, rerolls=0, preview=False, talk_id=talk_id)
 
 
 async def _present(
@@ -224,11 +270,12 @@ async def _present(
     preview: bool,
     roster: Roster | None = None,
     first: Matching | None = None,
+    talk_id: int | None = None,
 ) -> None:
     if preview:
         await _preview(ctx, event, rows[0], planned=len(rows) - 1)
         return
-    await _send(ctx, event, rows[0], roster=roster, matching=first)
+    await _send(ctx, event, rows[0], roster=roster, matching=first, talk_id=talk_id)
     if len(rows) > 1:
         ctx.reply("pairs.planned", count=len(rows) - 1)
 
@@ -244,6 +291,7 @@ async def _plan_later(
     rerolls: int,
     preview: bool,
     avoid: list[tuple[str, str]] | tuple,
+    talk_id: int | None = None,
 ) -> None:
     """Answer now; compute the plan in the worker with no transaction open; then store it and send the
     first round in one transaction, only if the event and its rounds are as they were. A process that
@@ -253,9 +301,13 @@ async def _plan_later(
     people = list(roster.people.values())
     history = [*roster.history, *avoided(avoid)]
     seed = round_seed(event.id, first, rerolls)
-    caller = Caller(ctx.tenant, ctx.member.user_id, ctx.channel)
+    # A talk started by a timer (a run sheet's step) has no caller: one of the event's facilitators is.
+    user = ctx.member.user_id if ctx.member else await _a_facilitator(ctx, event)
+    caller = Caller(ctx.tenant, user, ctx.channel if ctx.member else event.channel_id)
     event_id = event.id
-    if rounds > 1:
+    if ctx.member is None:
+        pass
+    elif rounds > 1:
         ctx.reply("pairs.planning", rounds=rounds, count=len(people))
     else:
         ctx.reply("pairs.matching", count=len(people))
@@ -282,7 +334,9 @@ async def _plan_later(
         )
         # The same people with the same profiles: the worker's description of round 1 still holds.
         same = roster.people == {person.key: person for person in people}
-        await _present(ctx, now, rows, preview=preview, roster=roster, first=plan[0] if same else None)
+        await _present(
+            ctx, now, rows, preview=preview, roster=roster, first=plan[0] if same else None, talk_id=talk_id
+        )
 
     async def job(core: Core) -> None:
         try:
@@ -292,10 +346,28 @@ async def _plan_later(
         except ComputeTimeout:
             seconds = f"{core.compute.timeout:g}"
             await core.follow_up(caller, partial(_overran, seconds=seconds))
-            return
-        await core.follow_up(caller, partial(finish, plan=plan))
+        else:
+            await core.follow_up(caller, partial(finish, plan=plan))
+        if talk_id is not None:  # a talk whose groups did not begin is marked failed, and says so
+            from bot.rituals.talk.ritual import planning_failed
+
+            await core.follow_up(caller, partial(planning_failed, talk_id=talk_id))
 
     ctx.later(job)
+
+
+async def _a_facilitator(ctx: Ctx, event: Event) -> str:
+    row = (
+        await ctx.session.exec(
+            select(Member.user_id)
+            .join(Facilitator, col(Facilitator.member_id) == Member.id)
+            .where(Facilitator.event_id == event.id)
+            .order_by(col(Facilitator.id))
+        )
+    ).first()
+    if row is None:
+        raise UserError("core.error.facilitator_only", command="pairs")
+    return row
 
 
 async def _overran(ctx: Ctx, *, seconds: str) -> None:
