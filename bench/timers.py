@@ -3,18 +3,20 @@ running bot (SystemClock, APScheduler as the alarm, durable timer rows), shown t
 
     python -m bench.timers [--case round|groups|both] [--repeat 3] [--database URL] [--quick]
 
-Two cases:
+Three cases:
 
 - `round`: one round of `--speakers` (10) with `--seconds` (2) turns, no one pressing "Done": every
   hand-off is the alarm's.
-- `groups` (issue 15): `--groups` (25) events at once, each a group of 2 or 3 people, all their rounds
-  started in the same instant (the run sheet step that starts talk in every group), `--group-seconds`
-  (120) turns. The small-group talk ritual is not on main yet: this runs the whole-channel turns engine in
-  25 channels, which schedules, claims and announces exactly as the ritual's hand-offs will.
+- `talk` (issue 15): one event of `--people` (51) present, whose facilitator runs `pairs --talk 2m`: the
+  room is matched into 25 groups (24 pairs and a trio) and every group's timed talk starts in the same
+  transaction (bot/rituals/talk's `start_talk`, what the run sheet's talk step calls), each with its own
+  round of turns in its own space. Every group's hand-offs fall due in the same instant.
+- `channels`: the same 25 groups as 25 events, each a whole-channel round of turns (`turns`), all started
+  at once: the case as it was measured before the talk ritual existed.
 
 What is measured is a hand-off's lateness: from the turn's due time to the moment the next speaker's
-announcement (the last turn's: the round's summary) reached the console World, i.e. was delivered by the
-outbox to the adapter. The moment the timer row was claimed is printed beside it for contrast; it is
+announcement (the last turn's: the round's summary, or the talk group's "time is up" message) reached the
+console World, i.e. was delivered by the outbox to the adapter. The moment the timer row was claimed is printed beside it for contrast; it is
 earlier, and it is not what people see. Each case runs `--repeat` times on a fresh database; the table
 gives min/median/max of each run's p50, p99 and worst. Target: the worst hand-off under 100 ms.
 """
@@ -29,7 +31,7 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,12 +40,13 @@ from sqlmodel import col, select
 from adapters.console.adapter import TENANT, ConsoleAdapter
 from adapters.console.world import Shown, World
 from bot.bootstrap import build
+from bot.clock import Clock, VirtualClock
 from bot.commands import Parsed, Role
 from bot.config import Settings
 from bot.rituals.turns.round import MIN_SECONDS, present_participants, start_round
 from bot.router import Ctx, Router
 from bot.steps.models import Step, StepRun
-from bot.store.models import Timer
+from bot.store.models import Member, Timer
 
 TARGET_MS = 100
 bench = Router("bench")
@@ -60,15 +63,19 @@ async def bench_round(ctx: Ctx, args: Parsed) -> None:
 class ArrivalWorld(World):
     """The console World, noting when each message reached it (wall clock, UTC) and which rounds closed."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
         super().__init__()
+        self.clock = clock
         self.arrived: dict[str, datetime] = {}  # ref -> first arrival
         self.summaries: dict[str, datetime] = {}  # channel -> when the round's summary arrived
+        self.private: dict[frozenset[str], list[datetime]] = defaultdict(list)  # DMs, by their people
         self.closed = asyncio.Event()
         self.expected = 0
 
     def add(self, shown: Shown) -> Shown:
-        now = datetime.now(UTC)
+        now = self.clock.now()
+        if shown.audience is not None and shown.channel.startswith("dm:"):
+            self.private[shown.audience].append(now)
         if shown.ref and shown.ref not in self.arrived:
             self.arrived[shown.ref] = now
         if shown.message is not None and shown.message.fields and shown.audience is None:
@@ -92,7 +99,7 @@ async def run(
         update={"database_url": database_url, "log_level": "WARNING", "default_lang": "en"}
     )
     app = build(settings, extra_routers=[bench])
-    world = ArrivalWorld()
+    world = ArrivalWorld(app.clock)
     world.expected = len(groups)
     adapter = ConsoleAdapter(world, app.clock, ZoneInfo("Asia/Tokyo"), app.catalog)
     app.dispatcher.register(TENANT, adapter)
@@ -140,6 +147,81 @@ async def run(
     return rows
 
 
+async def run_talk(
+    database_url: str, people: int, seconds: int, *, clock: VirtualClock | None = None
+) -> list[tuple[float, float]]:
+    """`pairs --talk` in a room of `people`; (claimed late ms, announced late ms) for every hand-off.
+
+    With a VirtualClock (the bench's own test) the alarm is stepped from one due row to the next."""
+    settings = Settings().model_copy(
+        update={"database_url": database_url, "log_level": "WARNING", "default_lang": "en"}
+    )
+    app = build(settings, clock=clock) if clock else build(settings)
+    world = ArrivalWorld(app.clock)
+    adapter = ConsoleAdapter(world, app.clock, ZoneInfo("Asia/Tokyo"), app.catalog)
+    app.dispatcher.register(TENANT, adapter)
+    channel, host = "#talk", "host"
+    come_back = app.catalog.text("en", "talk.come_back.finished")
+    over = asyncio.Event()
+    add = world.add
+
+    def watch(shown: Shown) -> Shown:
+        if shown.audience is None and shown.message is not None and come_back in shown.message.text:
+            over.set()
+        return add(shown)
+
+    world.add = watch  # type: ignore[method-assign]
+    await app.start()
+    try:
+
+        async def say(user: str, text: str) -> None:
+            event = adapter.command(user, channel, text)
+            await adapter.send(TENANT, await app.core.handle(event), origin=event)
+
+        await say(host, 'event start "Talk" --lang en')
+        for n in range(people):
+            await say(f"p{n:02d}", "join --languages en")
+        await say(host, f"pairs --talk {seconds}s")
+        if clock is None:
+            await asyncio.wait_for(over.wait(), timeout=3 * seconds + 60)
+        else:
+            for _ in range(20):
+                if over.is_set():
+                    break
+                await app.timers.advance_to(clock.now() + timedelta(seconds=seconds))
+        async with app.store.session() as session:
+            ends = (await session.exec(select(Timer).where(Timer.kind == "talk.end"))).all()
+            members = (
+                await session.exec(
+                    select(Step.run_id, Step.position, Member.user_id).join(
+                        Member, col(Step.member_id) == Member.id
+                    )
+                )
+            ).all()
+    finally:
+        await app.close()
+    if not over.is_set():
+        raise RuntimeError("the talk did not finish")
+    group: dict[int, set[str]] = defaultdict(set)
+    for run_id, _position, user in members:
+        group[run_id].add(user)
+    rows = []
+    for timer in ends:
+        if timer.status != "done":
+            continue
+        # The first message in the group's own space at or after the turn's end: the next speaker's floor
+        # (or the group's "time is up"); the warnings come 30 s before an end, never after it.
+        arrivals = world.private[frozenset(group[timer.payload["run"]])]
+        announced = min((at for at in arrivals if at >= timer.due_at), default=None)
+        if announced is None:
+            raise RuntimeError(f"talk run {timer.payload['run']}: nothing said after a turn's end")
+        claimed = (timer.fired_at - timer.due_at).total_seconds() * 1000
+        rows.append((claimed, (announced - timer.due_at).total_seconds() * 1000))
+    if len(rows) != people:
+        raise RuntimeError(f"{len(rows)} talk hand-offs of {people}")
+    return rows
+
+
 def quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -171,53 +253,54 @@ def report(title: str, runs: list[list[tuple[float, float]]]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", choices=["round", "groups", "both"], default="both")
-    parser.add_argument("--speakers", type=int, default=10)
-    parser.add_argument("--seconds", type=int, default=2)
-    parser.add_argument("--groups", type=int, default=25)
-    parser.add_argument("--group-seconds", type=int, default=120, help="turn length in the groups case")
+    parser.add_argument("--case", choices=["round", "talk", "channels", "all"], default="all")
+    parser.add_argument("--speakers", type=int, default=10, help="the round case's speakers")
+    parser.add_argument("--seconds", type=int, default=2, help="the round case's turn")
+    parser.add_argument("--people", type=int, default=51, help="the talk case's room (51: 25 groups)")
+    parser.add_argument("--groups", type=int, default=25, help="the channels case's groups")
+    parser.add_argument(
+        "--group-seconds", type=int, default=120, help="turn length in the talk and channels cases"
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--database", help="a database URL (default: a fresh SQLite file per run)")
-    parser.add_argument("--quick", action="store_true", help="3 speakers, 4 groups, 2 s turns, 1 run")
+    parser.add_argument(
+        "--quick", action="store_true", help="small and short, one run of each: checks the bench runs"
+    )
     args = parser.parse_args(argv)
     if args.quick:
-        args.speakers, args.seconds, args.groups, args.group_seconds, args.repeat = 3, 1, 4, 1, 1
+        args.speakers, args.seconds, args.repeat = 3, 1, 1
+        args.people, args.groups, args.group_seconds = 5, 3, 30  # 30 s: the shortest talk there is
     if args.database and args.repeat > 1:
         print("note: with --database every run adds to the same database")
     rng = random.Random(25)
     sizes = [rng.choice((2, 3)) for _ in range(args.groups)]
+    channel_turn = (
+        f"turns --minutes {args.group_seconds}s" if args.group_seconds >= MIN_SECONDS else "bench round"
+    )
     cases = []
-    if args.case in ("round", "both"):
-        cases.append(
-            (
-                f"one round: {args.speakers} speakers, {args.seconds} s turns, real clock, APScheduler alarm",
-                [args.speakers],
-                args.seconds,
-                "bench round",
-            )
+    if args.case in ("round", "all"):
+        title = f"one round: {args.speakers} speakers, {args.seconds} s turns, real clock, APScheduler alarm"
+        cases.append((title, lambda url: run(url, [args.speakers], args.seconds, command="bench round")))
+    if args.case in ("talk", "all"):
+        title = (
+            f"pairs --talk {args.group_seconds}s, {args.people} people present: {args.people // 2} groups "
+            f"talking at once in their own spaces, real clock"
         )
-    if args.case in ("groups", "both"):
-        # The facilitator's own command when the turn is one people may ask for (30 s and up).
-        turn = (
-            f"turns --minutes {args.group_seconds}s" if args.group_seconds >= MIN_SECONDS else "bench round"
+        cases.append((title, lambda url: run_talk(url, args.people, args.group_seconds)))
+    if args.case in ("channels", "all"):
+        title = (
+            f"{args.groups} events at once ({sizes.count(2)} groups of 2, {sizes.count(3)} of 3), "
+            f"`{channel_turn}` started in one instant: the whole-channel turns engine"
         )
-        cases.append(
-            (
-                f"{args.groups} groups at once ({sizes.count(2)} of 2, {sizes.count(3)} of 3), "
-                f"{args.group_seconds} s turns, started in one instant; whole-channel turns engine",
-                sizes,
-                args.group_seconds,
-                turn,
-            )
-        )
+        cases.append((title, lambda url: run(url, sizes, args.group_seconds, command=channel_turn)))
     ok = True
-    for title, groups, seconds, command in cases:
+    for title, case in cases:
         runs = []
         for n in range(args.repeat):
             started = time.perf_counter()
             with tempfile.TemporaryDirectory(prefix="tsunagari-bench-") as folder:
                 url = args.database or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-                runs.append(asyncio.run(run(url, groups, seconds, command=command)))
+                runs.append(asyncio.run(case(url)))
             print(f"  run {n + 1}: {time.perf_counter() - started:.0f} s, {loadavg()}", flush=True)
         database = (args.database or "sqlite").split(":", 1)[0]
         ok = report(f"{title}; {database}", runs) and ok

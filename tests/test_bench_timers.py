@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.timers import run
+from bench.timers import run, run_talk
+from bot.clock import VirtualClock
 
 
 async def test_two_groups_at_once_announce_every_hand_off(tmp_path: Path) -> None:
@@ -13,3 +15,12 @@ async def test_two_groups_at_once_announce_every_hand_off(tmp_path: Path) -> Non
     assert len(rows) == 5, "every turn's end, the last ones to the summary, was announced"
     for claimed, announced in rows:
         assert 0 <= claimed <= announced, "the announcement reaches the console after the row is claimed"
+
+
+async def test_a_talk_in_groups_announces_every_groups_hand_off(tmp_path: Path) -> None:
+    # `pairs --talk` for 5 people (a pair and a trio) on a virtual clock stepped by the alarm: the talk case's
+    # accounting (each group's own space, every turn's end) without minutes of waiting.
+    clock = VirtualClock(datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
+    rows = await run_talk(f"sqlite+aiosqlite:///{tmp_path / 't.db'}", 5, 30, clock=clock)
+    assert len(rows) == 5, "every person's turn ended and the next floor (or the end) reached their group"
+    assert all(claimed == announced == 0 for claimed, announced in rows), "virtual time stops at each due row"
