@@ -1,38 +1,51 @@
-"""Load: many events at once, each running rounds, boards and pairs through the console adapter.
+"""Load: many events at once, each running rounds, boards, pairs and a talk through the console adapter.
 
-    python -m bench.load [--events 100] [--participants 50] [--database URL | --sqlite]
-                         [--pace 1.0] [--stagger 60] [--profile]
+    python -m bench.load [--events 100] [--participants 50] [--database URL | --sqlite] [--pace 1.0]
+                         [--stagger 60] [--talk 60] [--history N] [--no-floor] [--profile] [--quick]
 
 One process, one asyncio loop, the real clock and the real alarm (APScheduler), as `tsunagari run` has.
 Every event plays a whole workshop as its people would: `event start`, joins with varied profiles, a round
 of turns with 24 named speakers ended by "Done" and "Next" presses (one speaker talks out the whole minute,
 so the 30-second warning and the hand-off are timers), a barrier board (shares by command and by form, a
-reveal, "Me too" presses), a round of pairs, `event end`. Each command goes through the real path:
-ConsoleAdapter translates it, `core.handle` runs it in a transaction, `ConsoleAdapter.send` renders the
-actions into the console World. A command's reply time runs from the `handle()` call to its actions shown.
+reveal, "Me too" presses), a round of pairs, a timed talk in every group (`pairs --talk`, `--talk`
+seconds a person, nobody pressing "Done": issue 15's run sheet step, 100 events of 25 groups each), and
+`event end`. Each command goes through the real path: ConsoleAdapter translates it, `core.handle` runs it in
+a transaction, `ConsoleAdapter.send` renders the actions into the console's own World (see EventWorld for
+the one thing changed: who sees a channel).
+
+A command's reply time runs from the moment it was submitted (the end of its person's pause, noted by
+every wait) to its actions shown, not from when its task happened to resume: a loop busy elsewhere
+delays that resumption, and the delay is part of what the person waits.
 
 The people act as people do, at once and each at their own moment: the events start within `--stagger`
 seconds of each other; inside an event the 50 joins fall at random within 90 s, the shares within 90 s,
 the "Me too" presses within 45 s, and a speaker presses "Done" 1-3 s into their turn. That is harsher than
-a real room (a sentence about what holds you back takes longer to write than 90 s allows 50 people), and
-with 100 events it offers ~100 commands a second at the peaks. `--pace` scales every human pause
-(0.5 = twice as fast; 0 = everyone at once, which measures the most one process can take, not reply time).
+a real room, and with 100 events it offers ~100 commands a second at the peaks. `--pace` scales every
+human pause (0 = everyone at once, which measures the most one process can take, not reply time).
 
-Also printed: how late the timers fired against their due time, and the event loop's lag (a task that
-asks to wake every 10 ms and records how late it woke): what every timer and reply waits behind.
+Also printed, with the load average: how late the timers fired against their due time; the talk groups'
+hand-offs, from their due time to the next floor reaching the group's own space; the event loop's lag (a
+task that asks to wake every 10 ms and records how late it woke), what every timer and reply waits behind.
+
+The floor (`--no-floor` leaves it out): the SQL each command sent, captured for up to 200 executions of
+each command (sampled uniformly over the run) by SQLAlchemy's `before_cursor_execute`, replayed alone on
+the same database after the run, one transaction per execution, rolled back. The table prints its p50/p99
+beside each command's: what the database alone costs, so the rest is the bot's.
+
+`--history N` runs twice, each time on a fresh database: first with no history, then with N earlier events
+of 30 people filled in first through the same code (console adapter, core, store), and prints each
+command's median in both. The target: every median with 1,000 earlier events within 15% of the median
+with none.
 
 `--heavy` (on by default; `--no-heavy` leaves it out) adds the heaviest commands beside the load, at the
 busiest minute: `pairs --rounds 30` in a room of 51 and `pairs` in a room of 2,000. Each answers at once and
 posts its round when the worker has planned it; the table gives both times, and the loop-lag line is what
 every other room felt meanwhile.
 
-A command's reply time runs from the moment its person meant to act (the end of their pause), not from
-when their task happened to resume: a loop busy elsewhere delays that resumption, and the delay is part
-of what the person waits.
-
 By default a fresh PostgreSQL database is created on the server of `--database` (a URL naming any database
 there, `postgresql://postgres@127.0.0.1:5432/test` unless told) with a unique name, and dropped afterwards;
-`--sqlite` uses a temporary SQLite file instead.
+`--sqlite` uses a temporary SQLite file instead. `--quick` plays 2 events of 6 on a simulated clock (with
+`--history`, 2 earlier events): a check that the bench runs, in seconds, not a measurement.
 """
 
 from __future__ import annotations
