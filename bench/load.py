@@ -1,38 +1,52 @@
-"""Load: many events at once, each running rounds, boards and pairs through the console adapter.
+"""Load: many events at once, each running rounds, boards, pairs and a talk through the console adapter.
 
-    python -m bench.load [--events 100] [--participants 50] [--database URL | --sqlite]
-                         [--pace 1.0] [--stagger 60] [--profile]
+    python -m bench.load [--events 100] [--participants 50] [--database URL | --sqlite] [--pace 1.0]
+                         [--stagger 60] [--talk 60] [--history N] [--no-floor] [--profile] [--quick]
 
 One process, one asyncio loop, the real clock and the real alarm (APScheduler), as `tsunagari run` has.
 Every event plays a whole workshop as its people would: `event start`, joins with varied profiles, a round
 of turns with 24 named speakers ended by "Done" and "Next" presses (one speaker talks out the whole minute,
 so the 30-second warning and the hand-off are timers), a barrier board (shares by command and by form, a
-reveal, "Me too" presses), a round of pairs, `event end confirm`. Each command goes through the real path:
-ConsoleAdapter translates it, `core.handle` runs it in a transaction, `ConsoleAdapter.send` renders the
-actions into the console World. A command's reply time runs from the `handle()` call to its actions shown.
+reveal, "Me too" presses), a round of pairs, a timed talk in every group (`pairs --talk`, `--talk`
+seconds a person, nobody pressing "Done": issue 15's run sheet step, 100 events of 25 groups each), and
+`event end confirm` (the revealed board is live, so the end asks first). Each command goes through the
+real path: ConsoleAdapter translates it, `core.handle` runs it in a transaction, `ConsoleAdapter.send`
+renders the actions into the console's own World (see EventWorld for the one thing changed: who sees a
+channel).
+
+A command's reply time runs from the moment it was submitted (the end of its person's pause, noted by
+every wait) to its actions shown, not from when its task happened to resume: a loop busy elsewhere
+delays that resumption, and the delay is part of what the person waits.
 
 The people act as people do, at once and each at their own moment: the events start within `--stagger`
 seconds of each other; inside an event the 50 joins fall at random within 90 s, the shares within 90 s,
 the "Me too" presses within 45 s, and a speaker presses "Done" 1-3 s into their turn. That is harsher than
-a real room (a sentence about what holds you back takes longer to write than 90 s allows 50 people), and
-with 100 events it offers ~100 commands a second at the peaks. `--pace` scales every human pause
-(0.5 = twice as fast; 0 = everyone at once, which measures the most one process can take, not reply time).
+a real room, and with 100 events it offers ~100 commands a second at the peaks. `--pace` scales every
+human pause (0 = everyone at once, which measures the most one process can take, not reply time).
 
-Also printed: how late the timers fired against their due time, and the event loop's lag (a task that
-asks to wake every 10 ms and records how late it woke): what every timer and reply waits behind.
+Also printed, with the load average: how late the timers fired against their due time; the talk groups'
+hand-offs, from their due time to the next floor reaching the group's own space; the event loop's lag (a
+task that asks to wake every 10 ms and records how late it woke), what every timer and reply waits behind.
+
+The floor (`--no-floor` leaves it out): the SQL each command sent, captured for up to 200 executions of
+each command (sampled uniformly over the run) by SQLAlchemy's `before_cursor_execute`, replayed alone on
+the same database after the run, one transaction per execution, rolled back. The table prints its p50/p99
+beside each command's: what the database alone costs, so the rest is the bot's.
+
+`--history N` runs twice, each time on a fresh database: first with no history, then with N earlier events
+of 30 people filled in first through the same code (console adapter, core, store), and prints each
+command's median in both. The target: every median with 1,000 earlier events within 15% of the median
+with none.
 
 `--heavy` (on by default; `--no-heavy` leaves it out) adds the heaviest commands beside the load, at the
 busiest minute: `pairs --rounds 30` in a room of 51 and `pairs` in a room of 2,000. Each answers at once and
 posts its round when the worker has planned it; the table gives both times, and the loop-lag line is what
 every other room felt meanwhile.
 
-A command's reply time runs from the moment its person meant to act (the end of their pause), not from
-when their task happened to resume: a loop busy elsewhere delays that resumption, and the delay is part
-of what the person waits.
-
 By default a fresh PostgreSQL database is created on the server of `--database` (a URL naming any database
 there, `postgresql://postgres@127.0.0.1:5432/test` unless told) with a unique name, and dropped afterwards;
-`--sqlite` uses a temporary SQLite file instead.
+`--sqlite` uses a temporary SQLite file instead. `--quick` plays 2 events of 6 on a simulated clock (with
+`--history`, 2 earlier events): a check that the bench runs, in seconds, not a measurement.
 """
 
 from __future__ import annotations
@@ -44,9 +58,11 @@ import gc
 import heapq
 import io
 import itertools
+import os
 import pstats
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -61,6 +77,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import col, select
 
 from adapters.console.adapter import TENANT, ConsoleAdapter
 from adapters.console.world import Shown, World
@@ -69,10 +88,13 @@ from bot.bootstrap import App, build
 from bot.clock import SystemClock, VirtualClock
 from bot.config import Settings
 from bot.events import InboundEvent
-from bot.store.models import Timer
+from bot.steps.models import Step, StepRun
+from bot.store.models import Member, Timer
 from tests.support import create_pg_database, drop_pg_database
 
 P99_TARGET_MS = 200
+PAIRS_TARGET_MS = 60
+HISTORY_TARGET = 0.15  # a command's median with history within 15% of its median without
 MEMORY_TARGET_MB = 200
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 SPEAKERS = 24  # named for the round of turns in each event; the core allows at most 30 in a round
@@ -117,66 +139,54 @@ MILESTONES = {
 
 _doing: ContextVar[str | None] = ContextVar("doing", default=None)
 _meant: ContextVar[float | None] = ContextVar("meant", default=None)  # when this person meant to act
+Statement = tuple[str, Any, bool]  # (SQL as sent to the driver, its parameters, executemany)
+_capture: ContextVar[list[Statement] | None] = ContextVar("capture", default=None)
+SAMPLE = 200  # executions of each command whose SQL is replayed for the floor
 
 
 class EventWorld(World):
-    """The console World, indexed so a person finds a button among what their own event showed, and
-    keeping only what people may still act on.
+    """The console World the console adapter keeps (its store of what was shown, its button index, its
+    form look-up), with one change and one addition.
 
-    The plain World scans everything ever shown for every click, and channel messages are visible to all:
-    with 100 events at once that is quadratic and finds another event's "Me too #3". Here a channel's
-    messages are indexed by channel and private ones by person; `find_button` looks at those only.
+    The change: `can_see`. The plain World is one workspace where every channel message is seen by
+    everyone; with 100 events at once a person pressing "Me too #3" would find another event's button.
+    Here a channel's messages are seen by the people of that event only.
 
-    The plain World also keeps every rendered line: 24,000 messages, about 50 MB of the process's memory
-    that belongs to the chat platform, not to the bot. Here each message is read for the milestones as it
-    is shown; only those with buttons, a form or a ref (an update may follow) are kept, without their lines.
+    The addition: each message is read for the milestones as it is shown, and the moment each DM reached
+    the World is noted by its people (a talk group's hand-offs are DMs to the group).
+
+    The World keeps every rendered line, as the console does: that memory (tens of MB for a full run) is
+    the chat platform's, not the bot's, but it is in the peak memory printed. Looking up a button or a form
+    happens before a command's clock starts, on the same loop: its total is printed ("console look-ups").
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: SystemClock | VirtualClock) -> None:
         super().__init__()
-        self.by_channel: dict[str, list[Shown]] = defaultdict(list)
-        self.by_person: dict[str, list[Shown]] = defaultdict(list)
+        self.clock = clock
         self.home: dict[str, str] = {}  # person -> their event's channel
         self.reached: dict[str, set[str]] = defaultdict(set)  # channel -> milestones shown there
-        self.count = 0
         self.paired: dict[str, asyncio.Event] = defaultdict(asyncio.Event)  # a round of pairs was posted
+        self.private: dict[frozenset[str], list[datetime]] = defaultdict(list)  # DM arrivals by audience
+        self.milestones = dict(MILESTONES)
+
+    @property
+    def count(self) -> int:
+        return len(self.shown)
 
     def add(self, shown: Shown) -> Shown:
-        shown.seq, self.count = self.count, self.count + 1  # the adapter counts what is kept; we count all
         if shown.audience is None:
             text = "\n".join(shown.lines)
-            self.reached[shown.channel].update(name for name, words in MILESTONES.items() if words in text)
+            self.reached[shown.channel].update(n for n, words in self.milestones.items() if words in text)
             if MILESTONES["pairs sent"] in text:
                 self.paired[shown.channel].set()
-        if shown.form is None and shown.ref is None and not (shown.message and shown.message.buttons):
-            return shown
-        shown.lines = []
-        self.index_buttons(shown)
-        if shown.ref:
-            self.by_ref[shown.ref] = shown
-        if shown.audience is None:
-            self.by_channel[shown.channel].append(shown)
-        else:
-            for person in shown.audience:
-                self.by_person[person].append(shown)
-        return shown
-
-    def find_form(self, user: str, title: str) -> Shown | None:
-        for shown in reversed(self.by_person.get(user, [])):
-            if shown.form is not None and shown.audience == frozenset({user}):
-                if shown.form.title == title or shown.form.title.lower() == title.lower():
-                    return shown
-        return None
+        elif shown.channel.startswith("dm:"):
+            self.private[shown.audience].append(self.clock.now())
+        return super().add(shown)
 
     def can_see(self, user: str, shown: Shown) -> bool:
-        # A channel message is seen by the people of that event only, not by all 5,000.
         if shown.audience is None:
             return shown.channel == self.home.get(user)
         return user in shown.audience
-
-    def visible_to(self, user: str) -> list[Shown]:
-        channel = self.by_channel.get(self.home.get(user, ""), [])
-        return list(heapq.merge(channel, self.by_person.get(user, []), key=lambda s: s.seq))
 
 
 @dataclass
@@ -191,6 +201,14 @@ class Stats:
     missing: list[str] = field(default_factory=list)  # a button or form that was not there
     refused: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # UserError replies by key
     ready_ms: dict[str, float] = field(default_factory=dict)  # heavy command: until its round was posted
+    lookups_ms: float = 0.0  # the bench's own console look-ups (find_button/find_form), on the loop
+    # For the SQL floor: the statements of a random sample of each command's executions (reservoir).
+    seen: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    samples: dict[str, list[list[Statement]]] = field(default_factory=lambda: defaultdict(list))
+    floor_ms: dict[str, list[float]] = field(default_factory=dict)
+    floor_failed: int = 0  # replayed statements the database refused (a duplicate key, mostly)
+    floor_statements: int = 0
+    talk_late_ms: list[tuple[float, float]] = field(default_factory=list)  # (claimed, announced) per hand-off
 
     @property
     def all_ms(self) -> list[float]:
@@ -198,9 +216,13 @@ class Stats:
 
 
 class RealTime:
-    """People wait on the real clock; the alarm fires the timers as `tsunagari run` does."""
+    """People wait on the real clock; the alarm fires the timers as `tsunagari run` does.
+
+    Every wait notes when it should end: the person's next command is submitted at that moment, and its
+    clock starts there, not when the task happens to resume behind a busy loop."""
 
     async def sleep(self, seconds: float) -> None:
+        _meant.set(time.perf_counter() + seconds)
         await asyncio.sleep(seconds)
 
     async def gather(self, coroutines: list[Coroutine[Any, Any, object]]) -> None:
@@ -290,13 +312,12 @@ class Load:
         self.pace = pace
         self.time = time
         self.internal = app.catalog.text("en", "core.error.internal")
+        self.talk_seconds = 0
 
     async def pause(self, low: float, high: float | None = None) -> None:
         """A person taking their time: `low` seconds, or a random moment between `low` and `high`."""
         seconds = low if high is None else random.uniform(low, high)
         if seconds * self.pace > 0:
-            if isinstance(self.time, RealTime):
-                _meant.set(time.perf_counter() + seconds * self.pace)
             await self.time.sleep(seconds * self.pace)
 
     async def act(self, what: str, event: InboundEvent | None) -> list[Action]:
@@ -307,28 +328,51 @@ class Load:
         started = time.perf_counter()
         meant, _ = _meant.get(), _meant.set(None)
         if meant is not None and meant < started:
-            started = meant  # the person waited from here, behind whatever held the loop
+            started = meant  # submitted here: the person waited from then on, behind whatever held the loop
         self.stats.asked_at.append(started)
+        statements = self._sample(what)
+        _capture.set(statements)
         actions = await self.app.core.handle(event)
         await self.adapter.send(TENANT, actions, origin=event)
         self.stats.replies_ms[what].append((time.perf_counter() - started) * 1000)
+        _capture.set(None)
         for action in actions:
             if isinstance(action, Reply):
                 if self.internal in action.message.text:
                     self.stats.errors.append(what)
         return actions
 
+    def _sample(self, what: str) -> list[Statement] | None:
+        """A list to capture this execution's SQL in, if the reservoir of `what` takes it (kept uniform
+        over the run: the n-th execution replaces a random one of SAMPLE with probability SAMPLE/n)."""
+        self.stats.seen[what] += 1
+        n, kept = self.stats.seen[what], self.stats.samples[what]
+        statements: list[Statement] = []
+        if len(kept) < SAMPLE:
+            kept.append(statements)
+            return statements
+        slot = random.randrange(n)
+        if slot < SAMPLE:
+            kept[slot] = statements
+            return statements
+        return None
+
     async def say(self, what: str, user: str, channel: str, text: str) -> list[Action]:
         return await self.act(what, self.adapter.command(user, channel, text))
 
     async def click(self, what: str, user: str, label: str) -> list[Action]:
-        return await self.act(what, self.adapter.click(user, label))
+        started = time.perf_counter()
+        event = self.adapter.click(user, label)
+        self.stats.lookups_ms += (time.perf_counter() - started) * 1000
+        return await self.act(what, event)
 
     async def submit(self, what: str, user: str, title: str, values: dict[str, str]) -> list[Action]:
         # Someone whose profile speaks only Japanese sees the form in Japanese: look for either title.
+        started = time.perf_counter()
         event = self.adapter.submit(user, title, values) or self.adapter.submit(
             user, self.app.catalog.text("ja", "barriers.form.title"), values
         )
+        self.stats.lookups_ms += (time.perf_counter() - started) * 1000
         return await self.act(what, event)
 
 
@@ -412,12 +456,99 @@ async def workshop(load: Load, number: int, participants: int, stagger: float) -
         45, lambda n, person: click("barriers Me too (button)", person, f"Me too #{1 + (n * 7) % 5}")
     )
 
-    # A round of pairs, then the end.
+    # A round of pairs; then (with --talk) a timed talk in every group, as a run sheet's talk step starts
+    # it; then the end.
     await pause(10)
     await say("pairs", host, channel, "pairs")
     await pause(30)
+    if load.talk_seconds:
+        await say("pairs --talk", host, channel, f"pairs --talk {load.talk_seconds}s")
+        # Nobody presses "Done": every hand-off is the alarm's. A trio's talk is three turns long.
+        await load.time.sleep(3 * load.talk_seconds + 5)
     # The revealed board is still live, so a bare `event end` would only ask first: the host confirms.
     await say("event end", host, channel, "event end confirm")
+
+
+async def fill_history(url: str, past: int, events: int, participants: int) -> float:
+    """Before the run and not timed: `past` earlier events of 30 people each (or `participants`, if fewer),
+    through the same code as the run (console adapter, core, store), on a clock `past` days back, one event
+    a day. Past event k is held in the channel of event k % `events` by its host and first 30 people, so
+    the run's people meet their own history (pairs reads who met whom). Each past event starts, is joined,
+    pairs and ends; the nudges its end plans would have been sent long before the run: they are marked
+    done, so the run's alarm does not send years of them. Returns the seconds the fill took."""
+    started = time.perf_counter()
+    begin = datetime.now(UTC) - timedelta(days=past + 1)
+    clock = VirtualClock(begin)
+    settings = Settings().model_copy(
+        update={"database_url": url, "default_lang": "en", "log_level": "WARNING"}
+    )
+    app = build(settings, clock=clock)
+    adapter = ConsoleAdapter(World(), clock, ZoneInfo("Asia/Tokyo"), app.catalog)
+    app.dispatcher.register(TENANT, adapter)
+    await app.start()
+    try:
+        for k in range(past):
+            clock.set(begin + timedelta(days=k))
+            number, rng = k % events, random.Random(10_000 + k)
+            channel, host = f"#ev{number:03d}", f"e{number:03d}host"
+            people = [f"e{number:03d}p{n:03d}" for n in range(min(30, participants))]
+            script = [(host, f'event start "Earlier {k}" --lang en --tz Asia/Tokyo')]
+            script += [(person, f"join {profile_args(rng)}") for person in people]
+            script += [(host, "pairs"), (host, "event end")]
+            for user, text in script:
+                clock.set(clock.now() + timedelta(seconds=20))
+                event = adapter.command(user, channel, text)
+                await adapter.send(TENANT, await app.core.handle(event), origin=event)
+        async with app.store.engine.begin() as connection:
+            await connection.execute(
+                update(Timer)
+                .where(col(Timer.status) == "pending")
+                .values(status="done", fired_at=clock.now())
+            )
+    finally:
+        await app.close()
+    return time.perf_counter() - started
+
+
+def _driver_parameters(parameters: Any, many: bool) -> Any:
+    """The parameters as captured, in the form exec_driver_sql takes (tuples or dicts, a list if many)."""
+
+    def one(p: Any) -> Any:
+        return tuple(p) if isinstance(p, list) else p
+
+    if many and isinstance(parameters, list):  # insertmanyvalues batches come flagged many, as one row
+        return [one(p) for p in parameters]
+    return one(parameters) if parameters else ()
+
+
+async def replay(load: Load) -> None:
+    """The floor: each sampled execution's SQL statements alone, replayed in order on the same database
+    in one transaction (as the command had), then rolled back so the database stays as the run left it.
+
+    What is left out is all that is not SQL: parsing, the core's logic, rendering, the loop. A statement the
+    database refuses on replay (an insert whose unique key the original made) is counted; the transaction
+    starts afresh and the rest follow, so the floor counts every round trip the command made."""
+    engine = load.app.store.engine
+    stats = load.stats
+    for what, executions in stats.samples.items():
+        times = []
+        for statements in executions:
+            if not statements:
+                continue
+            async with engine.connect() as connection:
+                started = time.perf_counter()
+                transaction = await connection.begin()
+                for sql, parameters, many in statements:
+                    stats.floor_statements += 1
+                    try:
+                        await connection.exec_driver_sql(sql, _driver_parameters(parameters, many))
+                    except DBAPIError:
+                        stats.floor_failed += 1
+                        await transaction.rollback()
+                        transaction = await connection.begin()
+                await transaction.rollback()
+                times.append((time.perf_counter() - started) * 1000)
+        stats.floor_ms[what] = times
 
 
 async def prepare_heavy_room(load: Load, name: str, people: int) -> None:
@@ -467,28 +598,36 @@ async def run(
     *,
     simulated: bool = False,
     heavy: bool = False,
+    talk_seconds: int = 0,
+    floor: bool = True,
 ) -> tuple[Load, float, int]:
     """The bench; `simulated` puts it on a VirtualClock (SimulatedTime), for its test, not to measure."""
     settings = Settings().model_copy(
         update={"database_url": url, "default_lang": "en", "log_level": "WARNING"}
     )
-    clock = VirtualClock(datetime(2026, 1, 15, 9, 0, tzinfo=UTC)) if simulated else SystemClock()
+    clock = VirtualClock(datetime.now(UTC)) if simulated else SystemClock()
     app = build(settings, clock=clock)
-    world = EventWorld()
+    world = EventWorld(clock)
+    if talk_seconds:
+        world.milestones["talk over"] = app.catalog.text("en", "talk.come_back.finished")
     adapter = ConsoleAdapter(world, clock, ZoneInfo("Asia/Tokyo"), app.catalog)
     app.dispatcher.register(TENANT, adapter)
     await app.start()
 
-    def count_statement(*_args: object) -> None:
+    def count_statement(_conn, _cursor, statement, parameters, _context, executemany) -> None:  # noqa: ANN001
         if (doing := _doing.get()) is not None:
             load.stats.statements[doing] += 1
+        if (captured := _capture.get()) is not None:
+            captured.append((statement, parameters, executemany))
 
     sa_event.listen(app.store.engine.sync_engine, "before_cursor_execute", count_statement)
     load = Load(app, adapter, world, pace, SimulatedTime(app) if simulated else RealTime())
+    load.talk_seconds = talk_seconds
     run_timer = app.timers.run
 
     async def timed_timer(timer: Timer) -> None:
         _doing.set("timers fired (not replies)")
+        _capture.set(None)
         load.stats.timers_late_ms[timer.kind].append((clock.now() - timer.due_at).total_seconds() * 1000)
         started = time.perf_counter()
         await run_timer(timer)
@@ -510,6 +649,7 @@ async def run(
                 await prepare_heavy_room(load, name, people)
             # At the busiest minute: the events' joins and their first rounds of turns.
             workshops += [heavy_room(load, name, command, at=90 * pace) for name, _n, command in HEAVY]
+        run_began = clock.now()
         started = time.perf_counter()
         if isinstance(load.time, SimulatedTime):
             await load.time.run(workshops)
@@ -520,10 +660,52 @@ async def run(
         wall = time.perf_counter() - started
         missing = 0
         for n in range(events):
-            missing += len(MILESTONES.keys() - world.reached[f"#ev{n:03d}"])
+            missing += len(world.milestones.keys() - world.reached[f"#ev{n:03d}"])
+        if talk_seconds:
+            load.stats.talk_late_ms = await talk_handoffs(app, world, run_began)
+        if floor:
+            await replay(load)  # the run is over: the statements alone, nothing else on the loop
     finally:
         await app.close()
     return load, wall, missing
+
+
+async def talk_handoffs(app: App, world: EventWorld, since: datetime) -> list[tuple[float, float]]:
+    """(claimed late, announced late) in ms for each talk turn's end: from its due time to its timer row's
+    claim, and to the first message in that group's own space at or after it (the next floor, or the
+    group's end). A group's warnings come 30 s before an end, never after it."""
+    async with app.store.session() as session:
+        ends = (
+            await session.exec(select(Timer).where(Timer.kind == "talk.end", col(Timer.due_at) >= since))
+        ).all()
+        rows = await session.exec(
+            select(Step.run_id, Member.user_id)
+            .join(Member, col(Step.member_id) == Member.id)
+            .join(StepRun, col(StepRun.id) == Step.run_id)
+            .where(StepRun.ritual == "talk")
+        )
+        group: dict[int, set[str]] = defaultdict(set)
+        for run_id, user in rows.all():
+            group[run_id].add(user)
+    late = []
+    for timer in ends:
+        if timer.status != "done" or timer.fired_at is None:
+            continue
+        arrivals = world.private.get(frozenset(group[timer.payload["run"]]), [])
+        announced = min((at for at in arrivals if at >= timer.due_at), default=None)
+        if announced is not None:
+            late.append(
+                (
+                    (timer.fired_at - timer.due_at).total_seconds() * 1000,
+                    (announced - timer.due_at).total_seconds() * 1000,
+                )
+            )
+    return late
+
+
+def loadavg() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
 def peak_rate(asked_at: list[float], window: float = 10.0) -> float:
@@ -561,26 +743,47 @@ def report(
     print(
         f"{events} events × {participants} participants at once, console adapter, {database}; "
         + (
-            f"real clock; people's pauses × {load.pace:g}"
+            "simulated clock (a check that it runs, not a measurement)"
+            if isinstance(load.time, SimulatedTime)
+            else f"real clock; people's pauses × {load.pace:g}"
             if load.pace
             else "real clock; no pauses (everyone at once: a capacity test, not reply time)"
         )
     )
+    print(f"  {loadavg()} at the end of the run")
     sql = stats.statements
-    print(f"{'command':<28} | {'count':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7} | {'SQL each':>8}")
-    print(f"{'-' * 28}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 8}")
+    floor_all = [ms for values in stats.floor_ms.values() for ms in values]
+    head = f"{'command':<28} | {'count':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7} | {'SQL each':>8}"
+    rule = f"{'-' * 28}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 8}"
+    print(head + f" | {'floor p50':>9} | {'floor p99':>9}")
+    print(rule + f"-+-{'-' * 9}-+-{'-' * 9}")
+
+    def floor_cells(values: list[float] | None) -> str:
+        if not values:
+            return f" | {'-':>9} | {'-':>9}"
+        return f" | {_ms(values, 0.5):>9.1f} | {_ms(values, 0.99):>9.1f}"
+
     for what, values in stats.replies_ms.items():
         print(
             f"{what:<28} | {len(values):>6} | {_ms(values, 0.5):>7.1f} | {_ms(values, 0.99):>7.1f} | {max(values):>7.1f} | {sql[what] / len(values):>8.1f}"
+            + floor_cells(stats.floor_ms.get(what))
         )
-    print(f"{'-' * 28}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 8}")
+    print(rule + f"-+-{'-' * 9}-+-{'-' * 9}")
     print(
         f"{'all commands':<28} | {len(every):>6} | {_ms(every, 0.5):>7.1f} | {p99:>7.1f} | {max(every):>7.1f} | {sum(v for k, v in sql.items() if k in stats.replies_ms) / len(every):>8.1f}"
+        + floor_cells(floor_all)
     )
     if stats.timers_ms:
         t = stats.timers_ms
         print(
             f"{'timers fired (not replies)':<28} | {len(t):>6} | {_ms(t, 0.5):>7.1f} | {_ms(t, 0.99):>7.1f} | {max(t):>7.1f} | {sql['timers fired (not replies)'] / len(t):>8.1f}"
+        )
+    if stats.floor_ms:
+        print(
+            f"floor: up to {SAMPLE} executions of each command, sampled uniformly over the run, their SQL alone "
+            f"replayed on the same database after it (one transaction each, rolled back): "
+            f"{stats.floor_statements} statements, {stats.floor_failed} refused on replay (a key the original "
+            f"inserted). The floor's all-commands p50/p99 weights commands by sample, not by count."
         )
     print()
     print(f"commands total        {len(every)}")
@@ -594,7 +797,7 @@ def report(
     )
     print(f"reply time max        {max(every):.1f} ms")
     print(
-        f"peak memory (maxrss)  {peak_mb:.0f} MB (at start {rss0 / 1024:.0f} MB)   target < {MEMORY_TARGET_MB} MB: {'met' if peak_mb < MEMORY_TARGET_MB else 'MISSED'}"
+        f"peak memory (maxrss)  {peak_mb:.0f} MB (the process's, over every run and fill so far) (at start {rss0 / 1024:.0f} MB)   target < {MEMORY_TARGET_MB} MB: {'met' if peak_mb < MEMORY_TARGET_MB else 'MISSED'}"
     )
     if traced is not None:
         print(f"tracemalloc peak      {traced / 1e6:.0f} MB")
@@ -608,6 +811,23 @@ def report(
             f"event-loop lag        p50 {_ms(lag, 0.5):.1f} ms, p99 {_ms(lag, 0.99):.1f} ms, max {max(lag):.1f} ms"
             f"   (a task waking every 10 ms; target worst < 50 ms)"
         )
+    if stats.talk_late_ms:
+        for label, column in (("row claimed", 0), ("announced in the group", 1)):
+            late = [row[column] for row in stats.talk_late_ms]
+            print(
+                f"talk hand-offs        {label}: {len(late)}, p50 {_ms(late, 0.5):.1f} ms, "
+                f"p99 {_ms(late, 0.99):.1f} ms, worst {max(late):.1f} ms after the due time"
+            )
+    pairs = stats.replies_ms.get("pairs")
+    if pairs:
+        median = statistics.median(pairs)
+        print(
+            f"pairs for {participants} (median)  "
+            f"{median:.1f} ms   target < {PAIRS_TARGET_MS} ms: {'met' if median < PAIRS_TARGET_MS else 'MISSED'}"
+        )
+    print(
+        f"console look-ups      {stats.lookups_ms / 1000:.1f} s on the loop in all (the bench's, not timed)"
+    )
     for what, ms in stats.ready_ms.items():
         answered = stats.replies_ms[what][0]
         print(f"heavy command         {what}: answered in {answered:.0f} ms, round posted after {ms:.0f} ms")
@@ -624,11 +844,8 @@ def report(
     return not stats.refused and not stats.missing and not missing
 
 
-async def main_async(args: argparse.Namespace) -> bool:
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if args.tracemalloc:
-        tracemalloc.start()
-    profiler = cProfile.Profile() if args.profile else None
+async def one_run(args: argparse.Namespace, history: int, profiler: cProfile.Profile | None):  # noqa: ANN201
+    """A run on a fresh database, with `history` earlier events filled in first."""
     with tempfile.TemporaryDirectory(prefix="tsunagari-load-") as folder:
         name = None
         if args.sqlite:
@@ -637,18 +854,75 @@ async def main_async(args: argparse.Namespace) -> bool:
             name, url = await create_pg_database(args.database, prefix="tsunagari_load_")
             database = "PostgreSQL"
         try:
+            filled = ""
+            if history:
+                seconds = await fill_history(url, history, args.events, args.participants)
+                filled = f", {history} earlier events filled first ({seconds:.0f} s, not timed)"
+            print(f"run on {database}{filled}: starting at {loadavg()}", flush=True)
             if profiler:
                 profiler.enable()
             load, wall, missing = await run(
-                url, args.events, args.participants, args.pace, args.stagger, heavy=args.heavy
+                url,
+                args.events,
+                args.participants,
+                args.pace,
+                args.stagger,
+                heavy=args.heavy,
+                talk_seconds=args.talk,
+                simulated=args.quick,
+                floor=args.floor,
             )
             if profiler:
                 profiler.disable()
         finally:
             if name:
                 await drop_pg_database(args.database, name)
-    traced = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
-    ok = report(load, wall, missing, args.events, args.participants, database, rss0, traced)
+    return load, wall, missing, database + filled
+
+
+def history_table(without: Load, with_: Load, history: int, loads: dict[int, float]) -> bool:
+    """Each command's median with `history` earlier events against the same run's with none."""
+    print(f"flat in history: each command's median, no earlier events against {history}; {loadavg()}")
+    print(
+        f"  the runs began at load average {loads[0]:.1f} (none) and {loads[history]:.1f} ({history}): "
+        "on a shared machine a difference there moves every median, whatever the history"
+    )
+    print(f"{'command':<28} | {'none ms':>8} | {f'{history} ms':>8} | {'change':>7}")
+    print(f"{'-' * 28}-+-{'-' * 8}-+-{'-' * 8}-+-{'-' * 7}")
+    worst = 0.0
+    for what, values in without.stats.replies_ms.items():
+        other = with_.stats.replies_ms.get(what)
+        if not other:
+            continue
+        before, after = statistics.median(values), statistics.median(other)
+        change = after / before - 1 if before else 0.0
+        worst = max(worst, change)
+        print(f"{what:<28} | {before:>8.1f} | {after:>8.1f} | {change:>+7.0%}")
+    met = worst <= HISTORY_TARGET
+    print(
+        f"worst change {worst:+.0%}   target: every median within {HISTORY_TARGET:.0%}: {'met' if met else 'MISSED'}"
+    )
+    return met
+
+
+async def main_async(args: argparse.Namespace) -> bool:
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if args.tracemalloc:
+        tracemalloc.start()
+    profiler = cProfile.Profile() if args.profile else None
+    if args.quick:
+        print("--quick: a toy size on a simulated clock; it checks the bench runs, it measures nothing")
+    results, loads = {}, {}
+    for history in (0, args.history) if args.history else (0,):
+        loads[history] = os.getloadavg()[0]
+        load, wall, missing, database = await one_run(args, history, profiler)
+        traced = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
+        ok = report(load, wall, missing, args.events, args.participants, database, rss0, traced)
+        results[history] = (load, ok)
+        print()
+    ok = all(ok for _, ok in results.values())
+    if args.history:
+        ok = history_table(results[0][0], results[args.history][0], args.history, loads) and ok
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
@@ -677,6 +951,24 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=True,
         help="also run pairs --rounds 30 for 51 and pairs for 2,000 beside the load",
     )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="also run with this many earlier events filled first, and compare",
+    )
+    parser.add_argument(
+        "--talk", type=int, default=60, help="seconds a person in each event's timed talk in groups (0: none)"
+    )
+    parser.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="replay sampled SQL for the floor",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="2 events of 6 on a simulated clock: checks the bench runs"
+    )
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slow)")
     parser.add_argument("--profile", action="store_true", help="run under cProfile and print the hotspots")
     return parser.parse_args(argv)
@@ -684,6 +976,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.quick:
+        args.events, args.participants, args.heavy, args.sqlite = 2, 6, False, True
+        args.history = args.history and 2
     gc.collect()
     return 0 if asyncio.run(main_async(args)) else 1
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.load import MILESTONES, run
+from bench.load import MILESTONES, fill_history, run
 
 
 async def test_two_small_events_at_once_run_every_ritual(tmp_path: Path) -> None:
     # The bench's own pauses (people within their windows, a speaker talking out a minute) on a virtual
-    # clock that jumps ahead when everyone waits: the whole evening in about a second.
+    # clock that jumps ahead when everyone waits: the whole evening in a few seconds.
     url = f"sqlite+aiosqlite:///{tmp_path / 'load.db'}"
-    load, wall, missing = await run(url, 2, 6, pace=1.0, stagger=60, simulated=True)
+    await fill_history(url, 2, 2, 6)  # two earlier events in the same channels, by the same people
+    load, wall, missing = await run(url, 2, 6, pace=1.0, stagger=60, simulated=True, talk_seconds=30)
     stats = load.stats
     assert stats.errors == [] and stats.missing == [] and missing == 0
     assert dict(stats.refused) == {}, "the script does nothing a user could get wrong"
     counts = {what: len(values) for what, values in stats.replies_ms.items()}
-    assert counts["event start"] == counts["event end"] == counts["pairs"] == 2
+    assert counts["event start"] == counts["event end"] == counts["pairs"] == counts["pairs --talk"] == 2
     assert counts["join"] == 12
     assert counts["barriers share"] + counts["barriers share (form)"] == 12
     assert counts["barriers Me too (button)"] == 12
@@ -25,5 +26,10 @@ async def test_two_small_events_at_once_run_every_ritual(tmp_path: Path) -> None
         "each jump stops at the next wake-up; timers due sooner fire on the way"
     )
     for n in range(2):
-        # Among them: a turn ran out on the clock, not by a press; the revealed board counted "me too".
-        assert load.world.reached[f"#ev{n:03d}"] == set(MILESTONES)
+        # Among them: a turn ran out on the clock, not by a press; the revealed board counted "me too";
+        # every group's talk ended and the channel was called back.
+        assert load.world.reached[f"#ev{n:03d}"] == set(MILESTONES) | {"talk over"}
+    assert len(stats.talk_late_ms) == 12, "each person's talk turn ended and their group heard what next"
+    # The floor replayed each command's own statements (the same count the command sent).
+    assert set(stats.floor_ms) == set(stats.replies_ms)
+    assert stats.floor_statements == sum(len(s) for kept in stats.samples.values() for s in kept) > 0

@@ -186,7 +186,9 @@ async def test_the_january_evening_survives_a_restart_in_the_middle_of_a_talk(ro
     assert "Step 2 of 9: What is tsunagari for you?, 14 min left" in status
     seen = " ".join(await room.say("alice", "/tsunagari agenda pause"))
     assert "The sheet is paused. Step 2 of 9" in seen
-    assert "Paused by @alice. @bob still has 4 min" in seen  # the trio's own space: the groups wait with the sheet
+    assert (
+        "Paused by @alice. @bob still has 4 min" in seen
+    )  # the trio's own space: the groups wait with the sheet
     seen = await room.wait(minutes=20)  # paused: nobody's turn ends, nobody is called back
     assert not any("Time to come back" in line or "Step 3 of 9" in line for line in seen)
     seen = " ".join(await room.say("alice", "/tsunagari agenda resume"))
