@@ -160,20 +160,15 @@ async def decline(ctx: Ctx, offer: HandoverOffer) -> None:
     if event is None:  # accepted already: the reply says so, and a decline now changes nothing
         return
     await settle(ctx, offer, "declined", "event.handover.you_declined", event)
+    await tell_giver(ctx, offer, event, "event.handover.declined", ctx.member.user_id)
+
+
+async def tell_giver(ctx: Ctx, offer: HandoverOffer, event: Event, key: str, receiver: str) -> None:
+    """A DM to the giver, in their own language, about what became of their offer to `receiver`."""
     giver = await ctx.session.get(Member, offer.giver_id)
     lang = await ctx.language_for(giver, event)
-    ctx.dm(
-        [giver.user_id],
-        Message(
-            ctx.t_in(
-                lang,
-                "event.handover.declined",
-                user=mention(ctx.member.user_id),
-                event=bold(user_text(event.name)),
-            )
-        ),
-        near=event.channel_id,
-    )
+    text = ctx.t_in(lang, key, user=mention(receiver), event=bold(user_text(event.name)))
+    ctx.dm([giver.user_id], Message(text), near=event.channel_id)
 
 
 @router.button("handover:accept")
@@ -203,21 +198,8 @@ async def receiver_left(ctx: Ctx, event: Event, participant: Participant) -> Non
     if offer is None or offer.receiver_id != participant.member_id:
         return
     await settle(ctx, offer, "withdrawn", "event.handover.withdrawn_left", event)
-    giver = await ctx.session.get(Member, offer.giver_id)
     receiver = await ctx.session.get(Member, offer.receiver_id)
-    lang = await ctx.language_for(giver, event)
-    ctx.dm(
-        [giver.user_id],
-        Message(
-            ctx.t_in(
-                lang,
-                "event.handover.receiver_left",
-                user=mention(receiver.user_id),
-                event=bold(user_text(event.name)),
-            )
-        ),
-        near=event.channel_id,
-    )
+    await tell_giver(ctx, offer, event, "event.handover.receiver_left", receiver.user_id)
 
 
 @router.on("event_ended")
