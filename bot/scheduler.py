@@ -6,6 +6,10 @@ second process can never run it twice. A row whose handler was running when its 
 becoming leader) the rows that fell due while nobody was ringing are fired at once (APScheduler 3 would
 drop them) and the rest are armed as they come due.
 
+A batched kind (Router.timer; the step engine's warnings and ends) skips the separate claim: the timers of
+it due together run in one transaction and are claimed in its last statement (Core.fire_batched), so they
+are never `running`, and a crash before that commit leaves them pending, to fire once later.
+
 With several processes on one PostgreSQL database only the leader (bot/leader.py) runs a SchedulerAlarm:
 it polls every `poll_seconds` for pending rows that fall due soon (whoever inserted them), arms them and
 sweeps what is due, and marks rows left `running` by a process that died as `failed` (never fires them
