@@ -406,6 +406,9 @@ class Core:
 
     async def _run_batch(self, timers: list[Timer]) -> int:
         ran: list[Ctx] = []
+        # One moment for the whole batch: the groups' next ends fall due together again, so the next
+        # hand-off is one batch too (each its own now would spread them by the batch's length).
+        now = self.clock.now()
         async with self.store.session() as session:
             try:
                 for timer in timers:
@@ -417,14 +420,14 @@ class Core:
                         None,
                         None,
                         self.settings.default_lang,
-                        self.clock.now(),
+                        now,
                     )
                     ctx.firing = timer.id
                     await self.timer_handlers[timer.kind](ctx, timer)
                     ran.append(ctx)
                 # Claimed last, all in one statement, and only what is still pending: a timer cancelled or
                 # fired elsewhere while its handler ran changed nothing (its run's `seq` had moved).
-                claimed = await self._claim_done(session, [timer.id for timer in timers], ran[0].now)
+                claimed = await self._claim_done(session, [timer.id for timer in timers], now)
                 await session.commit()
             except Exception:
                 await session.rollback()
