@@ -122,6 +122,7 @@ def build(
         compute=compute,
     )
     timers.run = core.run_timer
+    timers.run_batched = core.fire_batched
     return App(settings, store, clock, catalog, dispatcher, timers, core, alarm)
 
 

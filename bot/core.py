@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from sqlmodel import col, select, update
@@ -61,6 +61,7 @@ class Core:
         self.button_handlers = {}
         self.form_handlers = {}
         self.timer_handlers = {}
+        self.batched_timers: set[str] = set()  # kinds whose timers due together run in one transaction
         # Tenants whose row is known to exist (committed): tenants are never deleted, so after the first
         # command from a workspace or guild the upsert that would create it is skipped.
         self._known_tenants: set[str] = set()
@@ -87,6 +88,7 @@ class Core:
                     table[key] = handler
                     if router.anonymous:
                         self._anonymous.add(key)
+            self.batched_timers |= router.batched_timers
         self.parser = Parser(list(self.specs.values()))
 
     def signal_handlers(self, signal: str) -> list:
@@ -369,6 +371,110 @@ class Core:
         self._arm(ctx)
         if ctx.actions:
             await self.outbox.send(timer.tenant_id, ctx.actions)
+
+    async def fire_batched(self, timer_ids: Sequence[int]) -> tuple[list[int], list[int]]:
+        """Fire the due timers among `timer_ids` whose kind is batched (Router.timer) in one transaction;
+        returns the ids of those (they are no longer pending) and the ids of the due timers of other
+        kinds, for the caller to claim and run one at a time (Timers.fire). The other ids were not due.
+
+        Each batched timer's handler runs in turn, then its row goes from pending to done in the same
+        transaction (guarded, so a timer cancelled or taken meanwhile has its actions dropped); one commit
+        for all, then every group's actions are delivered. Nothing is committed before the handlers have
+        run: a crash mid-batch leaves every row pending, fired once after a restart, never lost and never
+        twice (each run's `seq` compare-and-set is unchanged). A handler that raises rolls the batch back,
+        and its timers run again one at a time, so only the failing one is marked failed."""
+        if not timer_ids:
+            return [], []
+        now = self.clock.now()
+        async with self.store.session() as session:
+            rows = list(
+                (
+                    await session.exec(
+                        select(Timer)
+                        .where(
+                            col(Timer.id).in_(list(timer_ids)), Timer.status == "pending", Timer.due_at <= now
+                        )
+                        .order_by(col(Timer.due_at), col(Timer.id))
+                    )
+                ).all()
+            )
+        batch = [timer for timer in rows if timer.kind in self.batched_timers]
+        rest = [timer.id for timer in rows if timer.kind not in self.batched_timers]
+        if batch:
+            await self._run_batch(batch)
+        return [timer.id for timer in batch], rest
+
+    async def _run_batch(self, timers: list[Timer]) -> int:
+        ran: list[Ctx] = []
+        # One moment for the whole batch: the groups' next ends fall due together again, so the next
+        # hand-off is one batch too (each its own now would spread them by the batch's length).
+        now = self.clock.now()
+        async with self.store.session() as session:
+            try:
+                for timer in timers:
+                    ctx = Ctx(
+                        self,
+                        session,
+                        timer.tenant_id,
+                        None,
+                        None,
+                        None,
+                        self.settings.default_lang,
+                        now,
+                    )
+                    ctx.firing = timer.id
+                    await self.timer_handlers[timer.kind](ctx, timer)
+                    ran.append(ctx)
+                # Claimed last, all in one statement, and only what is still pending: a timer cancelled or
+                # fired elsewhere while its handler ran changed nothing (its run's `seq` had moved).
+                claimed = await self._claim_done(session, [timer.id for timer in timers], now)
+                await session.commit()
+            except Exception:
+                await session.rollback()
+                if len(timers) > 1:
+                    log.warning("a batch of %d timers failed: running them one at a time", len(timers))
+                    return sum([await self._run_batch([timer]) for timer in timers])
+                [timer] = timers
+                log.exception("timer %s (%s) failed", timer.id, timer.kind)
+                await session.exec(
+                    update(Timer)
+                    .where(Timer.id == timer.id, Timer.status == "pending")
+                    .values(status="failed", fired_at=self.clock.now())
+                )
+                await session.commit()
+                return 0
+        done = [ctx for ctx in ran if ctx.firing in claimed]
+        for ctx in ran:
+            if ctx.firing not in claimed:
+                log.info("timer %s was no longer pending once its handler ran: not delivered", ctx.firing)
+        for ctx in done:
+            self._arm(ctx)
+        sent = await asyncio.gather(
+            *(self.outbox.send(ctx.tenant, ctx.actions) for ctx in done if ctx.actions),
+            return_exceptions=True,
+        )
+        for result in sent:
+            if isinstance(result, Exception):
+                log.error("a timer's actions could not be delivered", exc_info=result)
+        return len(done)
+
+    @staticmethod
+    async def _claim_done(session, ids: list[int], now) -> set[int]:  # noqa: ANN001
+        """Mark these timers done if still pending; the ids that were."""
+        still = (col(Timer.id).in_(ids), Timer.status == "pending")
+        if session.bind.dialect.update_returning:
+            result = await session.exec(
+                update(Timer).where(*still).values(status="done", fired_at=now).returning(Timer.id)
+            )
+            return set(result.scalars().all())
+        claimed = set()  # SQLite before 3.35: one by one, to learn which
+        for timer_id in ids:
+            result = await session.exec(
+                update(Timer).where(Timer.id == timer_id, *still).values(status="done", fired_at=now)
+            )
+            if result.rowcount == 1:
+                claimed.add(timer_id)
+        return claimed
 
     def _arm(self, ctx: Ctx) -> None:
         if self.timers is not None:

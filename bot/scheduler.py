@@ -6,6 +6,10 @@ second process can never run it twice. A row whose handler was running when its 
 becoming leader) the rows that fell due while nobody was ringing are fired at once (APScheduler 3 would
 drop them) and the rest are armed as they come due.
 
+A batched kind (Router.timer; the step engine's warnings and ends) skips the separate claim: the timers of
+it due together run in one transaction and are claimed in its last statement (Core.fire_batched), so they
+are never `running`, and a crash before that commit leaves them pending, to fire once later.
+
 With several processes on one PostgreSQL database only the leader (bot/leader.py) runs a SchedulerAlarm:
 it polls every `poll_seconds` for pending rows that fall due soon (whoever inserted them), arms them and
 sweeps what is due, and marks rows left `running` by a process that died as `failed` (never fires them
@@ -18,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -34,6 +38,9 @@ from bot.store.models import Timer, TimerRef
 log = logging.getLogger(__name__)
 
 RunTimer = Callable[[Timer], Awaitable[None]]
+# Core.fire_batched: runs the due, batched timers among the ids in one transaction; (their ids, the due
+# ids of other kinds).
+RunBatched = Callable[[Sequence[int]], Awaitable[tuple[list[int], list[int]]]]
 
 # By default at most this many timers are claimed and not yet finished in one process at any instant: a row
 # is claimed only once a slot is free, so the rows a crash can lose (claimed, never finished) are at most
@@ -50,6 +57,7 @@ class Timers:
     def __init__(self, store: Store, clock: Clock, *, alarm: Alarm | None = None) -> None:
         self.store, self.clock, self.alarm = store, clock, alarm
         self.run: RunTimer | None = None  # the core's run_timer, wired by the composition root
+        self.run_batched: RunBatched | None = None  # the core's fire_batched, likewise
 
     def armed(self, new: Iterable[Timer | TimerRef], cancelled: Iterable[int]) -> None:
         """Called after a transaction that scheduled or cancelled timers has committed."""
@@ -81,10 +89,16 @@ class Timers:
     def _returning(self) -> bool:
         return bool(self.store.engine.dialect.update_returning)
 
-    async def fire(self, timer_id: int) -> bool:
-        """Claim and run one timer; False if it was not due, already taken, or cancelled."""
+    async def fire(self, timer_id: int, *, batched: bool = True) -> bool:
+        """Claim and run one timer; False if it was not due, already taken, or cancelled. A batched kind
+        (Router.timer) runs claimed in its handler's own transaction; `batched=False` for an id known to
+        be of another kind."""
         if self.run is None:
             raise RuntimeError("Timers.run is not wired")
+        if batched and self.run_batched is not None:
+            ran, rest = await self.run_batched([timer_id])
+            if timer_id not in rest:
+                return bool(ran)
         timer = await self.claim(timer_id)
         if timer is None:
             return False
@@ -106,8 +120,12 @@ class Timers:
         fired = 0
         while ids := await self.due_ids():
             progress = 0
+            if self.run_batched is not None:  # the batched kinds' timers together, then the others
+                ran, ids = await self.run_batched(ids)
+                progress = len(ran)
+                fired += progress
             for timer_id in ids:
-                if await self.fire(timer_id):
+                if await self.fire(timer_id, batched=self.run_batched is None):
                     fired += 1
                     progress += 1
             if progress == 0:  # another process took them all: let it
@@ -231,6 +249,7 @@ class SchedulerAlarm:
         self._ringing: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(in_flight)
         self._busy: set[int] = set()  # ids waiting for a slot or firing in this process
+        self._rung: set[int] = set()  # ids whose alarm rang in this tick, not yet taken
 
     def start(self) -> None:
         """Start ringing (this process leads): in the background, fire what is due, arm what falls due
@@ -330,17 +349,35 @@ class SchedulerAlarm:
         """Timers.sweep, but `in_flight` at a time (oldest first), and none claimed once stopped."""
         fired = 0
         while self.active and (ids := await self.timers.due_ids()):
+            ran, ids = await self._fire_batched(ids)
+            batched = len(ran)
+            fired += batched
             results = await asyncio.gather(
                 *(self._fire(timer_id) for timer_id in ids), return_exceptions=True
             )
             for timer_id, result in zip(ids, results, strict=True):
                 if isinstance(result, Exception):
                     log.error("timer %s could not be fired", timer_id, exc_info=result)
-            progress = sum(result is True for result in results)
-            fired += progress
+            progress = batched + sum(result is True for result in results)
+            fired += progress - batched
             if progress == 0:  # another process took them all: let it
                 break
         return fired
+
+    async def _fire_batched(self, ids: list[int]) -> tuple[list[int], list[int]]:
+        """Timers.run_batched for the ids no attempt in this process holds, as one slot; (the ids it ran,
+        the due ids of other kinds, to fire one at a time)."""
+        if self.timers.run_batched is None or not self.active:
+            return [], ids
+        mine = [timer_id for timer_id in ids if timer_id not in self._busy]
+        self._busy.update(mine)
+        try:
+            async with self._slots:
+                if not self.active:
+                    return [], []
+                return await self.timers.run_batched(mine)
+        finally:
+            self._busy.difference_update(mine)
 
     async def _fire(self, timer_id: int) -> bool:
         if timer_id in self._busy:  # its alarm and a sweep both found it: one attempt is enough
@@ -348,7 +385,9 @@ class SchedulerAlarm:
         self._busy.add(timer_id)
         try:
             async with self._slots:
-                return self.active and await self.timers.fire(timer_id)
+                return self.active and await self.timers.fire(
+                    timer_id, batched=self.timers.run_batched is None
+                )
         finally:
             self._busy.discard(timer_id)
 
@@ -379,8 +418,25 @@ class SchedulerAlarm:
         try:
             if not self.active:
                 return
-            if not await self._fire(timer_id):
-                await self._rearm_if_early(timer_id)
+            # Every alarm of one instant rings in the same tick: the first to wake after the others have
+            # rung takes them all, and the batched kinds among them run in one transaction.
+            self._rung.add(timer_id)
+            await asyncio.sleep(0)
+            rung, self._rung = self._rung, set()
+            if not rung or not self.active:
+                return
+            ids = sorted(rung)
+            ran, rest = await self._fire_batched(ids)
+            handled = set(ran)
+            results = await asyncio.gather(*(self._fire(i) for i in rest), return_exceptions=True)
+            for other, result in zip(rest, results, strict=True):
+                if result is True:
+                    handled.add(other)
+                elif isinstance(result, Exception):
+                    log.error("timer %s could not be fired", other, exc_info=result)
+            for other in ids:
+                if other not in handled:
+                    await self._rearm_if_early(other)
         except Exception:
             log.exception("timer %s could not be fired", timer_id)
         finally:

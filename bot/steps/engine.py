@@ -315,9 +315,13 @@ async def hold(ctx: Ctx, run: StepRun) -> None:
 
 # -- timers -------------------------------------------------------------------------------------------------
 def timer_routes(router: Router, ritual: str, presenter: Presenter) -> None:
-    """Register `<ritual>.warn` and `<ritual>.end`; both ignore a timer whose `seq` has moved on."""
+    """Register `<ritual>.warn` and `<ritual>.end`; both ignore a timer whose `seq` has moved on.
 
-    @router.timer(f"{ritual}.warn")
+    Both are batched (Router.timer): every group's hand-off due at one moment runs in one transaction.
+    A warning writes nothing; an end writes only once `_claim` has moved `seq`, which every transition
+    that cancels the run's timers moves too."""
+
+    @router.timer(f"{ritual}.warn", batched=True)
     async def on_warn(ctx: Ctx, timer: Timer) -> None:
         run = await _live_run_for(ctx, timer)
         if run is None or (run.ends_at is not None and ctx.now >= run.ends_at):
@@ -326,7 +330,7 @@ def timer_routes(router: Router, ritual: str, presenter: Presenter) -> None:
         if step is not None:
             await presenter.warned(ctx, run, step)
 
-    @router.timer(f"{ritual}.end")
+    @router.timer(f"{ritual}.end", batched=True)
     async def on_end(ctx: Ctx, timer: Timer) -> None:
         run = await _live_run_for(ctx, timer)
         if run is None:
@@ -410,9 +414,10 @@ async def _arm(ctx: Ctx, run: StepRun) -> None:
     payload = {"run": run.id, "position": run.current, "seq": run.seq}
     prefix = f"{_key_prefix(run)}{run.seq}"
     warn_at = run.ends_at - timedelta(seconds=WARN_SECONDS)
+    timers = [(f"{run.ritual}.end", run.ends_at, payload, f"{prefix}:end")]
     if warn_at > ctx.now:
-        await ctx.schedule(f"{run.ritual}.warn", warn_at, payload, key=f"{prefix}:warn")
-    await ctx.schedule(f"{run.ritual}.end", run.ends_at, payload, key=f"{prefix}:end")
+        timers.insert(0, (f"{run.ritual}.warn", warn_at, payload, f"{prefix}:warn"))
+    await ctx.schedule_many(timers)  # one INSERT for both
 
 
 __all__ = [

@@ -129,6 +129,7 @@ class Timer(SQLModel, table=True):
     """Something that must happen later. The row is the truth; an alarm only wakes the process.
 
     status: pending -> running (claimed atomically) -> done | failed; or pending -> cancelled | skipped.
+    A batched kind (Router.timer) goes pending -> done | failed in its handler's transaction.
     """
 
     __tablename__ = "timer"
