@@ -91,10 +91,10 @@ def test_the_demo_plays_in_both_languages() -> None:
     assert lines[scene + 1].startswith('> kenji in #tokyo: /tsunagari event start "ヨリミチ部 1月"')
     assert lines[-5:] == [
         "That was the whole bot, on a virtual clock. What to try next:",
-        "  tsunagari console        chat with it yourself, as several people (`as bob`)",
+        "  tsunagari console            chat with it yourself, as several people (`as bob`)",
         "  tsunagari rehearse january   the whole two-hour January evening from its run sheet, as a timeline",
-        '  Slack                    README, "Connect to Slack": a manifest, two tokens, `tsunagari run`',
-        '  Discord                  README, "Connect to Discord": a token, `tsunagari discord invite-url`, '
+        '  Slack                        README, "Connect to Slack": a manifest, two tokens, `tsunagari run`',
+        '  Discord                      README, "Connect to Discord": a token, `tsunagari discord invite-url`, '
         "`tsunagari run`",
     ]
 
