@@ -145,11 +145,7 @@ async def status_command(ctx: Ctx, args: Parsed) -> None:
     upcoming = await engine.pending_steps(ctx, run)
     if upcoming:
         titles = [said(spec_of(run, s).title, ctx.locale) for s in upcoming]
-        lines.append(
-            ctx.t(
-                "agenda.status.after", titles="、".join(titles) if ctx.locale == "ja" else ", ".join(titles)
-            )
-        )
+        lines.append(ctx.t("agenda.status.after", titles=ctx.core.catalog.listing(ctx.locale, titles)))
     else:
         lines.append(ctx.t("agenda.status.last"))
     ctx.reply_message(Message("\n".join(lines)))
