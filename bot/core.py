@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -62,6 +63,7 @@ class Core:
         self.form_handlers = {}
         self.timer_handlers = {}
         self.batched_timers: set[str] = set()  # kinds whose timers due together run in one transaction
+        self.timer_sets: dict = {}  # kind -> the handler that takes all of a batch's timers of that kind
         # Tenants whose row is known to exist (committed): tenants are never deleted, so after the first
         # command from a workspace or guild the upsert that would create it is skipped.
         self._known_tenants: set[str] = set()
@@ -89,6 +91,7 @@ class Core:
                     if router.anonymous:
                         self._anonymous.add(key)
             self.batched_timers |= router.batched_timers
+            self.timer_sets.update(router.timer_sets)
         self.parser = Parser(list(self.specs.values()))
 
     def signal_handlers(self, signal: str) -> list:
@@ -411,20 +414,30 @@ class Core:
         now = self.clock.now()
         async with self.store.session() as session:
             try:
-                for timer in timers:
-                    ctx = Ctx(
-                        self,
-                        session,
-                        timer.tenant_id,
-                        None,
-                        None,
-                        None,
-                        self.settings.default_lang,
-                        now,
-                    )
-                    ctx.firing = timer.id
-                    await self.timer_handlers[timer.kind](ctx, timer)
-                    ran.append(ctx)
+                # Timers of one kind next to each other in the batch's order run together when their kind
+                # has a handler for a set of them (Router.timers_together); otherwise one after another.
+                for kind, group in itertools.groupby(timers, key=lambda timer: timer.kind):
+                    items = []
+                    for timer in group:
+                        ctx = Ctx(
+                            self,
+                            session,
+                            timer.tenant_id,
+                            None,
+                            None,
+                            None,
+                            self.settings.default_lang,
+                            now,
+                        )
+                        ctx.firing = timer.id
+                        items.append((ctx, timer))
+                    together = self.timer_sets.get(kind)
+                    if together is not None and len(items) > 1:
+                        await together(items)
+                    else:
+                        for ctx, timer in items:
+                            await self.timer_handlers[kind](ctx, timer)
+                    ran.extend(ctx for ctx, _ in items)
                 # Claimed last, all in one statement, and only what is still pending: a timer cancelled or
                 # fired elsewhere while its handler ran changed nothing (its run's `seq` had moved).
                 claimed = await self._claim_done(session, [timer.id for timer in timers], now)

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import and_, or_
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, insert, select, update
 
 from bot.errors import UserError
-from bot.router import Ctx, Router
+from bot.router import Ctx, Router, cancel_timers_together, schedule_together
 from bot.steps.models import LIVE, Step, StepRun
 from bot.store.models import Timer
 
@@ -340,20 +341,170 @@ def timer_routes(router: Router, ritual: str, presenter: Presenter) -> None:
         except Moved:
             log.info("run %s moved on before its timer %s ran", run.id, timer.id)
 
+    @router.timers_together(f"{ritual}.warn")
+    async def on_warns(items: list[tuple[Ctx, Timer]]) -> None:
+        """on_warn for every group warned at one moment: the runs and their steps in one read each."""
+        found = [
+            (ctx, run)
+            for ctx, run in await _live_runs_for(items)
+            if run.ends_at is None or ctx.now < run.ends_at
+        ]
+        steps = await _steps_of_runs(found[0][0], [run for _, run in found]) if found else {}
+        warned = []
+        for ctx, run in found:
+            step = next((s for s in steps[run.id] if s.position == run.current), None)
+            if step is not None:
+                warned.append((ctx, run, step))
+        if hasattr(presenter, "warned_together"):
+            await presenter.warned_together(warned)
+        else:
+            for ctx, run, step in warned:
+                await presenter.warned(ctx, run, step)
+
+    @router.timers_together(f"{ritual}.end")
+    async def on_ends(items: list[tuple[Ctx, Timer]]) -> None:
+        """on_end for every group whose step ends at one moment, set-based: the runs read, their `seq`
+        moved, their timers cancelled, their steps read and the next step's timers inserted in one
+        statement each for all of them, and the steps' and runs' changes flushed together. A run whose
+        `seq` moved on since it was read (a "Done" pressed meanwhile) is left alone, as on_end leaves it."""
+        found = await _live_runs_for(items)
+        if not found:
+            return
+        claimed = await _claim_runs(found[0][0].session, [run for _, run in found])
+        for _, run in found:
+            if run.id not in claimed:
+                log.info("run %s moved on before its timer ran", run.id)
+        found = [(ctx, run) for ctx, run in found if run.id in claimed]
+        if not found:
+            return
+        await cancel_timers_together([(ctx, _key_prefix(run)) for ctx, run in found])
+        steps = await _steps_of_runs(found[0][0], [run for _, run in found])
+        began, finished, closed, opened = [], [], [], []
+        for ctx, run in found:
+            step = next((s for s in steps[run.id] if s.position == run.current), None)
+            if step is not None and step.status == "active":
+                closed.append(step)
+                _close(ctx, run, step, "timeup")
+            upcoming = [s for s in steps[run.id] if s.status == "pending"]
+            if upcoming:
+                opened.append(upcoming[0])
+                _start(ctx, run, upcoming[0])
+                began.append((ctx, run, upcoming[0], step, steps[run.id]))
+            else:
+                _end(ctx, run, "finished")
+                finished.append((ctx, run, step))
+        # The steps that ended and those that began, written as two executemany statements: left to the
+        # flush, they would go one row at a time, since the two kinds of change alternate in id order.
+        await _write_steps(
+            found[0][0], [(closed, ("spoken", "status", "ended_at")), (opened, ("status", "started_at"))]
+        )
+        await schedule_together([(ctx, _timers_for(ctx, run)) for ctx, run, *_ in began])
+        if hasattr(presenter, "began_together"):
+            await presenter.began_together(began)
+        else:
+            for ctx, run, step, previous, _ in began:
+                await presenter.began(ctx, run, step, previous)
+        if hasattr(presenter, "finished_together"):
+            await presenter.finished_together(finished)
+        else:
+            for ctx, run, previous in finished:
+                await presenter.finished(ctx, run, previous)
+
 
 async def _live_run_for(ctx: Ctx, timer: Timer) -> StepRun | None:
     payload = timer.payload
     run = await ctx.session.get(StepRun, int(payload.get("run", 0)))
-    if (
-        run is None
-        or run.tenant_id != timer.tenant_id
-        or run.status != "running"
-        or run.seq != payload.get("seq")
-        or run.current != payload.get("position")
-    ):
+    if run is None or _stale(run, timer):
         return None  # stale: the step ended, was paused or extended after this timer was set
     ctx.locale = run.lang
     return run
+
+
+def _stale(run: StepRun, timer: Timer) -> bool:
+    payload = timer.payload
+    return (
+        run.tenant_id != timer.tenant_id
+        or run.status != "running"
+        or run.seq != payload.get("seq")
+        or run.current != payload.get("position")
+    )
+
+
+async def _live_runs_for(items: list[tuple[Ctx, Timer]]) -> list[tuple[Ctx, StepRun]]:
+    """`_live_run_for` for many timers, in one SELECT; each run once (a second timer for a run already
+    taken is stale by the time it would run, as it is one timer at a time)."""
+    if not items:
+        return []
+    wanted = {int(timer.payload.get("run", 0)) for _, timer in items}
+    session = items[0][0].session
+    runs = {
+        run.id: run for run in (await session.exec(select(StepRun).where(col(StepRun.id).in_(wanted)))).all()
+    }
+    found, taken = [], set()
+    for ctx, timer in items:
+        run = runs.get(int(timer.payload.get("run", 0)))
+        if run is None or run.id in taken or _stale(run, timer):
+            continue
+        taken.add(run.id)
+        ctx.locale = run.lang
+        found.append((ctx, run))
+    return found
+
+
+async def _steps_of_runs(ctx: Ctx, runs: Sequence[StepRun]) -> dict[int, list[Step]]:
+    """`steps_of` for several runs in one SELECT."""
+    steps: dict[int, list[Step]] = {run.id: [] for run in runs}
+    rows = await ctx.session.exec(
+        select(Step).where(col(Step.run_id).in_(list(steps))).order_by(col(Step.run_id), col(Step.position))
+    )
+    for step in rows.all():
+        steps[step.run_id].append(step)
+    return steps
+
+
+async def _write_steps(ctx: Ctx, changes: list[tuple[list[Step], tuple[str, ...]]]) -> None:
+    """Write each (steps, columns) of `changes`, already changed in memory, as one executemany UPDATE by
+    primary key. The session holds them as written first (committed values): a write's autoflush must
+    not send another's steps one row at a time."""
+    writes = []
+    for steps, columns in changes:
+        if steps:
+            writes.append(
+                [{"id": step.id, **{column: getattr(step, column) for column in columns}} for step in steps]
+            )
+            for step in steps:
+                for column in columns:
+                    set_committed_value(step, column, getattr(step, column))
+    for rows in writes:
+        await ctx.session.exec(update(Step), params=rows)
+
+
+async def _claim_runs(session, runs: Sequence[StepRun]) -> set[int]:  # noqa: ANN001 - the batch's AsyncSession
+    """`_claim` for several runs in one UPDATE … RETURNING; the ids of those whose `seq` was still theirs."""
+    if not session.bind.dialect.update_returning:  # SQLite before 3.35: one at a time
+        claimed = set()
+        for run in runs:
+            result = await session.exec(
+                update(StepRun)
+                .where(col(StepRun.id) == run.id, col(StepRun.seq) == run.seq)
+                .values(seq=run.seq + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:
+                claimed.add(run.id)
+    else:
+        result = await session.exec(
+            update(StepRun)
+            .where(or_(*(and_(col(StepRun.id) == run.id, col(StepRun.seq) == run.seq) for run in runs)))
+            .values(seq=StepRun.seq + 1)
+            .returning(StepRun.id)
+            .execution_options(synchronize_session=False)
+        )
+        claimed = set(result.scalars().all())
+    for run in runs:
+        if run.id in claimed:
+            set_committed_value(run, "seq", run.seq + 1)
+    return claimed
 
 
 # -- inside -------------------------------------------------------------------------------------------------
@@ -394,30 +545,44 @@ async def _next(
         await _finish(ctx, run, presenter, "finished", previous)
         return
     step = upcoming[0]
-    step.status, step.started_at = "active", ctx.now
-    run.current, run.status, run.resumed_at, run.remaining = step.position, "running", ctx.now, None
-    run.ends_at = ctx.now + timedelta(seconds=step.seconds) if step.seconds else None
+    _start(ctx, run, step)
     await _arm(ctx, run)
     await presenter.began(ctx, run, step, previous)
 
 
+def _start(ctx: Ctx, run: StepRun, step: Step) -> None:
+    step.status, step.started_at = "active", ctx.now
+    run.current, run.status, run.resumed_at, run.remaining = step.position, "running", ctx.now, None
+    run.ends_at = ctx.now + timedelta(seconds=step.seconds) if step.seconds else None
+
+
 async def _finish(ctx: Ctx, run: StepRun, presenter: Presenter, status: str, previous: Step | None) -> None:
+    _end(ctx, run, status)
+    await presenter.finished(ctx, run, previous)
+
+
+def _end(ctx: Ctx, run: StepRun, status: str) -> None:
     run.status, run.finished_at = status, ctx.now
     run.ends_at, run.remaining, run.resumed_at = None, None, None
-    await presenter.finished(ctx, run, previous)
 
 
 async def _arm(ctx: Ctx, run: StepRun) -> None:
     """Timers for the active step's end, and for the warning when there is time enough to give one."""
+    timers = _timers_for(ctx, run)
+    if timers:
+        await ctx.schedule_many(timers)  # one INSERT for both
+
+
+def _timers_for(ctx: Ctx, run: StepRun) -> list[tuple[str, datetime, dict, str]]:
     if run.ends_at is None:
-        return
+        return []
     payload = {"run": run.id, "position": run.current, "seq": run.seq}
     prefix = f"{_key_prefix(run)}{run.seq}"
     warn_at = run.ends_at - timedelta(seconds=WARN_SECONDS)
     timers = [(f"{run.ritual}.end", run.ends_at, payload, f"{prefix}:end")]
     if warn_at > ctx.now:
         timers.insert(0, (f"{run.ritual}.warn", warn_at, payload, f"{prefix}:warn"))
-    await ctx.schedule_many(timers)  # one INSERT for both
+    return timers
 
 
 __all__ = [

@@ -5,6 +5,7 @@ handler fails or the process stops in the middle."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -14,19 +15,24 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from bot.rituals.talk import host as talk_host
+from bot.steps import engine
+from bot.steps.models import Step, StepRun
 from bot.store.models import Timer
-from tests.rituals.test_talk import said, workshop
+from tests.rituals.test_talk import press, said, workshop
 from tests.support import Chat
 
 pytestmark = pytest.mark.db
 EIGHT = ("bob", "carol", "dave", "erin", "frank", "gina", "hiro", "ivy")  # four pairs
 
-# What one group's part of a shared moment may cost. A hand-off: the run read and its `seq` moved, its
-# timers cancelled, its steps read, the next step's two timers inserted, the two steps and the run written,
-# the group's people and next speaker read: 9 (it was 14 and a commit of its own, plus a claim and its
-# commit). A warning: the run, its step, its people. The moment adds a few statements of its own, however
-# many groups: finding what is due (before and after), reading those rows, and claiming them all at once.
-HANDOFF_STATEMENTS, WARNING_STATEMENTS, BATCH_STATEMENTS = 9, 3, 6
+SIXTEEN = (*EIGHT, "jun", "kai", "lena", "mio", "nao", "omar", "pia", "quinn")  # eight pairs
+
+# What a moment costs the database, however many groups it holds: every group's timers of one kind run
+# together (Router.timers_together), set-based. A warning: the due rows found and read, the runs, their
+# steps and their people read, the rows claimed. A hand-off: those, plus the runs' `seq` moved, their
+# timers cancelled, the ended and begun steps written (one executemany each), the runs written, the next
+# timers inserted. (One group at a time it was 3 and 9 statements a group, and before that 14 and a
+# commit of its own.)
+WARNING_MOMENT, HANDOFF_MOMENT = 9, 15
 
 
 class Counter:
@@ -59,22 +65,63 @@ async def timers(chat: Chat, kind: str) -> list[Timer]:
         return list((await session.exec(select(Timer).where(Timer.kind == kind))).all())
 
 
-async def test_four_groups_warned_and_handed_over_at_once_cost_one_commit_and_a_few_statements_each(
-    chat: Chat,
-) -> None:
-    await workshop(chat, EIGHT)
+async def moment_costs(chat: Chat, people: tuple[str, ...]) -> tuple[Counter, Counter]:
+    await workshop(chat, people)
     await chat.say("alice", "/tsunagari pairs --talk 1m")
+    groups = len(people) // 2
     with counted(chat) as warnings:
         lines = await chat.wait(seconds=30)
-    assert sum("30 seconds left." in line and line[8:].startswith("DM ") for line in lines) == 4
+    assert sum("30 seconds left." in line and line[8:].startswith("DM ") for line in lines) == groups
     with counted(chat) as handoffs:
         lines = await chat.wait(seconds=30)
-    assert said(lines, "Time's up, @") == 4
-    assert said(lines, "has the floor until") == 4
-    # One transaction for the whole moment, not two a group (a claim, then the handler).
+    assert said(lines, "Time's up, @") == groups
+    assert said(lines, "has the floor until") == groups
+    return warnings, handoffs
+
+
+@pytest.mark.parametrize("people", [EIGHT, SIXTEEN], ids=["4 groups", "8 groups"])
+async def test_a_moment_costs_the_same_statements_for_eight_groups_as_for_four(
+    chat: Chat, people: tuple[str, ...]
+) -> None:
+    warnings, handoffs = await moment_costs(chat, people)
     assert (warnings.commits, handoffs.commits) == (1, 1)
-    assert warnings.statements <= 4 * WARNING_STATEMENTS + BATCH_STATEMENTS, warnings.statements
-    assert handoffs.statements <= 4 * HANDOFF_STATEMENTS + BATCH_STATEMENTS, handoffs.statements
+    assert (warnings.statements, handoffs.statements) == (WARNING_MOMENT, HANDOFF_MOMENT)
+
+
+async def test_a_done_pressed_while_the_moment_runs_moves_its_group_once_and_the_others_by_the_clock(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot")
+    await workshop(chat, EIGHT)
+    await chat.say("alice", "/tsunagari pairs --talk 1m")
+    await chat.wait(seconds=30)
+    [raced, *_] = sorted(t.payload["run"] for t in await timers(chat, "talk.end") if t.status == "pending")
+    claim = engine._claim_runs
+    pressed: list[list[str]] = []
+
+    async def done_first(session, runs):  # noqa: ANN001
+        # The moment has read every run; a speaker's "Done" commits in its own transaction before the
+        # moment moves any `seq`: that group's run has moved on, and the compare-and-set must see it.
+        if not pressed:
+            pressed.append(await press(chat, "alice", f"talk:done:{raced}:0"))
+        return await claim(session, runs)
+
+    monkeypatch.setattr(engine, "_claim_runs", done_first)
+    lines = await chat.wait(seconds=30)
+    [by_hand] = pressed
+    # The moment's compare-and-set left the raced run alone (not a failed batch run again one by one).
+    assert "moved on before its timer ran" in caplog.text and "one at a time" not in caplog.text
+    assert said(by_hand, "The floor moves on.") == 1 and said(by_hand, "has the floor until") == 1
+    # The clock moves the other three; the raced group is not moved a second time: each of the four
+    # groups' spaces is told of exactly one new floor (`lines` holds the press's lines too).
+    assert said(lines, "Time's up, @") == 3
+    floors = [line.split(" | ")[0][8:] for line in lines if "has the floor until" in line]
+    assert len(floors) == len(set(floors)) == 4
+    async with chat.app.store.session() as session:
+        run = await session.get(StepRun, raced)
+        steps = (await session.exec(select(Step).where(Step.run_id == raced).order_by(Step.position))).all()
+    # A facilitator's press moves a group on as "next" (a speaker's own would be "done").
+    assert [step.status for step in steps] == ["next", "active"] and run.current == 1
 
 
 async def test_a_group_whose_hand_off_fails_is_marked_failed_and_the_others_hand_over_once(
@@ -84,14 +131,14 @@ async def test_a_group_whose_hand_off_fails_is_marked_failed_and_the_others_hand
     await chat.say("alice", "/tsunagari pairs --talk 1m")
     await chat.wait(seconds=30)
     [bad, *_] = sorted(t.payload["run"] for t in await timers(chat, "talk.end") if t.status == "pending")
-    began = talk_host.Host.began
+    begin = talk_host.Host._begin  # what a group is told, in the moment's batch and one group alone
 
-    async def broken(self, ctx, run, step, previous):  # noqa: ANN001
+    def broken(self, ctx, run, *rest):  # noqa: ANN001
         if run.id == bad:
             raise RuntimeError("a bug in one group's announcement")
-        await began(self, ctx, run, step, previous)
+        begin(self, ctx, run, *rest)
 
-    monkeypatch.setattr(talk_host.Host, "began", broken)
+    monkeypatch.setattr(talk_host.Host, "_begin", broken)
     lines = await chat.wait(seconds=30)
     # The batch was rolled back and run again one group at a time: three hand over, each exactly once.
     assert said(lines, "Time's up, @") == 3
@@ -108,21 +155,21 @@ async def test_a_process_stopped_in_the_middle_of_a_moment_hands_every_floor_ove
     await chat.say("alice", "/tsunagari pairs --talk 1m")
     await chat.wait(seconds=30)
     runs = sorted(t.payload["run"] for t in await timers(chat, "talk.end") if t.status == "pending")
-    began = talk_host.Host.began
+    begin = talk_host.Host._begin
 
-    async def stopped(self, ctx, run, step, previous):  # noqa: ANN001
-        if run.id == runs[2]:  # two groups' hand-offs are written, not committed
+    def stopped(self, ctx, run, *rest):  # noqa: ANN001
+        if run.id == runs[2]:  # two groups' hand-offs are worked out, none committed
             raise asyncio.CancelledError
-        await began(self, ctx, run, step, previous)
+        begin(self, ctx, run, *rest)
 
-    monkeypatch.setattr(talk_host.Host, "began", stopped)
+    monkeypatch.setattr(talk_host.Host, "_begin", stopped)
     before = len(chat.runner.world.shown)
     with pytest.raises(asyncio.CancelledError):
         await chat.app.timers.advance_to(chat.app.clock.now() + timedelta(seconds=30))
     assert said(chat.lines_since(before), "has the floor until") == 0  # nothing said of an uncommitted move
     pending = [t for t in await timers(chat, "talk.end") if t.payload["position"] == 0]
     assert {t.status for t in pending} == {"pending"}  # nothing lost: every row is still to fire
-    monkeypatch.setattr(talk_host.Host, "began", began)
+    monkeypatch.setattr(talk_host.Host, "_begin", begin)
     await chat.restart()
     lines = chat.lines_since(before)
     assert said(lines, "Time's up, @") == 4

@@ -35,6 +35,20 @@ async def people(ctx: Ctx, run: StepRun) -> list[tuple[int, str]]:
     return list(seen.items())
 
 
+async def people_of_runs(ctx: Ctx, runs: list[StepRun]) -> dict[int, list[tuple[int, str]]]:
+    """`people(run)` for several runs in one read: every group handing over at one moment."""
+    found: dict[int, dict[int, str]] = {run.id: {} for run in runs}
+    rows = await ctx.session.exec(
+        select(Step.run_id, Member.id, Member.user_id)
+        .join(Step, col(Step.member_id) == Member.id)
+        .where(col(Step.run_id).in_(list(found)))
+        .order_by(col(Step.run_id), col(Step.position))
+    )
+    for run_id, member_id, user_id in rows.all():
+        found[run_id].setdefault(member_id, user_id)
+    return {run_id: list(seen.items()) for run_id, seen in found.items()}
+
+
 async def lineup(ctx: Ctx, run: StepRun) -> tuple[list[tuple[int, str]], list[Step]]:
     """`people(run)` and the run's steps still to come (`engine.pending_steps`), in one read: a hand-off
     needs both, and each statement it saves is saved 25 times when every group hands over at once."""
@@ -145,10 +159,33 @@ async def close(ctx: Ctx, talk: Talk, status: str) -> None:
 
 
 class Host:
-    """The talk ritual's Presenter for the step engine: one per group, speaking only in its space."""
+    """The talk ritual's Presenter for the step engine: one per group, speaking only in its space.
+
+    The `…_together` methods are what the engine calls when many groups move at one moment (every group
+    of a talk hands over in the same instant): each reads the groups' people once for all of them, then
+    says to each group exactly what the one-group method would."""
 
     async def began(self, ctx: Ctx, run: StepRun, step: Step, previous: Step | None) -> None:
         group, upcoming = await lineup(ctx, run)
+        self._begin(ctx, run, step, previous, group, upcoming)
+
+    async def began_together(self, items: list[tuple[Ctx, StepRun, Step, Step | None, list[Step]]]) -> None:
+        if not items:
+            return
+        groups = await people_of_runs(items[0][0], [run for _, run, *_ in items])
+        for ctx, run, step, previous, steps in items:
+            upcoming = [s for s in steps if s.status == "pending"]
+            self._begin(ctx, run, step, previous, groups[run.id], upcoming)
+
+    def _begin(
+        self,
+        ctx: Ctx,
+        run: StepRun,
+        step: Step,
+        previous: Step | None,
+        group: list[tuple[int, str]],
+        upcoming: list[Step],
+    ) -> None:
         users = dict(group)
         after = upcoming[0] if upcoming else None
         lines = []
@@ -161,19 +198,33 @@ class Host:
         else:
             lines.extend(line for line in [handoff(ctx, run, previous, users)] if line)
         lines.extend(floor_lines(ctx, run, step, after, users))
-        await tell(
-            ctx, run, Message("\n".join(lines), buttons=controls(ctx, run, step)), [u for _, u in group]
-        )
+        users_in_order = [u for _, u in group]
+        if users_in_order:
+            ctx.dm(
+                users_in_order,
+                Message("\n".join(lines), buttons=controls(ctx, run, step)),
+                near=run.channel_id,
+            )
 
     async def warned(self, ctx: Ctx, run: StepRun, step: Step) -> None:
-        users = dict(await people(ctx, run))
+        self._warn(ctx, run, step, dict(await people(ctx, run)))
+
+    async def warned_together(self, items: list[tuple[Ctx, StepRun, Step]]) -> None:
+        if not items:
+            return
+        groups = await people_of_runs(items[0][0], [run for _, run, _ in items])
+        for ctx, run, step in items:
+            self._warn(ctx, run, step, dict(groups[run.id]))
+
+    def _warn(self, ctx: Ctx, run: StepRun, step: Step, users: dict[int, str]) -> None:
         text = ctx.t_in(
             run.lang,
             "talk.warning",
             speaker=named(ctx, run, users, step.member_id),
             seconds=engine.WARN_SECONDS,
         )
-        await tell(ctx, run, Message(text), list(users.values()))
+        if users:
+            ctx.dm(list(users.values()), Message(text), near=run.channel_id)
 
     async def finished(self, ctx: Ctx, run: StepRun, previous: Step | None) -> None:
         group = await people(ctx, run)
@@ -194,6 +245,39 @@ class Host:
         await tell(ctx, run, Message("\n".join(lines)), list(users.values()))
         if last:
             await close(ctx, talk, "finished")
+
+    async def finished_together(self, items: list[tuple[Ctx, StepRun, Step | None]]) -> None:
+        """Groups whose time ran out at one moment (never a stop: that is one talk's own transaction).
+        When they are a talk's last live groups, the last of them in the batch's order is told it was the
+        last and the channel is told once, as it would be were they to finish one after another."""
+        if not items:
+            return
+        first = items[0][0]
+        groups = await people_of_runs(first, [run for _, run, _ in items])
+        rows = await first.session.exec(
+            select(TalkGroup.run_id, Talk)
+            .join(Talk, col(TalkGroup.talk_id) == Talk.id)
+            .where(col(TalkGroup.run_id).in_([run.id for _, run, _ in items]))
+        )
+        talk_of_run = {run_id: talk for run_id, talk in rows.all()}
+        last_of: dict[int, int] = {}  # talk id -> the run that is its last live group
+        for talk in {talk.id: talk for talk in talk_of_run.values()}.values():
+            await lock(first, talk)
+            if talk.status != "running":
+                continue
+            ending = [run.id for _, run, _ in items if talk_of_run.get(run.id) is talk]
+            others = [r for r in await live_runs(first, talk) if r.id not in ending]
+            if not others:
+                last_of[talk.id] = ending[-1]
+        for ctx, run, previous in items:
+            users = dict(groups[run.id])
+            talk = talk_of_run.get(run.id)
+            last = talk is not None and last_of.get(talk.id) == run.id
+            lines = [line for line in [handoff(ctx, run, previous, users)] if line]
+            lines.append(ctx.t_in(run.lang, "talk.group_done_last" if last else "talk.group_done"))
+            await tell(ctx, run, Message("\n".join(lines)), list(users.values()))
+            if last:
+                await close(ctx, talk, "finished")
 
 
 HOST = Host()
