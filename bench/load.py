@@ -1,7 +1,8 @@
 """Load: many events at once, each running rounds, boards, pairs and a talk through the console adapter.
 
     python -m bench.load [--events 100] [--participants 50] [--database URL | --sqlite] [--pace 1.0]
-                         [--stagger 60] [--talk 60] [--history N] [--no-floor] [--profile] [--quick]
+                         [--stagger 60] [--talk 60] [--history N] [--repeat K] [--no-floor] [--profile]
+                         [--quick]
 
 One process, one asyncio loop, the real clock and the real alarm (APScheduler), as `tsunagari run` has.
 Every event plays a whole workshop as its people would: `event start`, joins with varied profiles, a round
@@ -33,10 +34,12 @@ each command (sampled uniformly over the run) by SQLAlchemy's `before_cursor_exe
 the same database after the run, one transaction per execution, rolled back. The table prints its p50/p99
 beside each command's: what the database alone costs, so the rest is the bot's.
 
-`--history N` runs twice, each time on a fresh database: first with no history, then with N earlier events
-of 30 people filled in first through the same code (console adapter, core, store), and prints each
-command's median in both. The target: every median with 1,000 earlier events within 15% of the median
-with none.
+`--history N` fills a database once with N earlier events of 30 people (through the same code: console
+adapter, core, store), then runs with none and with those N alternately, `--repeat` times each (3 for a
+comparison), every run on a fresh database: an empty one, or a copy of the filled one (a PostgreSQL
+template; a copied SQLite file), so no run inherits another's events and a change in the machine's load
+falls on both kinds alike. It prints each command's median in every run, min/median/max over the runs of
+each kind, and the change of the median of medians. The target: every command within 15%.
 
 `--heavy` (on by default; `--no-heavy` leaves it out) adds the heaviest commands beside the load, at the
 busiest minute: `pairs --rounds 30` in a room of 51 and `pairs` in a room of 2,000. Each answers at once and
@@ -62,11 +65,13 @@ import os
 import pstats
 import random
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 import tracemalloc
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
@@ -844,60 +849,107 @@ def report(
     return not stats.refused and not stats.missing and not missing
 
 
-async def one_run(args: argparse.Namespace, history: int, profiler: cProfile.Profile | None):  # noqa: ANN201
-    """A run on a fresh database, with `history` earlier events filled in first."""
-    with tempfile.TemporaryDirectory(prefix="tsunagari-load-") as folder:
-        name = None
-        if args.sqlite:
-            url, database = f"sqlite+aiosqlite:///{Path(folder) / 'load.db'}", "SQLite"
+class Databases:
+    """Fresh databases, one a run: empty ones, and copies of one database filled with history once (a
+    PostgreSQL template, or a copied SQLite file), so every run with history starts from the same rows
+    and none inherits another run's events."""
+
+    def __init__(self, args: argparse.Namespace, folder: str) -> None:
+        self.args, self.folder, self.count = args, Path(folder), 0
+        self.template: str | None = None  # the filled database's name (PostgreSQL) or path (SQLite)
+        self.made: list[str] = []
+        self.label = "SQLite" if args.sqlite else "PostgreSQL"
+
+    async def fill(self, history: int) -> float:
+        if self.args.sqlite:
+            self.template = str(self.folder / "history.db")
+            url = f"sqlite+aiosqlite:///{self.template}"
         else:
-            name, url = await create_pg_database(args.database, prefix="tsunagari_load_")
-            database = "PostgreSQL"
-        try:
-            filled = ""
+            self.template, url = await create_pg_database(self.args.database, prefix="tsunagari_load_tpl_")
+        return await fill_history(url, history, self.args.events, self.args.participants)
+
+    async def fresh(self, history: bool) -> str:
+        self.count += 1
+        if self.args.sqlite:
+            path = self.folder / f"load-{self.count}.db"
             if history:
-                seconds = await fill_history(url, history, args.events, args.participants)
-                filled = f", {history} earlier events filled first ({seconds:.0f} s, not timed)"
-            print(f"run on {database}{filled}: starting at {loadavg()}", flush=True)
-            if profiler:
-                profiler.enable()
-            load, wall, missing = await run(
-                url,
-                args.events,
-                args.participants,
-                args.pace,
-                args.stagger,
-                heavy=args.heavy,
-                talk_seconds=args.talk,
-                simulated=args.quick,
-                floor=args.floor,
-            )
-            if profiler:
-                profiler.disable()
+                shutil.copyfile(str(self.template), path)  # closed: its WAL was checkpointed into it
+            return f"sqlite+aiosqlite:///{path}"
+        if not history:
+            name, url = await create_pg_database(self.args.database, prefix="tsunagari_load_")
+            self.made.append(name)
+            return url
+        import asyncpg
+
+        name = f"tsunagari_load_{uuid.uuid4().hex[:12]}"
+        connection = await asyncpg.connect(self.args.database)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
         finally:
-            if name:
-                await drop_pg_database(args.database, name)
-    return load, wall, missing, database + filled
+            await connection.close()
+        self.made.append(name)
+        return f"{self.args.database.rsplit('/', 1)[0]}/{name}".replace(
+            "postgresql://", "postgresql+asyncpg://", 1
+        )
+
+    async def close(self) -> None:
+        if not self.args.sqlite:
+            for name in [*self.made, *([self.template] if self.template else [])]:
+                await drop_pg_database(self.args.database, name)
 
 
-def history_table(without: Load, with_: Load, history: int, loads: dict[int, float]) -> bool:
-    """Each command's median with `history` earlier events against the same run's with none."""
-    print(f"flat in history: each command's median, no earlier events against {history}; {loadavg()}")
-    print(
-        f"  the runs began at load average {loads[0]:.1f} (none) and {loads[history]:.1f} ({history}): "
-        "on a shared machine a difference there moves every median, whatever the history"
+async def one_run(args: argparse.Namespace, url: str, label: str, profiler: cProfile.Profile | None):  # noqa: ANN201
+    """A run on the fresh database `url`."""
+    print(f"run on {label}: starting at {loadavg()}", flush=True)
+    if profiler:
+        profiler.enable()
+    load, wall, missing = await run(
+        url,
+        args.events,
+        args.participants,
+        args.pace,
+        args.stagger,
+        heavy=args.heavy,
+        talk_seconds=args.talk,
+        simulated=args.quick,
+        floor=args.floor,
     )
-    print(f"{'command':<28} | {'none ms':>8} | {f'{history} ms':>8} | {'change':>7}")
-    print(f"{'-' * 28}-+-{'-' * 8}-+-{'-' * 8}-+-{'-' * 7}")
+    if profiler:
+        profiler.disable()
+    return load, wall, missing
+
+
+def _spread(values: list[float]) -> str:
+    return "/".join(
+        f"{v:.0f}" if v >= 10 else f"{v:.1f}" for v in (min(values), statistics.median(values), max(values))
+    )
+
+
+def history_table(runs: dict[int, list[tuple[Load, float]]], history: int) -> bool:
+    """Each command's median with `history` earlier events against its median with none: every run's
+    median, min/median/max over the runs (which alternated, each on a fresh copy), and the change of the
+    median of medians."""
+    print(f"flat in history: each command's median, no earlier events against {history}; {loadavg()}")
+    for past, label in ((0, "none"), (history, str(history))):
+        starts = ", ".join(f"{load:.1f}" for _, load in runs[past])
+        print(f"  runs with {label}: began at load average {starts}")
+    print(
+        f"{'command':<28} | {'none ms min/med/max':>21} | {f'{history} ms min/med/max':>21} | {'change':>7}"
+    )
+    print(f"{'-' * 28}-+-{'-' * 21}-+-{'-' * 21}-+-{'-' * 7}")
     worst = 0.0
-    for what, values in without.stats.replies_ms.items():
-        other = with_.stats.replies_ms.get(what)
-        if not other:
+
+    def medians(past: int, what: str) -> list[float]:
+        return [statistics.median(v) for load, _ in runs[past] if (v := load.stats.replies_ms.get(what))]
+
+    for what in runs[0][0][0].stats.replies_ms:
+        before, after = medians(0, what), medians(history, what)
+        if not before or not after:
             continue
-        before, after = statistics.median(values), statistics.median(other)
-        change = after / before - 1 if before else 0.0
+        middle, other = statistics.median(before), statistics.median(after)
+        change = other / middle - 1 if middle else 0.0
         worst = max(worst, change)
-        print(f"{what:<28} | {before:>8.1f} | {after:>8.1f} | {change:>+7.0%}")
+        print(f"{what:<28} | {_spread(before):>21} | {_spread(after):>21} | {change:>+7.0%}")
     met = worst <= HISTORY_TARGET
     print(
         f"worst change {worst:+.0%}   target: every median within {HISTORY_TARGET:.0%}: {'met' if met else 'MISSED'}"
@@ -912,17 +964,35 @@ async def main_async(args: argparse.Namespace) -> bool:
     profiler = cProfile.Profile() if args.profile else None
     if args.quick:
         print("--quick: a toy size on a simulated clock; it checks the bench runs, it measures nothing")
-    results, loads = {}, {}
-    for history in (0, args.history) if args.history else (0,):
-        loads[history] = os.getloadavg()[0]
-        load, wall, missing, database = await one_run(args, history, profiler)
-        traced = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
-        ok = report(load, wall, missing, args.events, args.participants, database, rss0, traced)
-        results[history] = (load, ok)
-        print()
-    ok = all(ok for _, ok in results.values())
+    runs: dict[int, list[tuple[Load, float]]] = defaultdict(list)
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="tsunagari-load-") as folder:
+        databases = Databases(args, folder)
+        try:
+            if args.history:
+                seconds = await databases.fill(args.history)
+                print(
+                    f"{args.history} earlier events filled once ({seconds:.0f} s, not timed); each run with them"
+                )
+                print("starts from a copy of that database, and the runs alternate which goes first\n")
+            for n in range(args.repeat):
+                order = (0, args.history) if n % 2 == 0 else (args.history, 0)
+                for past in order if args.history else (0,):
+                    url = await databases.fresh(history=bool(past))
+                    label = databases.label + (f", {past} earlier events" if past else "")
+                    started_at = os.getloadavg()[0]
+                    load, wall, missing = await one_run(args, url, label, profiler)
+                    traced = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
+                    ok = (
+                        report(load, wall, missing, args.events, args.participants, label, rss0, traced)
+                        and ok
+                    )
+                    runs[past].append((load, started_at))
+                    print()
+        finally:
+            await databases.close()
     if args.history:
-        ok = history_table(results[0][0], results[args.history][0], args.history, loads) and ok
+        ok = history_table(runs, args.history) and ok
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
@@ -956,6 +1026,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=0,
         help="also run with this many earlier events filled first, and compare",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of each kind; with --history they alternate which goes first (3 for a comparison)",
     )
     parser.add_argument(
         "--talk", type=int, default=60, help="seconds a person in each event's timed talk in groups (0: none)"
