@@ -157,6 +157,51 @@ async def add_turns(ctx: Ctx, run: StepRun, member_ids: Sequence[int], *, second
     await ctx.session.exec(insert(Step).values(rows))
 
 
+async def start_many(
+    ctx: Ctx, runs: Sequence[StepRun], turns: Sequence[Sequence[int]], *, seconds: int, presenter: Presenter
+) -> None:
+    """`create`d runs, each with `add_turns(turns[i], seconds)` and `begin`, for many new runs at once, in a
+    few statements for all of them rather than ten each (a talk's 25 groups start in one command): the
+    runs inserted already begun (their first turn active, its end and warning armed), their steps in one
+    multi-row INSERT, their timers in another, and the presenter told with `began_together` when it can.
+    `runs` are new StepRun objects not yet added to the session; no one else can see a run before this
+    transaction commits, so none needs the compare-and-set a live run's transition takes."""
+    pairs = [(run, list(members)) for run, members in zip(runs, turns, strict=True) if members]
+    if not pairs:
+        return
+    for run, _ in pairs:
+        run.status, run.current, run.resumed_at, run.remaining = "running", 0, ctx.now, None
+        run.ends_at = ctx.now + timedelta(seconds=seconds)
+    ctx.session.add_all([run for run, _ in pairs])
+    await ctx.session.flush()  # one INSERT … RETURNING on PostgreSQL; a row at a time on SQLite
+    began, rows = [], []
+    for run, members in pairs:
+        steps = [
+            Step(
+                tenant_id=ctx.tenant,
+                run_id=run.id,
+                position=position,
+                kind="turn",
+                member_id=member_id,
+                seconds=seconds,
+                status="active" if position == 0 else "pending",
+                started_at=ctx.now if position == 0 else None,
+            )
+            for position, member_id in enumerate(members)
+        ]
+        rows.extend(step.model_dump(exclude={"id"}) for step in steps)
+        # The steps are written as rows, not as session objects (which SQLite would insert one at a time):
+        # these copies tell the presenter what was written; `steps_of` reads them back when needed.
+        began.append((ctx, run, steps[0], None, steps))
+    await ctx.session.exec(insert(Step).values(rows))
+    await schedule_together([(ctx, _timers_for(ctx, run)) for run, _ in pairs])
+    if hasattr(presenter, "began_together"):
+        await presenter.began_together(began)
+    else:
+        for item_ctx, run, _, _, _ in began:
+            await presenter.began(item_ctx, run, await current_step(item_ctx, run), None)
+
+
 # -- transitions --------------------------------------------------------------------------------------------
 async def begin(ctx: Ctx, run: StepRun, presenter: Presenter) -> None:
     await _claim(ctx, run)
@@ -602,6 +647,7 @@ __all__ = [
     "pause",
     "pending_steps",
     "resume",
+    "start_many",
     "steps_of",
     "stop",
     "time_left",
