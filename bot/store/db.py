@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from pydantic_core import PydanticUndefined
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -130,12 +130,23 @@ def row_defaults(model: type) -> dict[str, Any]:
     return defaults
 
 
-async def insert_rows(session: AsyncSession, model: type, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert many rows in one statement and return their new ids, in the order given.
+# Keys in one read-back of `insert_rows`: far below SQLite's limit on bound parameters (32,766).
+READ_BACK_CHUNK = 2000
+
+
+async def insert_rows(
+    session: AsyncSession, model: type, rows: list[dict[str, Any]], *, key: Sequence[str] = ()
+) -> list[int]:
+    """Insert many rows at once and return their new ids, in the order given.
 
     For the few places that create hundreds of rows at once (an event's end plans a nudge and an alarm
     per person and step): building each as a model costs more than the database does. Each dict is
     completed with the model's defaults; the rows are not in the session's identity map.
+
+    On PostgreSQL one ordered executemany (SQLAlchemy batches it into multi-row INSERT … RETURNING).
+    SQLite cannot return ids in the order given, and SQLAlchemy would send a statement a row; when `key`
+    names columns with a unique constraint over them, the rows go in as one executemany instead and their
+    ids are read back by those columns (a multi-row VALUES statement compiles slower than both).
     """
     if not rows:
         return []
@@ -143,6 +154,19 @@ async def insert_rows(session: AsyncSession, model: type, rows: list[dict[str, A
     defaults = row_defaults(model)
     complete = [{**defaults, **row} for row in rows]
     connection = await session.connection()
+    if key and connection.dialect.name == "sqlite":
+        await connection.execute(insert(table), complete)
+        columns = [table.c[name] for name in key]
+        wanted = [tuple(row[name] for name in key) for row in complete]
+        ids: dict[tuple, int] = {}
+        for start in range(0, len(wanted), READ_BACK_CHUNK):
+            found = await connection.execute(
+                select(table.c.id, *columns).where(
+                    tuple_(*columns).in_(wanted[start : start + READ_BACK_CHUNK])
+                )
+            )
+            ids.update({tuple(values): row_id for row_id, *values in found.all()})
+        return [ids[values] for values in wanted]
     if not connection.dialect.insert_executemany_returning_sort_by_parameter_order:
         # SQLite before 3.35 has no INSERT … RETURNING: a row at a time, each telling its id.
         return [(await connection.execute(insert(table), row)).inserted_primary_key[0] for row in complete]

@@ -176,3 +176,36 @@ async def test_a_process_stopped_in_the_middle_of_a_moment_hands_every_floor_ove
     assert said(lines, "has the floor until") == 4
     ends = [t for t in await timers(chat, "talk.end") if t.payload["position"] == 0]
     assert {t.status for t in ends} == {"done"}
+
+
+async def costs_in(chat: Chat, channel: str, people: tuple[str, ...]) -> dict[str, int]:
+    """What starting a talk, stopping it and ending the event cost the database in a room of `people`."""
+    costs = {}
+    await chat.say("alice", '/tsunagari event start "Talk" --lang en', channel=channel)
+    for person in people:
+        await chat.say(person, "/tsunagari join", channel=channel)
+    for what, text in (
+        ("start", "/tsunagari pairs --talk 1m"),
+        ("stop", "/tsunagari talk stop"),
+        ("end", "/tsunagari event end confirm"),
+    ):
+        with counted(chat) as counter:
+            lines = await chat.say("alice", text, channel=channel)
+        assert not any("went wrong" in line for line in lines), lines
+        costs[what] = counter.statements
+    return costs
+
+
+async def test_starting_and_stopping_a_talk_and_ending_its_event_cost_the_same_for_twice_the_groups(
+    chat: Chat,
+) -> None:
+    four = await costs_in(chat, "#four", EIGHT)
+    eight = await costs_in(chat, "#eight", tuple(f"{name}2" for name in SIXTEEN))
+    # Every group starts in a few statements for all of them, except that SQLite inserts a new run a row
+    # at a time (it cannot return the ids of a multi-row INSERT in order): one more for each extra group.
+    extra = 4 if chat.app.store.is_sqlite else 0
+    assert eight["start"] == four["start"] + extra, (four, eight)
+    # Every group stops in one go; and the end plans each person's nudges and their alarms in two
+    # statements (and a read-back on SQLite), however many people met.
+    assert eight["stop"] == four["stop"], (four, eight)
+    assert eight["end"] == four["end"], (four, eight)

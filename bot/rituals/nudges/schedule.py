@@ -84,7 +84,7 @@ async def plan_event(ctx: Ctx, event: Event, plan: str, *, plans: Plans | None =
                 }
             )
     # An event of hundreds ends in a handful of statements: the rows, their alarms, the links between.
-    ids = await insert_rows(ctx.session, Nudge, rows)
+    ids = await insert_rows(ctx.session, Nudge, rows, key=("member_id", "event_id", "step"))
     pending = [(nudge_id, row) for nudge_id, row in zip(ids, rows, strict=True) if row["status"] == "pending"]
     timer_ids = await insert_rows(
         ctx.session,
@@ -101,6 +101,7 @@ async def plan_event(ctx: Ctx, event: Event, plan: str, *, plans: Plans | None =
             }
             for nudge_id, row in pending
         ],
+        key=("tenant_id", "key"),
     )
     if timer_ids:
         table = Nudge.__table__

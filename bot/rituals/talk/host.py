@@ -247,13 +247,22 @@ class Host:
             await close(ctx, talk, "finished")
 
     async def finished_together(self, items: list[tuple[Ctx, StepRun, Step | None]]) -> None:
-        """Groups whose time ran out at one moment (never a stop: that is one talk's own transaction).
-        When they are a talk's last live groups, the last of them in the batch's order is told it was the
-        last and the channel is told once, as it would be were they to finish one after another."""
+        """Groups that ended at one moment: their time ran out, or their talk was stopped (`stop_talk`
+        tells the channel; each group gets the gentle notice). When groups whose time ran out are a
+        talk's last live groups, the last of them in the batch's order is told it was the last and the
+        channel is told once, as it would be were they to finish one after another."""
         if not items:
             return
         first = items[0][0]
         groups = await people_of_runs(first, [run for _, run, _ in items])
+        for ctx, run, previous in [item for item in items if item[1].status == "stopped"]:
+            users = dict(groups[run.id])
+            lines = [line for line in [handoff(ctx, run, previous, users)] if line]
+            lines.append(ctx.t_in(run.lang, "talk.gentle"))
+            await tell(ctx, run, Message("\n".join(lines)), list(users.values()))
+        items = [item for item in items if item[1].status != "stopped"]
+        if not items:
+            return
         rows = await first.session.exec(
             select(TalkGroup.run_id, Talk)
             .join(Talk, col(TalkGroup.talk_id) == Talk.id)

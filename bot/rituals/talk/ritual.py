@@ -101,8 +101,11 @@ async def stop_talk(ctx: Ctx, event: Event, talk_id: int) -> None:
         raise UserError("talk.error.no_talk")
     if talk.status not in OPEN:
         return
-    for run in await live_runs(ctx, talk):  # runs before the talk's row, as a group's end takes them
-        await _stop_run(ctx, run)
+    # Runs before the talk's row, as a group's end takes them; every group in a few statements.
+    for run in await engine.stop_many(ctx, await live_runs(ctx, talk), HOST):
+        await ctx.session.refresh(run)  # its timer or a click moved it meanwhile: look again
+        if run.status in LIVE:
+            await _stop_run(ctx, run)
     await lock(ctx, talk)
     if talk.status in OPEN:
         await close(ctx, talk, "stopped")
