@@ -1,7 +1,7 @@
 """How late does the floor pass on? Rounds of turns in real time, wired as bot/bootstrap.build wires the
 running bot (SystemClock, APScheduler as the alarm, durable timer rows), shown through the console adapter.
 
-    python -m bench.timers [--case round|groups|both] [--repeat 3] [--database URL] [--quick]
+    python -m bench.timers [--case round|talk|channels|all] [--repeat 3] [--postgres SERVER] [--quick]
 
 Three cases:
 
@@ -251,6 +251,19 @@ def report(title: str, runs: list[list[tuple[float, float]]]) -> bool:
     return met
 
 
+async def on_fresh_database(case, server: str | None, folder: str):  # noqa: ANN001, ANN201
+    """Run `case` on a database of its own: a new SQLite file, or a new database on `server`, dropped after."""
+    if not server:
+        return await case(f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}")
+    from tests.support import create_pg_database, drop_pg_database
+
+    name, url = await create_pg_database(server, prefix="tsunagari_bench_timers_")
+    try:
+        return await case(url)
+    finally:
+        await drop_pg_database(server, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", choices=["round", "talk", "channels", "all"], default="all")
@@ -262,7 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         "--group-seconds", type=int, default=120, help="turn length in the talk and channels cases"
     )
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--database", help="a database URL (default: a fresh SQLite file per run)")
+    parser.add_argument(
+        "--postgres",
+        metavar="SERVER",
+        help="a PostgreSQL server URL: each run gets a fresh database there (default: a fresh SQLite file)",
+    )
     parser.add_argument(
         "--quick", action="store_true", help="small and short, one run of each: checks the bench runs"
     )
@@ -270,8 +287,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.speakers, args.seconds, args.repeat = 3, 1, 1
         args.people, args.groups, args.group_seconds = 5, 3, 30  # 30 s: the shortest talk there is
-    if args.database and args.repeat > 1:
-        print("note: with --database every run adds to the same database")
     rng = random.Random(25)
     sizes = [rng.choice((2, 3)) for _ in range(args.groups)]
     channel_turn = (
@@ -299,10 +314,9 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(args.repeat):
             started = time.perf_counter()
             with tempfile.TemporaryDirectory(prefix="tsunagari-bench-") as folder:
-                url = args.database or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-                runs.append(asyncio.run(case(url)))
+                runs.append(asyncio.run(on_fresh_database(case, args.postgres, folder)))
             print(f"  run {n + 1}: {time.perf_counter() - started:.0f} s, {loadavg()}", flush=True)
-        database = (args.database or "sqlite").split(":", 1)[0]
+        database = "postgresql" if args.postgres else "sqlite"
         ok = report(f"{title}; {database}", runs) and ok
         print()
     return 0 if ok else 1
