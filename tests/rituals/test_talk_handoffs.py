@@ -33,6 +33,8 @@ SIXTEEN = (*EIGHT, "jun", "kai", "lena", "mio", "nao", "omar", "pia", "quinn")  
 # timers inserted. (One group at a time it was 3 and 9 statements a group, and before that 14 and a
 # commit of its own.)
 WARNING_MOMENT, HANDOFF_MOMENT = 9, 15
+# The same hand-off for whole-channel rounds of turns in as many channels (bot/rituals/turns).
+TURNS_MOMENT = 15
 
 
 class Counter:
@@ -209,3 +211,29 @@ async def test_starting_and_stopping_a_talk_and_ending_its_event_cost_the_same_f
     # statements (and a read-back on SQLite), however many people met.
     assert eight["stop"] == four["stop"], (four, eight)
     assert eight["end"] == four["end"], (four, eight)
+
+
+async def rounds_in_channels(chat: Chat, channels: int) -> Counter:
+    """`channels` events, each a whole-channel round of turns started in the same instant; what the
+    moment their first turns end costs."""
+    for number in range(channels):
+        channel = f"#room{channels}-{number}"
+        people = [f"r{channels}x{number}a", f"r{channels}x{number}b"]
+        await chat.say("alice", '/tsunagari event start "Room" --lang en', channel=channel)
+        for person in people:
+            await chat.say(person, "/tsunagari join", channel=channel)
+        await chat.say("alice", f"/tsunagari turns @{people[0]} @{people[1]} --minutes 1", channel=channel)
+    await chat.wait(seconds=30)  # the warnings' moment
+    with counted(chat) as moment:
+        lines = await chat.wait(seconds=30)
+    assert said(lines, "has the floor until") == channels, lines
+    return moment
+
+
+@pytest.mark.parametrize("channels", [4, 8])
+async def test_whole_channel_rounds_ending_at_one_moment_cost_the_same_for_twice_the_channels(
+    chat: Chat, channels: int
+) -> None:
+    # Each channel's post is built from its steps and people as read for all the channels at once.
+    moment = await rounds_in_channels(chat, channels)
+    assert (moment.commits, moment.statements) == (1, TURNS_MOMENT)

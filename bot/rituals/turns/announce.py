@@ -79,7 +79,11 @@ async def round_progress(ctx: Ctx, run: StepRun, step: Step) -> tuple[int, int, 
 
     People who left before their turn are not counted: they will not speak. The time left is the floor's
     own plus every turn still waiting, as planned (a pause keeps what was left)."""
-    steps = await engine.steps_of(ctx, run)
+    return progress_of(ctx, run, step, await engine.steps_of(ctx, run))
+
+
+def progress_of(ctx: Ctx, run: StepRun, step: Step, steps: list[Step]) -> tuple[int, int, int]:
+    """`round_progress` from the run's steps, already read (all of them, in order)."""
     speaking = [s for s in steps if not (s.status == "left" and not s.spoken and s.started_at is None)]
     number = sum(1 for s in speaking if s.position <= step.position)
     seconds = (engine.time_left(run, ctx.now) or 0) + sum(
@@ -94,17 +98,42 @@ def progress_line(ctx: Ctx, run: StepRun, number: int, count: int, seconds: int)
     return ctx.t_in(run.lang, key, number=number, count=count, minutes=max(1, math.ceil(seconds / 60)))
 
 
+def _named_in(step: Step, previous: Step | None, after: Step | None) -> list[int | None]:
+    return [previous.member_id if previous else None, step.member_id, after.member_id if after else None]
+
+
 class Announcer:
     """The turns ritual's Presenter for the step engine."""
 
     async def began(self, ctx: Ctx, run: StepRun, step: Step, previous: Step | None) -> None:
-        upcoming = await engine.pending_steps(ctx, run)
-        after = upcoming[0] if upcoming else None
+        steps = await engine.steps_of(ctx, run)
+        after = next((s for s in steps if s.status == "pending"), None)
         # The people this post names (who had the floor, who has it, who is next): one query for all.
-        users = await user_ids(
-            ctx,
-            [previous.member_id if previous else None, step.member_id, after.member_id if after else None],
-        )
+        users = await user_ids(ctx, _named_in(step, previous, after))
+        self._announce(ctx, run, step, previous, steps, users)
+
+    async def began_together(self, items: list[tuple[Ctx, StepRun, Step, Step | None, list[Step]]]) -> None:
+        """`began` for the rounds of many channels whose turns ended at one moment: the people all of
+        their posts name are read in one query, and each channel reads what `began` would post there."""
+        if not items:
+            return
+        wanted: list[int | None] = []
+        for _, _, step, previous, steps in items:
+            wanted += _named_in(step, previous, next((s for s in steps if s.status == "pending"), None))
+        users = await user_ids(items[0][0], wanted)
+        for ctx, run, step, previous, steps in items:
+            self._announce(ctx, run, step, previous, steps, users)
+
+    def _announce(
+        self,
+        ctx: Ctx,
+        run: StepRun,
+        step: Step,
+        previous: Step | None,
+        steps: list[Step],
+        users: dict[int, str],
+    ) -> None:
+        after = next((s for s in steps if s.status == "pending"), None)
         lines = [line for line in [handoff_line(ctx, run, previous, users)] if line]
         lines.append(
             ctx.t_in(
@@ -115,7 +144,7 @@ class Announcer:
                 length=length(ctx, run.lang, step.seconds or 0),
             )
         )
-        lines.append(progress_line(ctx, run, *await round_progress(ctx, run, step)))
+        lines.append(progress_line(ctx, run, *progress_of(ctx, run, step, steps)))
         lines.append(ctx.t_in(run.lang, "turns.listeners"))
         if after is not None:
             lines.append(ctx.t_in(run.lang, "turns.up_next", speaker=named(ctx, run, users, after.member_id)))
