@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_FORM_VALUE = 10_000
+TOGETHER_AT_MOST = 200  # timers handed to one Router.timers_together call
 
 
 class _NoEvent(Exception):
@@ -433,7 +434,10 @@ class Core:
                         items.append((ctx, timer))
                     together = self.timer_sets.get(kind)
                     if together is not None and len(items) > 1:
-                        await together(items)
+                        # Bounded, so a statement's list of runs and key ranges stays far below SQLite's
+                        # expression depth (1,000) however many alarms ring in one instant.
+                        for start in range(0, len(items), TOGETHER_AT_MOST):
+                            await together(items[start : start + TOGETHER_AT_MOST])
                     else:
                         for ctx, timer in items:
                             await self.timer_handlers[kind](ctx, timer)

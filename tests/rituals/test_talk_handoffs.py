@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
+from bot import core as core_module
 from bot.rituals.talk import host as talk_host
 from bot.steps import engine
 from bot.steps.models import Step, StepRun
@@ -237,3 +238,12 @@ async def test_whole_channel_rounds_ending_at_one_moment_cost_the_same_for_twice
     # Each channel's post is built from its steps and people as read for all the channels at once.
     moment = await rounds_in_channels(chat, channels)
     assert (moment.commits, moment.statements) == (1, TURNS_MOMENT)
+
+
+async def test_more_groups_than_one_set_takes_hand_over_in_several_sets_in_the_one_transaction(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core_module, "TOGETHER_AT_MOST", 3)  # four groups: a set of three, then one
+    warnings, handoffs = await moment_costs(chat, EIGHT)
+    assert (warnings.commits, handoffs.commits) == (1, 1)
+    assert handoffs.statements > HANDOFF_MOMENT  # two sets' statements, in the same commit
