@@ -1,0 +1,191 @@
+"""A stall sampler: what the event loop's thread was doing whenever the loop stopped ticking.
+
+A probe task on the loop calls `tick()` every time it wakes (bench/load.py's lag monitor, every 10 ms). A
+watchdog *thread* looks every `interval` (5 ms): once the loop has not ticked for `threshold` (40 ms), it
+samples the loop thread's stack (`sys._current_frames()`) every `interval` until the loop ticks again. At
+the end, `print_report` gives the stacks seen during stalls, each summed into the ms of stall it accounts
+for: its innermost frames in the project's own code (bot/, adapters/, bench/) and the library frame the
+thread was in beneath them. A sample accounts for the time since the one before it; the first sample of a
+stall also takes the `threshold` that passed before anyone looked, so each stall's ms are all attributed.
+
+Garbage collection is timed through `gc.callbacks`: every collection's length by generation, and how much
+of it fell inside a stall; a sample taken while a collection runs is filed under "gc gen N" beside the
+stack that allocated into it.
+
+The watchdog needs the GIL to sample: it gets it within the interpreter's switch interval (5 ms) while the
+loop runs Python, but not while a C call holds the GIL, so a sample can land late (never early); the
+stall's total is measured from the loop's ticks and does not depend on it.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OWN = tuple(str(ROOT / part) + "/" for part in ("bot", "adapters", "bench"))
+OWN_FRAMES = 3  # the innermost frames of the project's code in a stack's key
+
+
+def _where(frame: FrameType, line: bool = True) -> str:
+    code = frame.f_code
+    path = code.co_filename
+    if path.startswith(str(ROOT) + "/"):
+        path = path[len(str(ROOT)) + 1 :]
+    elif "-packages/" in path:
+        path = path.split("-packages/", 1)[1]
+    elif "/lib/python" in path:
+        path = path.split("/lib/python", 1)[1].split("/", 1)[-1]
+    return f"{path}:{frame.f_lineno} {code.co_name}" if line else f"{path} {code.co_name}"
+
+
+def summarise(frame: FrameType | None) -> tuple[str, str]:
+    """A stack as the library frames the thread was in (the one the project's code called, and the
+    innermost, if they differ) and then its innermost project frames, innermost first (the innermost by
+    its function, the others by the line that called in); and the innermost project frame alone."""
+    library: list[FrameType] = []  # library frames beneath the innermost own frame, innermost first
+    own: list[str] = []
+    this = __file__
+    while frame is not None and len(own) < OWN_FRAMES:
+        filename = frame.f_code.co_filename
+        if filename == this:
+            pass  # the sampler's own gc callback, the moment a collection ends
+        elif filename.startswith(OWN):
+            own.append(_where(frame, line=bool(own)))  # the innermost moves while it runs: no line
+        elif not own:
+            library.append(frame)
+        frame = frame.f_back
+    parts = []
+    if library:
+        entry, leaf = _where(library[-1], line=False), _where(library[0], line=False)
+        parts.append(f"[{entry}{' … ' + leaf if leaf != entry else ''}]")
+    parts += own
+    return (" < ".join(parts) if parts else "(no frame)"), (own[0] if own else parts[0] if parts else "?")
+
+
+class StallSampler:
+    def __init__(self, threshold: float = 0.040, interval: float = 0.005) -> None:
+        self.threshold, self.interval = threshold, interval
+        self.last_tick = time.perf_counter()
+        self.ticks = 0
+        self.stacks: Counter[str] = Counter()  # stack -> ms of stall
+        self.leaves: Counter[str] = Counter()  # innermost project frame -> ms of stall
+        self.stalls: list[tuple[float, float]] = []  # (start, end) of each, perf_counter
+        self.samples = 0
+        self.collecting: int | None = None  # the generation being collected now, if any
+        self._gc_started = 0.0
+        self.gc_spans: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._main: int | None = None
+
+    # On the loop ---------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Called by the probe task each time it wakes."""
+        self.last_tick = time.perf_counter()
+        self.ticks += 1
+
+    def start(self) -> None:
+        """From the loop's thread: that is the thread sampled."""
+        self._main = threading.get_ident()
+        self.last_tick = time.perf_counter()
+        gc.callbacks.append(self._gc)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._watch, name="stall-sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._gc in gc.callbacks:
+            gc.callbacks.remove(self._gc)
+
+    def _gc(self, phase: str, info: dict[str, Any]) -> None:
+        if threading.get_ident() != self._main:
+            return
+        now = time.perf_counter()
+        if phase == "start":
+            self.collecting, self._gc_started = info["generation"], now
+        else:
+            self.gc_spans[info["generation"]].append((self._gc_started, now))
+            self.collecting = None
+
+    # In the watchdog thread ----------------------------------------------------------------------
+    def _watch(self) -> None:
+        seen, sampled_at = self.ticks, None
+        stall_start = None
+        while not self._stop.wait(self.interval):
+            now = time.perf_counter()
+            ticks, last = self.ticks, self.last_tick
+            if ticks != seen:
+                if stall_start is not None:
+                    self.stalls.append((stall_start, last))
+                seen, stall_start, sampled_at = ticks, None, None
+                continue
+            if now - last < self.threshold:
+                continue
+            frame = sys._current_frames().get(self._main)  # noqa: SLF001 - the sampler's whole point
+            if self.ticks != seen:  # the loop ticked while we took the GIL: not a stall any more
+                continue
+            key, own = summarise(frame)
+            del frame
+            if self.collecting is not None:
+                key, own = f"gc gen {self.collecting} in: {key}", f"gc gen {self.collecting}"
+            if stall_start is None:
+                stall_start = last
+                ms = (now - last) * 1000  # the first sample takes the threshold that went unwatched
+            else:
+                ms = (now - sampled_at) * 1000
+            sampled_at = now
+            self.samples += 1
+            self.stacks[key] += ms
+            self.leaves[own] += ms
+        if stall_start is not None:  # stopped in the middle of one: it lasted at least until now
+            self.stalls.append((stall_start, time.perf_counter()))
+
+    # At the end ----------------------------------------------------------------------------------
+    def print_report(self, top: int = 20, out: Any = None) -> None:
+        out = out or sys.stdout
+        total = sum(end - start for start, end in self.stalls) * 1000
+        print(
+            f"stalls: {len(self.stalls)} times the loop did not tick for > {self.threshold * 1000:.0f} ms, "
+            f"{total:.0f} ms in all (loop ticks {self.ticks}, {self.samples} stack samples every "
+            f"{self.interval * 1000:.0f} ms); longest: "
+            + ", ".join(
+                f"{(e - s) * 1000:.0f}" for s, e in sorted(self.stalls, key=lambda x: x[0] - x[1])[:8]
+            )
+            + " ms",
+            file=out,
+        )
+        for generation in sorted({2, *self.gc_spans}):
+            spans = self.gc_spans[generation]
+            inside = sum(_overlap(span, self.stalls) for span in spans) * 1000
+            longest = max((e - s for s, e in spans), default=0.0) * 1000
+            print(
+                f"  gc gen {generation}: {len(spans)} collections, {sum(e - s for s, e in spans) * 1000:.0f} ms "
+                f"in all (longest {longest:.1f} ms), {inside:.0f} ms of it inside stalls",
+                file=out,
+            )
+        sampled = sum(self.stacks.values())
+        print(
+            f"  top stacks by ms of stall ({sampled:.0f} ms sampled; [library frame] < own frames, innermost first):",
+            file=out,
+        )
+        for key, ms in self.stacks.most_common(top):
+            print(f"  {ms:>8.0f} ms  {key}", file=out)
+        print("  by the innermost own frame:", file=out)
+        for key, ms in self.leaves.most_common(top):
+            print(f"  {ms:>8.0f} ms  {key}", file=out)
+
+
+def _overlap(span: tuple[float, float], stalls: list[tuple[float, float]]) -> float:
+    start, end = span
+    return sum(max(0.0, min(end, e) - max(start, s)) for s, e in stalls)
