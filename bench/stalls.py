@@ -19,6 +19,7 @@ stall's total is measured from the loop's ticks and does not depend on it.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sys
 import threading
@@ -45,14 +46,20 @@ def _where(frame: FrameType, line: bool = True) -> str:
     return f"{path}:{frame.f_lineno} {code.co_name}" if line else f"{path} {code.co_name}"
 
 
-def summarise(frame: FrameType | None) -> tuple[str, str]:
+def summarise(frame: FrameType | None, task: asyncio.Task | None = None) -> tuple[str, str]:
     """A stack as the library frames the thread was in (the one the project's code called, and the
     innermost, if they differ) and then its innermost project frames, innermost first (the innermost by
-    its function, the others by the line that called in); and the innermost project frame alone."""
+    its function, the others by the line that called in); and the innermost project frame alone.
+
+    Code SQLAlchemy runs for an async session runs in a greenlet, whose frames end at the greenlet: no
+    project frame calls them. The project's frames are then the running task's (its coroutines' chain of
+    awaits, the innermost awaiting the greenlet), from the first marked "task:"."""
     library: list[FrameType] = []  # library frames beneath the innermost own frame, innermost first
     own: list[str] = []
     this = __file__
+    walked: set[int] = set()
     while frame is not None and len(own) < OWN_FRAMES:
+        walked.add(id(frame))
         filename = frame.f_code.co_filename
         if filename == this:
             pass  # the sampler's own gc callback, the moment a collection ends
@@ -61,6 +68,20 @@ def summarise(frame: FrameType | None) -> tuple[str, str]:
         elif not own:
             library.append(frame)
         frame = frame.f_back
+    if len(own) < OWN_FRAMES and frame is None and task is not None:
+        awaiting = []  # the task's coroutines, outermost first, down the chain of what each awaits
+        coro: Any = task.get_coro()
+        while coro is not None and len(awaiting) < 200:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+            if frame is None:
+                break
+            awaiting.append(frame)
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        for waiting in reversed(awaiting):  # innermost first
+            own_frame = waiting.f_code.co_filename.startswith(OWN) and id(waiting) not in walked
+            if own_frame and len(own) < OWN_FRAMES:
+                marked = any(o.startswith("task: ") for o in own)
+                own.append(("" if marked else "task: ") + _where(waiting, line=bool(own)))
     parts = []
     if library:
         entry, leaf = _where(library[-1], line=False), _where(library[0], line=False)
@@ -84,6 +105,7 @@ class StallSampler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._main: int | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # On the loop ---------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -94,6 +116,10 @@ class StallSampler:
     def start(self) -> None:
         """From the loop's thread: that is the thread sampled."""
         self._main = threading.get_ident()
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
         self.last_tick = time.perf_counter()
         gc.callbacks.append(self._gc)
         self._stop.clear()
@@ -120,7 +146,7 @@ class StallSampler:
 
     # In the watchdog thread ----------------------------------------------------------------------
     def _watch(self) -> None:
-        seen, sampled_at = self.ticks, None
+        seen, sampled_at = self.ticks, 0.0
         stall_start = None
         while not self._stop.wait(self.interval):
             now = time.perf_counter()
@@ -128,28 +154,47 @@ class StallSampler:
             if ticks != seen:
                 if stall_start is not None:
                     self.stalls.append((stall_start, last))
-                seen, stall_start, sampled_at = ticks, None, None
+                seen, stall_start = ticks, None
                 continue
             if now - last < self.threshold:
                 continue
             frame = sys._current_frames().get(self._main)  # noqa: SLF001 - the sampler's whole point
+            task = asyncio.current_task(self._loop) if self._loop is not None else None
             if self.ticks != seen:  # the loop ticked while we took the GIL: not a stall any more
                 continue
-            key, own = summarise(frame)
-            del frame
-            if self.collecting is not None:
-                key, own = f"gc gen {self.collecting} in: {key}", f"gc gen {self.collecting}"
+            key, own = summarise(frame, task)
+            del frame, task
             if stall_start is None:
-                stall_start = last
-                ms = (now - last) * 1000  # the first sample takes the threshold that went unwatched
-            else:
-                ms = (now - sampled_at) * 1000
+                stall_start = sampled_at = last  # the first sample takes the threshold that went unwatched
+            # A collection holds the GIL from its start to its end: the watchdog mostly gets to look just
+            # after one, so the collections that ran since the last look are theirs, and the rest is the
+            # stack's (the stack says whose allocation set the collection off).
+            for generation, ms in self._collected(sampled_at, now).items():
+                self.stacks[f"gc gen {generation} < {key}"] += ms
+                self.leaves[f"gc gen {generation}"] += ms
+            collecting = self.collecting
+            rest = (now - sampled_at) * 1000 - sum(self._collected(sampled_at, now).values())
+            if collecting is not None:
+                key, own = f"gc gen {collecting} < {key}", f"gc gen {collecting}"
             sampled_at = now
             self.samples += 1
-            self.stacks[key] += ms
-            self.leaves[own] += ms
+            self.stacks[key] += max(0.0, rest)
+            self.leaves[own] += max(0.0, rest)
         if stall_start is not None:  # stopped in the middle of one: it lasted at least until now
             self.stalls.append((stall_start, time.perf_counter()))
+
+    def _collected(self, start: float, end: float) -> dict[int, float]:
+        """ms of each generation's collections inside [start, end]."""
+        spent: dict[int, float] = {}
+        for generation, spans in list(self.gc_spans.items()):
+            ms = 0.0
+            for span in reversed(spans[-50:]):
+                if span[1] <= start:
+                    break
+                ms += _overlap(span, [(start, end)]) * 1000
+            if ms:
+                spent[generation] = ms
+        return spent
 
     # At the end ----------------------------------------------------------------------------------
     def print_report(self, top: int = 20, out: Any = None) -> None:
