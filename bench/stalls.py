@@ -96,6 +96,7 @@ class StallSampler:
         self.last_tick = time.perf_counter()
         self.ticks = 0
         self.stacks: Counter[str] = Counter()  # stack -> ms of stall
+        self.cpu: Counter[str] = Counter()  # stack -> ms of the loop thread's CPU time in those ms
         self.leaves: Counter[str] = Counter()  # innermost project frame -> ms of stall
         self.stalls: list[tuple[float, float]] = []  # (start, end) of each, perf_counter
         self.samples = 0
@@ -106,6 +107,8 @@ class StallSampler:
         self._thread: threading.Thread | None = None
         self._main: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._cpu_clock: int | None = None
+        self.stall_cpu_ms = 0.0  # the loop thread's CPU time inside stalls, of the stalls' wall time
 
     # On the loop ---------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -116,6 +119,9 @@ class StallSampler:
     def start(self) -> None:
         """From the loop's thread: that is the thread sampled."""
         self._main = threading.get_ident()
+        self._cpu_clock = (
+            time.pthread_getcpuclockid(self._main) if hasattr(time, "pthread_getcpuclockid") else None
+        )
         try:
             self._loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -148,15 +154,19 @@ class StallSampler:
     def _watch(self) -> None:
         seen, sampled_at = self.ticks, 0.0
         stall_start = None
+        cpu = cpu_at_tick = self._cpu()
         while not self._stop.wait(self.interval):
             now = time.perf_counter()
             ticks, last = self.ticks, self.last_tick
             if ticks != seen:
                 if stall_start is not None:
                     self.stalls.append((stall_start, last))
+                    self.stall_cpu_ms += (self._cpu() - cpu_at_tick) * 1000
                 seen, stall_start = ticks, None
+                cpu = cpu_at_tick = self._cpu()
                 continue
             if now - last < self.threshold:
+                cpu_at_tick = self._cpu()  # the CPU time spent before the first look, roughly (<= 5 ms)
                 continue
             frame = sys._current_frames().get(self._main)  # noqa: SLF001 - the sampler's whole point
             task = asyncio.current_task(self._loop) if self._loop is not None else None
@@ -169,9 +179,15 @@ class StallSampler:
             # A collection holds the GIL from its start to its end: the watchdog mostly gets to look just
             # after one, so the collections that ran since the last look are theirs, and the rest is the
             # stack's (the stack says whose allocation set the collection off).
+            cpu_now = self._cpu()
+            cpu_ms, cpu = (cpu_now - (cpu if sampled_at != last else cpu_at_tick)) * 1000, cpu_now
             for generation, ms in self._collected(sampled_at, now).items():
-                self.stacks[f"gc gen {generation} < {key}"] += ms
+                gc_key = f"gc gen {generation} < {key}"
+                self.stacks[gc_key] += ms
                 self.leaves[f"gc gen {generation}"] += ms
+                # A collection runs on the CPU throughout (it never waits): it takes its share first.
+                self.cpu[gc_key] += min(ms, cpu_ms)
+                cpu_ms = max(0.0, cpu_ms - ms)
             collecting = self.collecting
             rest = (now - sampled_at) * 1000 - sum(self._collected(sampled_at, now).values())
             if collecting is not None:
@@ -179,9 +195,13 @@ class StallSampler:
             sampled_at = now
             self.samples += 1
             self.stacks[key] += max(0.0, rest)
+            self.cpu[key] += cpu_ms
             self.leaves[own] += max(0.0, rest)
         if stall_start is not None:  # stopped in the middle of one: it lasted at least until now
             self.stalls.append((stall_start, time.perf_counter()))
+
+    def _cpu(self) -> float:
+        return time.clock_gettime(self._cpu_clock) if self._cpu_clock is not None else 0.0
 
     def _collected(self, start: float, end: float) -> dict[int, float]:
         """ms of each generation's collections inside [start, end]."""
@@ -226,6 +246,13 @@ class StallSampler:
         )
         for key, ms in self.stacks.most_common(top):
             print(f"  {ms:>8.0f} ms  {key}", file=out)
+        print(
+            f"  the loop thread was on a CPU for {self.stall_cpu_ms:.0f} ms of the {total:.0f} ms of stalls "
+            "(the rest it was waiting: for a core, or in a blocking call); by stack, CPU ms of the sampled ms:",
+            file=out,
+        )
+        for key, ms in self.stacks.most_common(top):
+            print(f"  {self.cpu[key]:>8.0f} of {ms:>5.0f} ms  {key[:100]}", file=out)
         print("  by the innermost own frame:", file=out)
         for key, ms in self.leaves.most_common(top):
             print(f"  {ms:>8.0f} ms  {key}", file=out)
