@@ -2,7 +2,7 @@
 
     python -m bench.load [--events 100] [--participants 50] [--database URL | --sqlite] [--pace 1.0]
                          [--stagger 60] [--talk 60] [--history N] [--repeat K] [--no-floor] [--profile]
-                         [--quick]
+                         [--stalls] [--quick]
 
 One process, one asyncio loop, the real clock and the real alarm (APScheduler), as `tsunagari run` has.
 Every event plays a whole workshop as its people would: `event start`, joins with varied profiles, a round
@@ -48,7 +48,12 @@ every other room felt meanwhile.
 
 By default a fresh PostgreSQL database is created on the server of `--database` (a URL naming any database
 there, `postgresql://postgres@127.0.0.1:5432/test` unless told) with a unique name, and dropped afterwards;
-`--sqlite` uses a temporary SQLite file instead. `--quick` plays 2 events of 6 on a simulated clock (with
+`--sqlite` uses a temporary SQLite file instead.
+
+`--stalls` watches the loop from a thread (bench/stalls.py): whenever the lag monitor has not ticked for
+40 ms it samples the loop thread's stack every 5 ms until it ticks, and after each run prints the stacks
+seen, by the ms of stall each accounts for, and the gen-2 (and younger) garbage collections' time inside
+stalls. With `--quick` the monitor and the sampler run too, on the real clock beside the simulated one. `--quick` plays 2 events of 6 on a simulated clock (with
 `--history`, 2 earlier events): a check that the bench runs, in seconds, not a measurement.
 """
 
@@ -88,6 +93,7 @@ from sqlmodel import col, select
 
 from adapters.console.adapter import TENANT, ConsoleAdapter
 from adapters.console.world import Shown, World
+from bench.stalls import StallSampler
 from bot.actions import Action, Reply
 from bot.bootstrap import App, build
 from bot.clock import SystemClock, VirtualClock
@@ -318,6 +324,7 @@ class Load:
         self.time = time
         self.internal = app.catalog.text("en", "core.error.internal")
         self.talk_seconds = 0
+        self.stalls: StallSampler | None = None
 
     async def pause(self, low: float, high: float | None = None) -> None:
         """A person taking their time: `low` seconds, or a random moment between `low` and `high`."""
@@ -586,12 +593,15 @@ async def heavy_room(load: Load, name: str, command: str, at: float) -> None:
 HEAVY = (("rounds51", 51, "pairs --rounds 30"), ("room2000", 2000, "pairs"))
 
 
-async def lag_monitor(stats: Stats, period: float = 0.01) -> None:
-    """How late the loop wakes a task that asked to wake every `period` seconds."""
+async def lag_monitor(stats: Stats, period: float = 0.01, sampler: StallSampler | None = None) -> None:
+    """How late the loop wakes a task that asked to wake every `period` seconds (each wake ticks the
+    stall sampler, if there is one)."""
     while True:
         asked = time.perf_counter()
         await asyncio.sleep(period)
         stats.loop_lag_ms.append((time.perf_counter() - asked - period) * 1000)
+        if sampler is not None:
+            sampler.tick()
 
 
 async def run(
@@ -605,8 +615,10 @@ async def run(
     heavy: bool = False,
     talk_seconds: int = 0,
     floor: bool = True,
+    stalls: StallSampler | None = None,
 ) -> tuple[Load, float, int]:
-    """The bench; `simulated` puts it on a VirtualClock (SimulatedTime), for its test, not to measure."""
+    """The bench; `simulated` puts it on a VirtualClock (SimulatedTime), for its test, not to measure.
+    `stalls` samples the loop's stack whenever it stalls, from the run's start to its end (not the floor)."""
     settings = Settings().model_copy(
         update={"database_url": url, "default_lang": "en", "log_level": "WARNING"}
     )
@@ -656,12 +668,21 @@ async def run(
             workshops += [heavy_room(load, name, command, at=90 * pace) for name, _n, command in HEAVY]
         run_began = clock.now()
         started = time.perf_counter()
-        if isinstance(load.time, SimulatedTime):
-            await load.time.run(workshops)
-        else:
-            monitor = asyncio.create_task(lag_monitor(load.stats))
-            await asyncio.gather(*workshops)
-            monitor.cancel()
+        monitor = None
+        if stalls is not None or not isinstance(load.time, SimulatedTime):
+            monitor = asyncio.create_task(lag_monitor(load.stats, sampler=stalls))
+        if stalls is not None:
+            stalls.start()
+        try:
+            if isinstance(load.time, SimulatedTime):
+                await load.time.run(workshops)
+            else:
+                await asyncio.gather(*workshops)
+        finally:
+            if stalls is not None:
+                stalls.stop()
+            if monitor is not None:
+                monitor.cancel()
         wall = time.perf_counter() - started
         missing = 0
         for n in range(events):
@@ -903,6 +924,7 @@ async def one_run(args: argparse.Namespace, url: str, label: str, profiler: cPro
     print(f"run on {label}: starting at {loadavg()}", flush=True)
     if profiler:
         profiler.enable()
+    sampler = StallSampler() if args.stalls else None
     load, wall, missing = await run(
         url,
         args.events,
@@ -913,9 +935,12 @@ async def one_run(args: argparse.Namespace, url: str, label: str, profiler: cPro
         talk_seconds=args.talk,
         simulated=args.quick,
         floor=args.floor,
+        stalls=sampler,
     )
     if profiler:
         profiler.disable()
+    if sampler is not None:
+        load.stalls = sampler
     return load, wall, missing
 
 
@@ -987,6 +1012,8 @@ async def main_async(args: argparse.Namespace) -> bool:
                         report(load, wall, missing, args.events, args.participants, label, rss0, traced)
                         and ok
                     )
+                    if load.stalls is not None:
+                        load.stalls.print_report()
                     runs[past].append((load, started_at))
                     print()
         finally:
@@ -1047,6 +1074,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slow)")
     parser.add_argument("--profile", action="store_true", help="run under cProfile and print the hotspots")
+    parser.add_argument(
+        "--stalls",
+        action="store_true",
+        help="sample the loop's stack whenever it stalls > 40 ms, and print what it was doing",
+    )
     return parser.parse_args(argv)
 
 

@@ -11,7 +11,8 @@ rounds without a repeat for fixed groups, against the counting bound (N-1 for an
 one with a trio each round, floor(N(N-1)/(N+3)): every round meets (N+3)/2 new pairs of the N(N-1)/2) and
 the language bound for mixed-language ones. Then the event loop's lag while the heaviest jobs run (a task
 asking to wake every 10 ms records how late it woke: p50/p99/worst), with the job on the loop itself, in
-a thread, and in a worker process, as the bot runs it.
+a thread, and in a worker process, as the bot runs it. `--stalls` also samples, from a thread, what the
+loop's thread was doing whenever the probe did not wake for 40 ms (bench/stalls.py), under each row.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ import networkx as nx
 from bot.compute import Compute
 from bot.rituals.pairing.matcher import Participant, PastMeeting, build_objective, match, plan_rounds
 from bot.rituals.pairing.trios import counting_bound
+
+try:
+    from bench.stalls import StallSampler
+except ModuleNotFoundError:  # run as `python bench/pairing.py`: bench/ itself is on the path
+    from stalls import StallSampler  # type: ignore[no-redef]
 
 SIZES = (20, 50, 100, 200, 500, 1000, 2000, 5000)
 QUICK_SIZES = (20, 50, 100, 200, 2000)
@@ -194,8 +200,11 @@ def rounds_table(sizes: tuple[int, ...]) -> None:
             )
 
 
-async def _lagged(fn, people, options: dict, mode: str) -> tuple[float, list[float]]:  # noqa: ANN001
-    """Run `fn(people, **options)` through Compute in `mode` while a task asks to wake every 10 ms; (seconds, lags in ms)."""
+async def _lagged(  # noqa: ANN001
+    fn, people, options: dict, mode: str, sampler: StallSampler | None = None
+) -> tuple[float, list[float]]:
+    """Run `fn(people, **options)` through Compute in `mode` while a task asks to wake every 10 ms; (seconds, lags in ms).
+    Each wake ticks `sampler`, which watches while the job runs."""
     compute = Compute(mode=mode, timeout=600)
     if mode == "process":
         compute.start()
@@ -208,19 +217,25 @@ async def _lagged(fn, people, options: dict, mode: str) -> tuple[float, list[flo
             asked = time.perf_counter()
             await asyncio.sleep(0.01)
             lags.append((time.perf_counter() - asked - 0.01) * 1000)
+            if sampler is not None:
+                sampler.tick()
 
     task = asyncio.create_task(probe())
     await asyncio.sleep(0.05)
+    if sampler is not None:
+        sampler.start()
     started = time.perf_counter()
     await compute.run(fn, people, **options)
     seconds = time.perf_counter() - started
+    if sampler is not None:
+        sampler.stop()
     running = False
     await task
     compute.close()
     return seconds, lags
 
 
-def lag_table() -> None:
+def lag_table(stalls: bool = False) -> None:
     print(f"\nevent-loop lag (a task asking to wake every 10 ms) while the job runs; {loadavg()}")
     print(f"{'job':<28} {'where':>8} {'seconds':>8} {'lag p50 ms':>11} {'p99 ms':>8} {'worst ms':>9}")
     odd, _ = workshop(51, seed=51, mixed_languages=False)
@@ -231,10 +246,13 @@ def lag_table() -> None:
     }
     for name, (fn, people, options) in jobs.items():
         for mode in ("inline", "thread", "process"):
-            seconds, lags = asyncio.run(_lagged(fn, people, options, mode))
+            sampler = StallSampler() if stalls else None
+            seconds, lags = asyncio.run(_lagged(fn, people, options, mode, sampler))
             lags.sort()
             p50, p99 = lags[len(lags) // 2], lags[min(len(lags) - 1, int(0.99 * len(lags)))]
             print(f"{name:<28} {mode:>8} {seconds:>8.2f} {p50:>11.1f} {p99:>8.1f} {lags[-1]:>9.1f}")
+            if sampler is not None:
+                sampler.print_report(top=3)
 
 
 def main() -> None:
@@ -242,11 +260,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller groups only, for a short run")
     parser.add_argument("--lag-only", action="store_true", help="only the event loop's lag table")
     parser.add_argument("--repeat", type=int, default=3, help="runs of our matcher per size")
+    parser.add_argument("--stalls", action="store_true", help="sample the loop's stack when it stalls")
     args = parser.parse_args()
     if not args.lag_only:
         pairing_table(QUICK_SIZES if args.quick else SIZES, 1 if args.quick else args.repeat)
         rounds_table((20, 30, 31) if args.quick else (20, 30, 31, 50, 51, 60))
-    lag_table()
+    lag_table(args.stalls)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import partial
@@ -31,6 +32,19 @@ async def breathe(done: int, every: int = 20) -> None:
 
 class ComputeTimeout(Exception):
     """The job took longer than its bound; nothing it would have produced is used."""
+
+
+WORKER_NICENESS = 10  # how much lower than the bot's own process a worker runs
+
+
+def _lower_priority() -> None:
+    """A worker's first act: run at a lower priority than the process that holds the event loop. Planning
+    a big room keeps a core busy for seconds; on a machine short of cores the loop then waited for one,
+    and every room stalled behind a job that had no hurry. Where the system refuses, it runs as it is."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except (AttributeError, OSError):
+        pass
 
 
 def _warm() -> None:
@@ -66,7 +80,9 @@ class Compute:
                 methods = multiprocessing.get_all_start_methods()
                 # Never fork: the parent holds an event loop, database connections and sockets.
                 context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+                self._executor = ProcessPoolExecutor(
+                    self.workers, mp_context=context, initializer=_lower_priority
+                )
             self._owned = True
         return self._executor
 

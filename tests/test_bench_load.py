@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
+import pytest
+
 from bench.load import MILESTONES, fill_history, run
+from bench.stalls import StallSampler
 
 
-async def test_two_small_events_at_once_run_every_ritual(tmp_path: Path) -> None:
+async def test_two_small_events_at_once_run_every_ritual(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The bench's own pauses (people within their windows, a speaker talking out a minute) on a virtual
     # clock that jumps ahead when everyone waits: the whole evening in a few seconds.
     url = f"sqlite+aiosqlite:///{tmp_path / 'load.db'}"
     await fill_history(url, 2, 2, 6)  # two earlier events in the same channels, by the same people
-    load, wall, missing = await run(url, 2, 6, pace=1.0, stagger=60, simulated=True, talk_seconds=30)
+    # With the stall sampler (--stalls): the lag monitor ticks it from the loop, its thread watches.
+    sampler = StallSampler()
+    load, wall, missing = await run(
+        url, 2, 6, pace=1.0, stagger=60, simulated=True, talk_seconds=30, stalls=sampler
+    )
     stats = load.stats
     assert stats.errors == [] and stats.missing == [] and missing == 0
     assert dict(stats.refused) == {}, "the script does nothing a user could get wrong"
@@ -33,3 +43,10 @@ async def test_two_small_events_at_once_run_every_ritual(tmp_path: Path) -> None
     # The floor replayed each command's own statements (the same count the command sent).
     assert set(stats.floor_ms) == set(stats.replies_ms)
     assert stats.floor_statements == sum(len(s) for kept in stats.samples.values() for s in kept) > 0
+    # The sampler watched the whole run and stopped with it; its report says what it saw (how much is the
+    # machine's business: nothing here depends on how long anything took).
+    assert sampler.ticks > 0 and sampler._thread is None
+    assert sampler._gc not in gc.callbacks
+    sampler.print_report()
+    out = capsys.readouterr().out
+    assert "times the loop did not tick for > 40 ms" in out and "gc gen 2:" in out
