@@ -223,11 +223,16 @@ class StallSampler:
         print(
             f"stalls: {len(self.stalls)} times the loop did not tick for > {self.threshold * 1000:.0f} ms, "
             f"{total:.0f} ms in all (loop ticks {self.ticks}, {self.samples} stack samples every "
-            f"{self.interval * 1000:.0f} ms); longest: "
-            + ", ".join(
-                f"{(e - s) * 1000:.0f}" for s, e in sorted(self.stalls, key=lambda x: x[0] - x[1])[:8]
-            )
-            + " ms",
+            f"{self.interval * 1000:.0f} ms)"
+            + (
+                "; longest: "
+                + ", ".join(
+                    f"{(e - s) * 1000:.0f}" for s, e in sorted(self.stalls, key=lambda x: x[0] - x[1])[:8]
+                )
+                + " ms"
+                if self.stalls
+                else ""
+            ),
             file=out,
         )
         for generation in sorted({2, *self.gc_spans}):
