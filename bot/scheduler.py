@@ -215,6 +215,9 @@ class Timers:
             self.clock.set(target)
 
 
+ARM_AHEAD = timedelta(minutes=10)
+"""A row due further ahead than this gets no alarm when it is scheduled; the poll arms it in time."""
+
 RINGS_PER_TIMER = 4
 """Rings of one timer's alarm that may overlap; all but one find it busy or claimed and do nothing."""
 
@@ -295,6 +298,11 @@ class SchedulerAlarm:
     def arm(self, timer_id: int, due_at: datetime) -> None:
         if not self.active:
             return  # a follower: the leader's poll will find the row
+        if due_at - self.timers.clock.now() > ARM_AHEAD:
+            # A nudge a day or a month away: the poll arms it once it is within two polls of its time.
+            # Holding an APScheduler job for each (an event's end plans ~300) costs memory and, worse,
+            # objects every full garbage collection walks while the loop waits.
+            return
         self.scheduler.add_job(
             self._ring,
             "date",

@@ -134,3 +134,47 @@ async def test_delivery_ids_are_forgotten_after_a_day_by_the_leader(database_url
             alarm.shutdown()
     finally:
         await store.close()
+
+
+async def test_a_timer_far_ahead_gets_its_alarm_from_the_poll_when_it_comes_near(database_url: str) -> None:
+    """A nudge due in a day holds no APScheduler job (an event's end plans hundreds: memory, and objects
+    every full garbage collection walks); the leader's poll arms it when it is within two polls."""
+    from bot.scheduler import ARM_AHEAD, SchedulerAlarm, Timers
+    from bot.store.db import Store
+    from bot.store.models import Tenant
+
+    now = datetime.now(UTC) + timedelta(days=1)  # ahead of the real clock: no alarm rings in the test
+    store = Store(database_url)
+    await store.upgrade()
+    try:
+        async with store.session() as session:
+            session.add(Tenant(id="slack:T1", platform="slack", created_at=now))
+            await session.flush()
+            far = Timer(
+                tenant_id="slack:T1", kind="probe", payload={}, due_at=now + timedelta(days=1), created_at=now
+            )
+            near = Timer(
+                tenant_id="slack:T1",
+                kind="probe",
+                payload={},
+                due_at=now + timedelta(minutes=5),
+                created_at=now,
+            )
+            session.add_all([far, near])
+            await session.commit()
+        clock = VirtualClock(now)
+        alarm = SchedulerAlarm(Timers(store, clock))
+        alarm.start()
+        try:
+            alarm.arm(far.id, far.due_at)
+            alarm.arm(near.id, near.due_at)
+            assert (alarm.is_armed(far.id), alarm.is_armed(near.id)) == (False, True)
+            assert near.due_at - now <= ARM_AHEAD < far.due_at - now
+            clock.set(far.due_at - timedelta(seconds=1))  # a day later, a second before it is due
+            await alarm.poll()
+            assert alarm.is_armed(far.id)
+        finally:
+            await alarm.stop()
+            alarm.shutdown()
+    finally:
+        await store.close()
