@@ -260,36 +260,9 @@ class Ctx:
         warning and end are scheduled together on every hand-off. One multi-row INSERT … RETURNING, its
         ids matched by key (unique in a tenant), since neither database promises RETURNING's order. The
         rows are not loaded as models."""
-        defaults = row_defaults(Timer)
-        rows = [
-            {
-                **defaults,
-                "tenant_id": self.tenant,
-                "kind": kind,
-                "key": key,
-                "payload": dict(payload),
-                "due_at": due_at,
-                "created_at": self.now,
-            }
-            for kind, due_at, payload, key in timers
-        ]
-        if not rows:
-            return []
-        if len({row["key"] for row in rows}) != len(rows) or any(not row["key"] for row in rows):
-            raise ValueError("timers scheduled together need keys of their own")
-        if not self.session.bind.dialect.insert_returning:  # SQLite before 3.35
-            return [
-                (await self.schedule(r["kind"], r["due_at"], r["payload"], key=r["key"])).id for r in rows
-            ]
-        table = Timer.__table__
-        connection = await self.session.connection()
-        result = await connection.execute(insert(table).values(rows).returning(table.c.id, table.c.key))
-        by_key = {key: timer_id for timer_id, key in result.all()}
-        ids = [by_key[row["key"]] for row in rows]
-        self.new_timers.extend(
-            TimerRef(timer_id, row["due_at"]) for timer_id, row in zip(ids, rows, strict=True)
-        )
-        return ids
+        before = len(self.new_timers)
+        await schedule_together([(self, timers)])
+        return [timer.id for timer in self.new_timers[before:]]
 
     async def cancel_timers(self, key_prefix: str) -> int:
         """Cancel this tenant's pending timers whose key starts with `key_prefix`.
@@ -482,9 +455,10 @@ async def schedule_together(
     if not items:
         return
     session = items[0][0].session
-    if not session.bind.dialect.insert_returning:  # SQLite before 3.35
+    if not session.bind.dialect.insert_returning:  # SQLite before 3.35: a row at a time
         for ctx, timers in items:
-            await ctx.schedule_many(timers)
+            for kind, due_at, payload, key in timers:
+                await ctx.schedule(kind, due_at, payload, key=key)
         return
     defaults = row_defaults(Timer)
     rows, owners = [], []
