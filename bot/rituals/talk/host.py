@@ -72,6 +72,11 @@ async def tell(ctx: Ctx, run: StepRun, message: Message, users: list[str] | None
     """A message in the group's own space: a DM to exactly its people, beside the event's channel."""
     if users is None:
         users = [user for _, user in await people(ctx, run)]
+    tell_group(ctx, run, message, users)
+
+
+def tell_group(ctx: Ctx, run: StepRun, message: Message, users: list[str]) -> None:
+    """`tell`, with the group's people already read."""
     if users:
         ctx.dm(users, message, near=run.channel_id)
 
@@ -101,6 +106,13 @@ def handoff(ctx: Ctx, run: StepRun, previous: Step | None, users: dict[int, str]
     return ctx.t_in(
         run.lang, f"talk.handoff.{previous.status}", speaker=named(ctx, run, users, previous.member_id)
     )
+
+
+def ending(ctx: Ctx, run: StepRun, previous: Step | None, users: dict[int, str], key: str) -> Message:
+    """A group's last word: how the last turn ended, then `key` (done, done and last, or stopped)."""
+    lines = [line for line in [handoff(ctx, run, previous, users)] if line]
+    lines.append(ctx.t_in(run.lang, key))
+    return Message("\n".join(lines))
 
 
 def floor_lines(ctx: Ctx, run: StepRun, step: Step, after: Step | None, users: dict[int, str]) -> list[str]:
@@ -198,13 +210,9 @@ class Host:
         else:
             lines.extend(line for line in [handoff(ctx, run, previous, users)] if line)
         lines.extend(floor_lines(ctx, run, step, after, users))
-        users_in_order = [u for _, u in group]
-        if users_in_order:
-            ctx.dm(
-                users_in_order,
-                Message("\n".join(lines), buttons=controls(ctx, run, step)),
-                near=run.channel_id,
-            )
+        tell_group(
+            ctx, run, Message("\n".join(lines), buttons=controls(ctx, run, step)), [u for _, u in group]
+        )
 
     async def warned(self, ctx: Ctx, run: StepRun, step: Step) -> None:
         self._warn(ctx, run, step, dict(await people(ctx, run)))
@@ -223,16 +231,13 @@ class Host:
             speaker=named(ctx, run, users, step.member_id),
             seconds=engine.WARN_SECONDS,
         )
-        if users:
-            ctx.dm(list(users.values()), Message(text), near=run.channel_id)
+        tell_group(ctx, run, Message(text), list(users.values()))
 
     async def finished(self, ctx: Ctx, run: StepRun, previous: Step | None) -> None:
         group = await people(ctx, run)
         users = dict(group)
-        lines = [line for line in [handoff(ctx, run, previous, users)] if line]
         if run.status == "stopped":  # the whole talk was stopped: stop_talk tells the channel
-            lines.append(ctx.t_in(run.lang, "talk.gentle"))
-            await tell(ctx, run, Message("\n".join(lines)), list(users.values()))
+            tell_group(ctx, run, ending(ctx, run, previous, users, "talk.gentle"), list(users.values()))
             return
         talk = await talk_of(ctx, run)
         last = False
@@ -241,8 +246,8 @@ class Host:
             if talk.status == "running":
                 others = [r for r in await live_runs(ctx, talk) if r.id != run.id]
                 last = not others
-        lines.append(ctx.t_in(run.lang, "talk.group_done_last" if last else "talk.group_done"))
-        await tell(ctx, run, Message("\n".join(lines)), list(users.values()))
+        done = ending(ctx, run, previous, users, "talk.group_done_last" if last else "talk.group_done")
+        tell_group(ctx, run, done, list(users.values()))
         if last:
             await close(ctx, talk, "finished")
 
@@ -257,9 +262,7 @@ class Host:
         groups = await people_of_runs(first, [run for _, run, _ in items])
         for ctx, run, previous in [item for item in items if item[1].status == "stopped"]:
             users = dict(groups[run.id])
-            lines = [line for line in [handoff(ctx, run, previous, users)] if line]
-            lines.append(ctx.t_in(run.lang, "talk.gentle"))
-            await tell(ctx, run, Message("\n".join(lines)), list(users.values()))
+            tell_group(ctx, run, ending(ctx, run, previous, users, "talk.gentle"), list(users.values()))
         items = [item for item in items if item[1].status != "stopped"]
         if not items:
             return
@@ -274,17 +277,16 @@ class Host:
             await lock(first, talk)
             if talk.status != "running":
                 continue
-            ending = [run.id for _, run, _ in items if talk_of_run.get(run.id) is talk]
-            others = [r for r in await live_runs(first, talk) if r.id not in ending]
+            closing = [run.id for _, run, _ in items if talk_of_run.get(run.id) is talk]
+            others = [r for r in await live_runs(first, talk) if r.id not in closing]
             if not others:
-                last_of[talk.id] = ending[-1]
+                last_of[talk.id] = closing[-1]
         for ctx, run, previous in items:
             users = dict(groups[run.id])
             talk = talk_of_run.get(run.id)
             last = talk is not None and last_of.get(talk.id) == run.id
-            lines = [line for line in [handoff(ctx, run, previous, users)] if line]
-            lines.append(ctx.t_in(run.lang, "talk.group_done_last" if last else "talk.group_done"))
-            await tell(ctx, run, Message("\n".join(lines)), list(users.values()))
+            done = ending(ctx, run, previous, users, "talk.group_done_last" if last else "talk.group_done")
+            tell_group(ctx, run, done, list(users.values()))
             if last:
                 await close(ctx, talk, "finished")
 
