@@ -6,27 +6,75 @@ already seen stays on their screens, as it would in Slack or Discord.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import pickle
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.actions import Form, Message
 from bot.markup import unmark
 
 
-@dataclass
 class Shown:
-    """One message on someone's screen: in a channel (audience None = everyone) or private to some."""
+    """One message on someone's screen: in a channel (audience None = everyone) or private to some.
 
-    seq: int
-    at: datetime
-    place: str  # "#main", "DM bob", "DM bob+carol", "bob only", "bob form"
-    channel: str  # the id an action in this place is sent from: "#main", "dm:bob+carol"
-    audience: frozenset[str] | None
-    message: Message | None
-    form: Form | None = None
-    ref: str | None = None
-    lines: list[str] = field(default_factory=list)
+    A long session shows tens of thousands of these, and all of them live as long as the World. Kept as
+    rendered, a message is half a dozen objects (the message, its buttons, fields, lists) that every full
+    garbage collection walks, on the loop, with the GIL held: in `bench/load.py` that walk, not the bot's
+    own objects, was most of the loop's worst stalls. So a Shown keeps its message and form pickled, and
+    what look-ups need (the buttons' labels and ids, the form's title) as tuples of strings, which the
+    collector stops tracking: one tracked object a message. `message` and `form` read back a copy.
+    """
+
+    __slots__ = (
+        "seq",
+        "at",
+        "place",
+        "channel",
+        "audience",
+        "ref",
+        "lines",
+        "buttons",
+        "form_title",
+        "_message",
+        "_form",
+    )
+
+    def __init__(
+        self,
+        seq: int,
+        at: datetime,
+        place: str,  # "#main", "DM bob", "DM bob+carol", "bob only", "bob form"
+        channel: str,  # the id an action in this place is sent from: "#main", "dm:bob+carol"
+        audience: frozenset[str] | None,
+        message: Message | None,
+        form: Form | None = None,
+        ref: str | None = None,
+        lines: Sequence[str] = (),
+    ) -> None:
+        self.seq, self.at, self.place, self.channel = seq, at, place, channel
+        self.audience, self.ref, self.lines = audience, ref, tuple(lines)
+        self.message = message
+        self._form = None if form is None else pickle.dumps(form, pickle.HIGHEST_PROTOCOL)
+        self.form_title = None if form is None else unmark(form.title)
+
+    @property
+    def message(self) -> Message | None:
+        return None if self._message is None else pickle.loads(self._message)
+
+    @message.setter
+    def message(self, message: Message | None) -> None:
+        self._message = None if message is None else pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        # (label as the person sees it, action id), in the message's order
+        self.buttons: tuple[tuple[str, str], ...] = (
+            () if message is None else tuple((unmark(b.label), b.action_id) for b in message.buttons)
+        )
+
+    @property
+    def form(self) -> Form | None:
+        return None if self._form is None else pickle.loads(self._form)
+
+    def __repr__(self) -> str:
+        return f"Shown({self.seq}, {self.place!r}, {self.lines[:1]!r})"
 
 
 class World:
@@ -38,9 +86,16 @@ class World:
         # Messages by the labels of their buttons (folded): a click looks only at those holding the
         # label, not at everything ever shown, which grew with every message of a long session.
         self.by_label: dict[str, list[Shown]] = {}
+        self.forms: dict[str, list[Shown]] = {}  # forms by the one person they were opened for
+        # One frozenset for each audience: a group's DMs all share theirs.
+        self.audiences: dict[frozenset[str], frozenset[str]] = {}
 
     def add(self, shown: Shown) -> Shown:
+        if shown.audience is not None:
+            shown.audience = self.audiences.setdefault(shown.audience, shown.audience)
         self.shown.append(shown)
+        if shown.form_title is not None and shown.audience is not None and len(shown.audience) == 1:
+            self.forms.setdefault(next(iter(shown.audience)), []).append(shown)
         if shown.ref:
             self.by_ref[shown.ref] = shown
         self.index_buttons(shown)
@@ -49,9 +104,8 @@ class World:
         return shown
 
     def index_buttons(self, shown: Shown) -> None:
-        if shown.message is not None:
-            for label in {unmark(button.label).lower() for button in shown.message.buttons}:
-                self.by_label.setdefault(label, []).append(shown)
+        for label in {label.lower() for label, _ in shown.buttons}:
+            self.by_label.setdefault(label, []).append(shown)
 
     def replace_message(self, shown: Shown, message: Message) -> None:
         """An update: the message keeps its place on screen, with new words and buttons."""
@@ -73,18 +127,15 @@ class World:
         )
         for exact in (True, False):
             for shown in candidates:
-                if shown.message is None or not self.can_see(user, shown):
+                if not self.can_see(user, shown):
                     continue
-                for button in shown.message.buttons:
-                    shown_label = unmark(button.label)  # as the person sees it
+                for shown_label, action_id in shown.buttons:  # the label as the person sees it
                     if shown_label == label if exact else shown_label.lower() == label.lower():
-                        return shown, button.action_id
+                        return shown, action_id
         return None
 
     def find_form(self, user: str, title: str) -> Shown | None:
-        for shown in reversed(self.shown):
-            if shown.form is not None and shown.audience == frozenset({user}):
-                shown_title = unmark(shown.form.title)
-                if shown_title == title or shown_title.lower() == title.lower():
-                    return shown
+        for shown in reversed(self.forms.get(user, [])):
+            if shown.form_title == title or shown.form_title.lower() == title.lower():
+                return shown
         return None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 
 from adapters.console.world import Shown, World
-from bot.actions import Button, Message
+from bot.actions import Button, Field, Form, Input, Message
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 
@@ -33,3 +34,44 @@ def test_an_updated_message_is_clicked_by_its_new_buttons_only() -> None:
     world.replace_message(board, Message("m", buttons=(Button("Reveal", "x:reveal"),)))
     assert world.find_button("alice", "Share") is None
     assert world.find_button("alice", "Reveal") == (board, "x:reveal")
+
+
+def test_a_form_is_found_among_the_persons_own_only_the_newest_first() -> None:
+    world = World()
+    old = Form("f:1", "Share a barrier", (Input("card", "Card"),), "Send")
+    new = Form("f:2", "Share a barrier", (Input("card", "Card"),), "Send")
+    world.add(Shown(0, NOW, "bob form", "#main", frozenset({"bob"}), None, old))
+    world.add(Shown(1, NOW, "bob form", "#main", frozenset({"bob"}), None, new))
+    world.add(Shown(2, NOW, "carol form", "#main", frozenset({"carol"}), None, old))
+    assert world.find_form("bob", "share a barrier").form == new
+    assert world.find_form("carol", "Share a barrier").form == old
+    assert world.find_form("dave", "Share a barrier") is None
+
+
+def test_what_was_shown_reads_back_as_it_was_given() -> None:
+    world = World()
+    message = Message("**Board**", fields=(Field("Cards", "3"),), buttons=(Button("Me too #1", "b:1"),))
+    board = world.add(Shown(0, NOW, "#main", "#main", None, message, ref="board", lines=["a", "b"]))
+    assert board.message == message and board.lines == ("a", "b")
+    assert world.find_button("alice", "me too #1") == (board, "b:1"), "ignoring case"
+
+
+def test_a_long_session_costs_the_garbage_collector_one_object_a_message() -> None:
+    """Every full collection walks all the World keeps: kept as given, each message was half a dozen
+    objects (message, buttons, fields, lists, its audience) and at 100 events those walks stalled the loop
+    for hundreds of ms. A group's DMs also share one audience."""
+    world = World()
+    gc.collect()
+    before = len(gc.get_objects())
+    for n in range(2000):
+        message = Message(
+            f"turn {n}",
+            fields=(Field("Speaker", f"<@u{n}>"), Field("Left", "3 min")),
+            buttons=(Button("Done", f"t:done:{n}"), Button("Next", f"t:next:{n}"), Button("Pause", "t:p")),
+        )
+        world.add(Shown(n, NOW, "DM bob+carol", "dm:bob+carol", frozenset({"bob", "carol"}), message))
+    gc.collect()
+    grown = len(gc.get_objects()) - before
+    assert 2000 <= grown <= 2000 + 50, grown
+    assert len(world.audiences) == 1
+    assert world.find_button("carol", "Next") == (world.shown[-1], "t:next:1999")
