@@ -6,13 +6,15 @@ workshop replays the same way (which the console scripts rely on), and a re-roll
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any, TypeVar
 
 from sqlmodel import col, delete, func, insert, select
 
 from bot import ledger
+from bot.compute import ComputeTimeout
 from bot.errors import UserError
 from bot.rituals.pairing.matcher import (
     Matching,
@@ -28,6 +30,8 @@ from bot.rituals.pairing.objective import RECENT_WINDOW
 from bot.router import Ctx
 from bot.store.models import Event, Member
 from bot.store.models import Participant as ParticipantRow
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -205,7 +209,9 @@ async def plan_and_store(
     if len(roster.people) < 2:
         raise UserError("pairs.too_few", count=len(roster.people))
     first = await next_number(ctx, event)
-    plan = plan_rounds(
+    plan = await _quickly(
+        ctx,
+        plan_rounds,
         list(roster.people.values()),
         rounds=rounds,
         bridge=bridge,
@@ -217,6 +223,15 @@ async def plan_and_store(
         ctx, event, plan, roster, first=first, size=size, bridge=bridge, rerolls=rerolls, preview=preview
     )
     return rows, plan
+
+
+async def _quickly(ctx: Ctx, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """A light match or plan (a round for a room, a few short rounds): off the event loop in the core's
+    quick worker, awaited here. Over the time bound, the command is refused and nothing is stored."""
+    try:
+        return await ctx.core.compute.run_quick(fn, *args, **kwargs)
+    except ComputeTimeout:
+        raise UserError("pairs.planning_timeout", seconds=f"{ctx.core.compute.timeout:g}") from None
 
 
 def avoided(pairs: Iterable[tuple[str, str]]) -> list[PastMeeting]:
@@ -250,14 +265,14 @@ async def stored_matching(ctx: Ctx, row: PairingRound, roster: Roster) -> Matchi
     options = {"bridge": row.bridge.split(","), "history": roster.history, "size": row.size, "seed": row.seed}
     if seated != set(roster.people):
         # Someone left or stepped away since this round was planned: match it again as it stands now.
-        fresh = match(people, **options)
+        fresh = await _quickly(ctx, match, people, **options)
         await seat_round(ctx, row, fresh, roster)
         return fresh
     objective = build_objective(people, **options)
     stored = describe(objective, [[objective.index[k] for k in keys] for keys in groups.values()])
     if stored.repeats:
         # An earlier round was matched again after it was planned, and met pairs this one still holds.
-        fresh = match(people, **options)
+        fresh = await _quickly(ctx, match, people, **options)
         if fresh.weight > stored.weight:
             await seat_round(ctx, row, fresh, roster)
             return fresh

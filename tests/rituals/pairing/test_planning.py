@@ -3,6 +3,7 @@ keeps the other rooms served meanwhile, stops at its time bound, and writes noth
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Executor, Future
 
 import pytest
@@ -10,6 +11,7 @@ from sqlmodel import select
 
 from adapters.console.adapter import TENANT
 from bot.compute import Compute
+from bot.rituals.pairing import matcher
 from bot.rituals.pairing.models import PairingRound
 from tests.support import Chat
 
@@ -169,3 +171,52 @@ async def test_a_restart_while_planning_leaves_the_earlier_plan_as_it_was(chat: 
     assert await stored_rounds(chat) == [(1, "sent"), (2, "planned"), (3, "planned")]
     lines = await chat.say("alice", "/tsunagari pairs next")
     assert any("#main | Round 2" in line for line in lines), lines
+
+
+async def test_a_started_bot_matches_a_round_in_its_quick_worker_while_a_long_plan_holds_the_other(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a real process one round for a room is matched off the event loop (it takes 25-70 ms for 50
+    people, a stall for every other room), and not behind a plan of 30 rounds still computing."""
+    await workshop(chat)
+    compute = Compute(mode="process")
+    compute.start()  # what a real process does at start-up
+    chat.app.core.compute = compute
+    try:
+        held = HeldPool()
+        compute._executor = held  # the long plans' worker is busy for as long as the test needs
+        await command(chat, "alice", "/tsunagari pairs --rounds 30")
+        in_this_process: list[int] = []
+        real = matcher._arrange
+
+        def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            in_this_process.append(1)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(matcher, "_arrange", counted)  # only this process's matcher is counted
+        lines = await command(chat, "alice", "/tsunagari pairs")
+        assert any("#main | Round 1" in line for line in lines), lines
+        assert in_this_process == [], "the round was matched on the event loop"
+        assert held.waiting, "the 30 rounds are still with the long plans' worker"
+        assert await compute.run_quick(os.getpid) != os.getpid()
+    finally:
+        compute.close()
+
+
+async def test_a_quick_match_over_the_time_bound_is_refused_and_nothing_is_stored(chat: Chat) -> None:
+    await workshop(chat)
+    compute = Compute(mode="process", timeout=0.001)  # far below a worker's first import of the matcher
+    compute._quick = Compute(mode="process", timeout=0.001)  # the quick worker, not yet warmed
+    chat.app.core.compute = compute
+    try:
+        lines = await chat.say("alice", "/tsunagari pairs")
+        assert lines == [
+            "[09:00] alice only | Planning took longer than 0.001 seconds, so I stopped. Nothing has changed: "
+            "try fewer rounds (`--rounds`), or try again."
+        ]
+        assert await stored_rounds(chat) == []
+        compute.timeout = 60.0
+        lines = await chat.say("alice", "/tsunagari pairs")
+        assert any("#main | Round 1" in line for line in lines), lines
+    finally:
+        compute.close()
