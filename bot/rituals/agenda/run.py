@@ -280,7 +280,7 @@ async def one_on_ones(ctx: Ctx, run: StepRun, spec: SheetStep, event: Event) -> 
     from bot.rituals.oneonone.session import open_session
     from bot.rituals.pairing.matcher import match
     from bot.rituals.pairing.ritual import INLINE_PEOPLE, heavy
-    from bot.rituals.pairing.rounds import load_roster
+    from bot.rituals.pairing.rounds import load_roster, quickly
 
     roster = await load_roster(ctx, event)
     starter = ctx.member
@@ -289,12 +289,12 @@ async def one_on_ones(ctx: Ctx, run: StepRun, spec: SheetStep, event: Event) -> 
     ]
     if len(people) + (1 if starter else 0) < 2:
         raise UserError("agenda.error.too_few", count=len(people))
-    if heavy(len(people), 1):  # matched on the loop, as `pairs` matches a room of this size
+    if heavy(len(people), 1):  # matched while the step waits, as `pairs` matches a room of this size
         raise UserError("agenda.error.too_many", count=len(people), max=INLINE_PEOPLE)
     if len(people) >= 2:
         # Seeded by the event and the step, as pairs' rounds are: the same evening replays the same way.
         seed = random.Random(f"{event.id}:{run.id}:{run.current}").randrange(2**31)
-        groups = match(people, size=2, history=roster.history, seed=seed).groups
+        groups = (await quickly(ctx, match, people, size=2, history=roster.history, seed=seed)).groups
     else:
         groups = []
     pairs: list[tuple[Member, Member]] = []

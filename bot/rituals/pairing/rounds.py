@@ -209,7 +209,7 @@ async def plan_and_store(
     if len(roster.people) < 2:
         raise UserError("pairs.too_few", count=len(roster.people))
     first = await next_number(ctx, event)
-    plan = await _quickly(
+    plan = await quickly(
         ctx,
         plan_rounds,
         list(roster.people.values()),
@@ -225,7 +225,7 @@ async def plan_and_store(
     return rows, plan
 
 
-async def _quickly(ctx: Ctx, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+async def quickly(ctx: Ctx, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """A light match or plan (a round for a room, a few short rounds): off the event loop in the core's
     quick worker, awaited here. Over the time bound, the command is refused and nothing is stored."""
     try:
@@ -265,14 +265,14 @@ async def stored_matching(ctx: Ctx, row: PairingRound, roster: Roster) -> Matchi
     options = {"bridge": row.bridge.split(","), "history": roster.history, "size": row.size, "seed": row.seed}
     if seated != set(roster.people):
         # Someone left or stepped away since this round was planned: match it again as it stands now.
-        fresh = await _quickly(ctx, match, people, **options)
+        fresh = await quickly(ctx, match, people, **options)
         await seat_round(ctx, row, fresh, roster)
         return fresh
     objective = build_objective(people, **options)
     stored = describe(objective, [[objective.index[k] for k in keys] for keys in groups.values()])
     if stored.repeats:
         # An earlier round was matched again after it was planned, and met pairs this one still holds.
-        fresh = await _quickly(ctx, match, people, **options)
+        fresh = await quickly(ctx, match, people, **options)
         if fresh.weight > stored.weight:
             await seat_round(ctx, row, fresh, roster)
             return fresh
