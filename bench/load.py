@@ -325,6 +325,7 @@ class Load:
         self.internal = app.catalog.text("en", "core.error.internal")
         self.talk_seconds = 0
         self.stalls: StallSampler | None = None
+        self.stolen: float | None = None  # /proc/stat steal seconds at the run's start
 
     async def pause(self, low: float, high: float | None = None) -> None:
         """A person taking their time: `low` seconds, or a random moment between `low` and `high`."""
@@ -734,6 +735,18 @@ def loadavg() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
+def stolen_seconds() -> float | None:
+    """CPU time the hypervisor gave to other machines, all cores, since boot (/proc/stat's steal column;
+    None where there is none). On a shared virtual machine it comes in bursts, and a loop thread that
+    waits for its core meanwhile stalls as if the bot were slow: the run prints how much fell inside it."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def peak_rate(asked_at: list[float], window: float = 10.0) -> float:
     """The most commands sent in any `window` seconds, per second."""
     times = sorted(asked_at)
@@ -777,6 +790,8 @@ def report(
         )
     )
     print(f"  {loadavg()} at the end of the run")
+    if load.stolen is not None and (now := stolen_seconds()) is not None:
+        print(f"  CPU stolen by the hypervisor during the run: {now - load.stolen:.1f} s (all cores)")
     sql = stats.statements
     floor_all = [ms for values in stats.floor_ms.values() for ms in values]
     head = f"{'command':<28} | {'count':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7} | {'SQL each':>8}"
@@ -925,6 +940,7 @@ async def one_run(args: argparse.Namespace, url: str, label: str, profiler: cPro
     if profiler:
         profiler.enable()
     sampler = StallSampler() if args.stalls else None
+    stolen = stolen_seconds()
     load, wall, missing = await run(
         url,
         args.events,
@@ -941,6 +957,7 @@ async def one_run(args: argparse.Namespace, url: str, label: str, profiler: cPro
         profiler.disable()
     if sampler is not None:
         load.stalls = sampler
+    load.stolen = stolen
     return load, wall, missing
 
 
