@@ -12,8 +12,11 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, Literal, TypeVar
 
@@ -37,14 +40,42 @@ class ComputeTimeout(Exception):
 WORKER_NICENESS = 10  # how much lower than the bot's own process a worker runs
 
 
-def _lower_priority() -> None:
-    """A worker's first act: run at a lower priority than the process that holds the event loop. Planning
-    a big room keeps a core busy for seconds; on a machine short of cores the loop then waited for one,
-    and every room stalled behind a job that had no hurry. Where the system refuses, it runs as it is."""
+ORPHAN_CHECK_SECONDS = 1.0  # how often a worker looks whether the process that started it is still there
+
+
+def _end_with_bot(bot: int) -> None:
+    """A worker's first act: end itself once the bot process `bot` is gone. A pool's workers wait on their
+    job queue for ever, and when the bot is killed (`kill -9`, the OOM killer) nothing tells them, nor
+    their forkserver (each worker holds the pipe that would): every restart would leave another ~90 MB of
+    workers behind."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(ORPHAN_CHECK_SECONDS)
+            try:
+                os.kill(bot, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except OSError:
+                pass  # alive, but not ours to signal
+
+    threading.Thread(target=watch, name="orphan-check", daemon=True).start()
+
+
+def _lower_priority(bot: int) -> None:
+    """A long plans' worker's first act: run at a lower priority than the process that holds the event
+    loop. Planning a big room keeps a core busy for seconds; on a machine short of cores the loop then
+    waited for one, and every room stalled behind a job that had no hurry. Where the system refuses, it
+    runs as it is."""
+    _end_with_bot(bot)
     try:
         os.nice(WORKER_NICENESS)
     except (AttributeError, OSError):
         pass
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__name__", "?")
 
 
 def _warm() -> None:
@@ -71,7 +102,7 @@ class Compute:
         self.mode, self.workers, self.timeout = mode, workers, timeout
         self._executor = executor
         self._owned = executor is None
-        self._priority: Callable[[], None] | None = _lower_priority
+        self._priority: Callable[[int], None] = _lower_priority
         # The quick lane: one round for a room of 50 (25-70 ms of CPU) is too short to answer "planning…"
         # for, and too long to run on the loop beside a hundred rooms. A started process-mode Compute (a
         # real bot process) gives it a worker of its own, at the bot's priority, so it never queues behind
@@ -87,7 +118,7 @@ class Compute:
                 # Never fork: the parent holds an event loop, database connections and sockets.
                 context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
                 self._executor = ProcessPoolExecutor(
-                    self.workers, mp_context=context, initializer=self._priority
+                    self.workers, mp_context=context, initializer=self._priority, initargs=(os.getpid(),)
                 )
             self._owned = True
         return self._executor
@@ -98,7 +129,7 @@ class Compute:
             self._pool().submit(_warm)
         if self.mode == "process" and self._quick is None:
             self._quick = Compute(mode="process", timeout=self.timeout)
-            self._quick._priority = None  # as urgent as the loop's own work
+            self._quick._priority = _end_with_bot  # as urgent as the loop's own work
             self._quick._pool().submit(_warm)
 
     async def run_quick(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -114,15 +145,24 @@ class Compute:
         if self.mode == "inline":
             return fn(*args, **kwargs)
         bound = self.timeout
-        future = asyncio.get_running_loop().run_in_executor(self._pool(), partial(fn, *args, **kwargs))
-        try:
-            return await asyncio.wait_for(future, bound)
-        except TimeoutError:
-            log.warning(
-                "a %s job overran its %.1f s bound and was abandoned", getattr(fn, "__name__", "?"), bound
-            )
-            self._abandon()
-            raise ComputeTimeout from None
+        for attempt in (1, 2):
+            try:
+                future = asyncio.get_running_loop().run_in_executor(
+                    self._pool(), partial(fn, *args, **kwargs)
+                )
+                return await asyncio.wait_for(future, bound)
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): the pool refuses every job from then on. Start
+                # new workers and try this job once more there.
+                if attempt == 2:
+                    raise
+                log.warning("a worker process died; starting new workers for the %s job", _name(fn))
+                self._abandon()
+            except TimeoutError:
+                log.warning("a %s job overran its %.1f s bound and was abandoned", _name(fn), bound)
+                self._abandon()
+                raise ComputeTimeout from None
+        raise AssertionError("unreachable")
 
     def _abandon(self) -> None:
         """A process pool cannot cancel a running job: end its processes; the next job gets a new pool."""

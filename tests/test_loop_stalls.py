@@ -4,12 +4,17 @@ the loop's process."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
+import signal
+import sys
+import time
 import weakref
+from pathlib import Path
 
 from bot.bootstrap import COLLECTOR_THRESHOLDS, freeze_start_up
-from bot.compute import WORKER_NICENESS, Compute
+from bot.compute import ORPHAN_CHECK_SECONDS, WORKER_NICENESS, Compute
 
 
 class _Node:
@@ -40,3 +45,59 @@ async def test_a_worker_runs_at_a_lower_priority_than_the_process_with_the_loop(
     finally:
         compute.close()
     assert worker == min(19, os.nice(0) + WORKER_NICENESS)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return "\tZ" not in next(line for line in status if line.startswith("State:"))
+    except FileNotFoundError:
+        return False
+
+
+BOT = """
+import asyncio, os, sys
+from bot.compute import Compute
+
+async def main():
+    compute = Compute(mode="process")
+    compute.start()
+    print(await compute.run(os.getpid), await compute.run_quick(os.getpid), flush=True)
+    await asyncio.sleep(60)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+async def test_a_bot_killed_with_kill_9_leaves_no_workers_behind(tmp_path) -> None:  # noqa: ANN001
+    """Nothing tells a pool's workers, nor their forkserver, that the bot died: they waited on their job
+    queue for ever, ~90 MB each, another pair at every restart."""
+    script = tmp_path / "bot_with_workers.py"
+    script.write_text(BOT)
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).parent.parent
+    )
+    try:
+        workers = [int(pid) for pid in (await asyncio.wait_for(bot.stdout.readline(), 60)).split()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    finally:
+        bot.kill()
+        await bot.wait()
+    deadline = time.monotonic() + 10 * ORPHAN_CHECK_SECONDS
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:  # noqa: ASYNC110 - no event tells of another process ending
+        await asyncio.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers), "a worker outlived the bot"
+
+
+async def test_a_worker_that_died_is_replaced_and_the_job_still_gets_its_answer() -> None:
+    compute = Compute(mode="process")
+    compute.start()
+    try:
+        workers = [await compute.run(os.getpid), await compute.run_quick(os.getpid)]
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)  # the out-of-memory killer, say
+        assert await compute.run(os.getpid) not in workers
+        assert await compute.run_quick(os.getpid) not in workers
+    finally:
+        compute.close()
