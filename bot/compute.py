@@ -98,6 +98,7 @@ class Compute:
         workers: int = 1,
         timeout: float = 60.0,
         executor: Executor | None = None,
+        quick: Compute | None = None,
     ) -> None:
         self.mode, self.workers, self.timeout = mode, workers, timeout
         self._executor = executor
@@ -107,7 +108,8 @@ class Compute:
         # for, and too long to run on the loop beside a hundred rooms. A started process-mode Compute (a
         # real bot process) gives it a worker of its own, at the bot's priority, so it never queues behind
         # a plan of 30 rounds. Until then (console scripts, tests on a virtual clock) it runs inline.
-        self._quick: Compute | None = None
+        # A test may hand in its own quick lane (a held pool, a tight bound).
+        self._quick: Compute | None = quick
 
     def _pool(self) -> Executor:
         if self._executor is None:

@@ -221,3 +221,29 @@ async def test_a_bilingual_room_reads_every_step_in_both_languages(database_url:
         assert "[次のステップへ / Next step] [進行を一時停止 / Pause sheet]" in seen
     finally:
         await chat.close()
+
+
+@pytest.mark.db
+async def test_a_one_on_one_step_whose_pairing_overruns_says_so_and_opens_nothing(room: Chat) -> None:
+    """The room's pairing for its one-on-ones runs in the quick worker; held past the bound, the
+    facilitator reads what happened in the sheet's words (not `pairs`' advice about `--rounds`)."""
+    from bot.compute import Compute
+    from bot.rituals.oneonone.models import OneOnOne
+    from tests.rituals.pairing.test_planning import HeldPool
+
+    await room.say("alice", "/tsunagari agenda start short")
+    for _ in range(4):  # to step 5 of 7, the pairs, matched as usual
+        await room.say("alice", "/tsunagari agenda next")
+    held = HeldPool()  # from here on, the quick worker never answers
+    room.app.core.compute = Compute(mode="process", quick=Compute(executor=held), timeout=0.05)
+    seen = await room.say("alice", "/tsunagari agenda next")
+    assert "Step 6 of 7: Where do you start?, 15 min left" in seen
+    assert (
+        "This step could not start its part: Pairing the room for one-on-ones took longer than 0.05 "
+        "seconds, so I stopped, and no one-on-one was opened. Press Next step to go on, or fix it and "
+        "carry on by hand."
+    ) in seen
+    assert held.waiting, "the pairing went to the quick worker"
+    async with room.app.store.session() as session:
+        assert (await session.exec(select(OneOnOne))).all() == []
+    assert "Step 7 of 7: Thank you" in " ".join(await room.say("alice", "/tsunagari agenda next"))

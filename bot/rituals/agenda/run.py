@@ -294,7 +294,16 @@ async def one_on_ones(ctx: Ctx, run: StepRun, spec: SheetStep, event: Event) -> 
     if len(people) >= 2:
         # Seeded by the event and the step, as pairs' rounds are: the same evening replays the same way.
         seed = random.Random(f"{event.id}:{run.id}:{run.current}").randrange(2**31)
-        groups = (await quickly(ctx, match, people, size=2, history=roster.history, seed=seed)).groups
+        matched = await quickly(
+            ctx,
+            match,
+            people,
+            size=2,
+            history=roster.history,
+            seed=seed,
+            refusal="agenda.error.pairing_timeout",
+        )
+        groups = matched.groups
     else:
         groups = []
     pairs: list[tuple[Member, Member]] = []

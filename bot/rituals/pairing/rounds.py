@@ -225,13 +225,16 @@ async def plan_and_store(
     return rows, plan
 
 
-async def quickly(ctx: Ctx, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+async def quickly(
+    ctx: Ctx, fn: Callable[..., T], /, *args: Any, refusal: str = "pairs.planning_timeout", **kwargs: Any
+) -> T:
     """A light match or plan (a round for a room, a few short rounds): off the event loop in the core's
-    quick worker, awaited here. Over the time bound, the command is refused and nothing is stored."""
+    quick worker, awaited here. Over the time bound, the command is refused with `refusal` (words that
+    say what to try instead) and nothing is stored."""
     try:
         return await ctx.core.compute.run_quick(fn, *args, **kwargs)
     except ComputeTimeout:
-        raise UserError("pairs.planning_timeout", seconds=f"{ctx.core.compute.timeout:g}") from None
+        raise UserError(refusal, seconds=f"{ctx.core.compute.timeout:g}") from None
 
 
 def avoided(pairs: Iterable[tuple[str, str]]) -> list[PastMeeting]:

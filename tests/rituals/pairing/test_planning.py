@@ -179,12 +179,11 @@ async def test_a_started_bot_matches_a_round_in_its_quick_worker_while_a_long_pl
     """In a real process one round for a room is matched off the event loop (it takes 25-70 ms for 50
     people, a stall for every other room), and not behind a plan of 30 rounds still computing."""
     await workshop(chat)
-    compute = Compute(mode="process")
-    compute.start()  # what a real process does at start-up
+    held = HeldPool()  # the long plans' worker is busy for as long as the test needs
+    compute = Compute(mode="process", executor=held)
+    compute.start()  # what a real process does at start-up: the quick worker starts
     chat.app.core.compute = compute
     try:
-        held = HeldPool()
-        compute._executor = held  # the long plans' worker is busy for as long as the test needs
         await command(chat, "alice", "/tsunagari pairs --rounds 30")
         in_this_process: list[int] = []
         real = matcher._arrange
@@ -205,8 +204,8 @@ async def test_a_started_bot_matches_a_round_in_its_quick_worker_while_a_long_pl
 
 async def test_a_quick_match_over_the_time_bound_is_refused_and_nothing_is_stored(chat: Chat) -> None:
     await workshop(chat)
-    compute = Compute(mode="process", timeout=0.001)  # far below a worker's first import of the matcher
-    compute._quick = Compute(mode="process", timeout=0.001)  # the quick worker, not yet warmed
+    # The bound is far below a worker's first import of the matcher; the quick worker is not yet warmed.
+    compute = Compute(mode="process", timeout=0.001, quick=Compute(mode="process", timeout=0.001))
     chat.app.core.compute = compute
     try:
         lines = await chat.say("alice", "/tsunagari pairs")
