@@ -39,6 +39,9 @@ class App:
     alarm: SchedulerAlarm | None
     adapters: list[Any] = field(default_factory=list)
     leadership: Leadership | None = None
+    # The collector's thresholds before start-up froze the heap: close() gives them back, so a process that
+    # runs a bot and then goes on (a test session, an embedding script) collects as it did before.
+    collector: tuple[int, int, int] | None = None
 
     async def start(self, *, migrate: bool = True) -> None:
         """Migrate, start the adapters, then ring the alarms if this process leads (firing what fell due
@@ -53,7 +56,7 @@ class App:
         if self.alarm is not None:
             # A real process warms its worker now; console scripts and tests start one only if they need it.
             self.core.compute.start()
-            freeze_start_up()
+            self.collector = freeze_start_up()
         if self.alarm is None:
             await self.timers.start()
         else:
@@ -83,13 +86,16 @@ class App:
         if self.alarm is not None:
             self.alarm.shutdown()
         await self.store.close()
+        if self.collector is not None:
+            thaw(self.collector)
+            self.collector = None
 
 
 COLLECTOR_THRESHOLDS = (5000, 10, 10)
 """The garbage collector's generation thresholds in a real process (CPython's default: 700, 10, 10)."""
 
 
-def freeze_start_up() -> None:
+def freeze_start_up() -> tuple[int, int, int]:
     """What is alive once a process has started (modules, classes, functions, the catalog, SQLAlchemy's
     tables and mappers: ~120,000 objects the collector tracks) lives as long as the process. Left in the
     oldest generation, every full collection walks all of it, on the loop, with the GIL held: a pause of
@@ -101,10 +107,18 @@ def freeze_start_up() -> None:
     they survived two young collections and reached the oldest generation, whose growth is what sets off
     a full collection. On the virtual clock, 30 events x 50 people: 11 full collections (longest 108 ms)
     at 700; none at 5,000, the longest young one 20 ms (2,000: one full, 58 ms; 20,000: a young one of
-    51 ms)."""
+    51 ms). Returns the thresholds it replaced, for `thaw`."""
+    before = gc.get_threshold()
     gc.collect()
     gc.freeze()
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
+    return before
+
+
+def thaw(thresholds: tuple[int, int, int]) -> None:
+    """Undo `freeze_start_up`: the frozen heap is collected again, at the thresholds given."""
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def build(

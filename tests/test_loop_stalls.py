@@ -13,7 +13,7 @@ import time
 import weakref
 from pathlib import Path
 
-from bot.bootstrap import COLLECTOR_THRESHOLDS, freeze_start_up
+from bot.bootstrap import COLLECTOR_THRESHOLDS, build, freeze_start_up
 from bot.compute import ORPHAN_CHECK_SECONDS, WORKER_NICENESS, Compute
 
 
@@ -36,6 +36,28 @@ def test_the_start_up_heap_is_frozen_and_no_garbage_with_it() -> None:
         assert gc.get_threshold() == COLLECTOR_THRESHOLDS != (700, 10, 10), "young objects get longer to die"
     finally:
         gc.unfreeze()  # the rest of the test session collects as before
+        gc.set_threshold(*thresholds)
+
+
+async def test_a_real_clock_bot_freezes_its_start_up_and_gives_the_collector_back_when_closed(
+    tmp_path: Path,
+) -> None:
+    """A bot on the real clock (`tsunagari run`, the console REPL) freezes what it started with; closed,
+    the process it ran in (a test session, a script that goes on) collects as before."""
+    from bot.config import Settings
+
+    thresholds = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    app = build(Settings().model_copy(update={"database_url": url, "compute": "inline"}))
+    try:
+        await app.start()
+        assert app.alarm is not None, "the real clock rings alarms"
+        assert gc.get_freeze_count() > 0 and gc.get_threshold() == COLLECTOR_THRESHOLDS
+        await app.close()
+        assert gc.get_freeze_count() == 0 and gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.unfreeze()
         gc.set_threshold(*thresholds)
 
 
