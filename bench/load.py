@@ -93,6 +93,7 @@ from sqlmodel import col, select
 
 from adapters.console.adapter import TENANT, ConsoleAdapter
 from adapters.console.world import Shown, World
+from bench.machine import loadavg, stolen_seconds
 from bench.stalls import StallSampler
 from bot.actions import Action, Reply
 from bot.bootstrap import App, build
@@ -325,7 +326,7 @@ class Load:
         self.internal = app.catalog.text("en", "core.error.internal")
         self.talk_seconds = 0
         self.stalls: StallSampler | None = None
-        self.stolen: float | None = None  # /proc/stat steal seconds at the run's start
+        self.stolen: float | None = None  # CPU seconds the hypervisor stole while the workshops played
 
     async def pause(self, low: float, high: float | None = None) -> None:
         """A person taking their time: `low` seconds, or a random moment between `low` and `high`."""
@@ -668,6 +669,7 @@ async def run(
             # At the busiest minute: the events' joins and their first rounds of turns.
             workshops += [heavy_room(load, name, command, at=90 * pace) for name, _n, command in HEAVY]
         run_began = clock.now()
+        stolen_before = stolen_seconds()
         started = time.perf_counter()
         monitor = None
         if stalls is not None or not isinstance(load.time, SimulatedTime):
@@ -685,6 +687,8 @@ async def run(
             if monitor is not None:
                 monitor.cancel()
         wall = time.perf_counter() - started
+        if stolen_before is not None and (stolen_after := stolen_seconds()) is not None:
+            load.stolen = stolen_after - stolen_before  # the workshops alone: not the floor's replay
         missing = 0
         for n in range(events):
             missing += len(world.milestones.keys() - world.reached[f"#ev{n:03d}"])
@@ -730,23 +734,6 @@ async def talk_handoffs(app: App, world: EventWorld, since: datetime) -> list[tu
     return late
 
 
-def loadavg() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
-
-
-def stolen_seconds() -> float | None:
-    """CPU time the hypervisor gave to other machines, all cores, since boot (/proc/stat's steal column;
-    None where there is none). On a shared virtual machine it comes in bursts, and a loop thread that
-    waits for its core meanwhile stalls as if the bot were slow: the run prints how much fell inside it."""
-    try:
-        with open("/proc/stat") as stat:
-            fields = stat.readline().split()
-        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
-
-
 def peak_rate(asked_at: list[float], window: float = 10.0) -> float:
     """The most commands sent in any `window` seconds, per second."""
     times = sorted(asked_at)
@@ -790,8 +777,8 @@ def report(
         )
     )
     print(f"  {loadavg()} at the end of the run")
-    if load.stolen is not None and (now := stolen_seconds()) is not None:
-        print(f"  CPU stolen by the hypervisor during the run: {now - load.stolen:.1f} s (all cores)")
+    if load.stolen is not None:
+        print(f"  CPU stolen by the hypervisor while the workshops played: {load.stolen:.1f} s (all cores)")
     sql = stats.statements
     floor_all = [ms for values in stats.floor_ms.values() for ms in values]
     head = f"{'command':<28} | {'count':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7} | {'SQL each':>8}"
@@ -940,7 +927,6 @@ async def one_run(args: argparse.Namespace, url: str, label: str, profiler: cPro
     if profiler:
         profiler.enable()
     sampler = StallSampler() if args.stalls else None
-    stolen = stolen_seconds()
     load, wall, missing = await run(
         url,
         args.events,
@@ -957,7 +943,6 @@ async def one_run(args: argparse.Namespace, url: str, label: str, profiler: cPro
         profiler.disable()
     if sampler is not None:
         load.stalls = sampler
-    load.stolen = stolen
     return load, wall, missing
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
 import time
@@ -32,8 +31,10 @@ from bot.rituals.pairing.matcher import Participant, PastMeeting, build_objectiv
 from bot.rituals.pairing.trios import counting_bound
 
 try:
+    from bench.machine import loadavg
     from bench.stalls import StallSampler
 except ModuleNotFoundError:  # run as `python bench/pairing.py`: bench/ itself is on the path
+    from machine import loadavg  # type: ignore[no-redef]
     from stalls import StallSampler  # type: ignore[no-redef]
 
 SIZES = (20, 50, 100, 200, 500, 1000, 2000, 5000)
@@ -110,11 +111,6 @@ def exact(objective) -> tuple[float, list[tuple[str, str]]]:
     started = time.perf_counter()
     pairs = nx.max_weight_matching(graph, maxcardinality=True)
     return time.perf_counter() - started, [tuple(p) for p in pairs]
-
-
-def loadavg() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
 def pairing_table(sizes: tuple[int, ...], repeat: int) -> None:

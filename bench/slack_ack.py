@@ -27,6 +27,7 @@ import time
 
 import aiohttp
 
+from bench.machine import loadavg
 from tests.fakes import slack_requests as sr
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
@@ -195,11 +196,6 @@ async def measure(kind: str, requests: int, people: int, database_dir: str) -> d
         "replies": delivered - 10 if kind == "tsunagari" else 0,
         "drained": drained,
     }
-
-
-def loadavg() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
 def spread(values: list[float]) -> str:

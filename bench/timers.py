@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
 import tempfile
@@ -39,6 +38,7 @@ from sqlmodel import col, select
 
 from adapters.console.adapter import TENANT, ConsoleAdapter
 from adapters.console.world import Shown, World
+from bench.machine import loadavg
 from bot.bootstrap import build
 from bot.clock import Clock, VirtualClock
 from bot.commands import Parsed, Role
@@ -83,11 +83,6 @@ class ArrivalWorld(World):
             if len(self.summaries) >= self.expected:
                 self.closed.set()
         return super().add(shown)
-
-
-def loadavg() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
 async def run(
