@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from sqlalchemy import and_, bindparam
 from sqlmodel import col, select, update
 
 from bot.actions import Action, Message, Reply
@@ -22,7 +23,7 @@ from bot.markup import bold, user_text
 from bot.router import Ctx, Router
 from bot.store import requests
 from bot.store.db import Store, insert_ignore
-from bot.store.models import Event, Member, ProcessedRequest, Tenant, Timer
+from bot.store.models import Event, Member, Participant, ProcessedRequest, Tenant, Timer
 
 if TYPE_CHECKING:
     from bot.outbox import Outbox
@@ -36,6 +37,35 @@ TOGETHER_AT_MOST = 200  # timers handed to one Router.timers_together call
 
 class _NoEvent(Exception):
     """The command needs an open event and the channel has none (raised before its values are read)."""
+
+
+# The statement every command starts with, built once: building a select costs more CPU than sending it
+# (coercing its clauses, then its cache key: ~0.5 ms here, against ~0.3 ms to run a built one).
+_MINE = (Member.tenant_id == bindparam("tenant"), Member.user_id == bindparam("user"))
+HELLO = select(Member).where(*_MINE)
+"""A caller outside any channel (a DM): their member row."""
+HELLO_IN_CHANNEL = (
+    select(Member, Event, Participant.languages)
+    .select_from(Member)
+    .outerjoin(
+        Event,
+        and_(
+            Event.tenant_id == bindparam("tenant"),
+            Event.channel_id == bindparam("channel"),
+            Event.status == "open",
+        ),
+    )
+    .outerjoin(Participant, and_(Participant.event_id == Event.id, Participant.member_id == Member.id))
+    .where(*_MINE)
+    .limit(1)
+)
+"""A caller in a channel: their member row, the channel's open event, and the languages of their profile
+in it (None where there is no event, or they have not joined it)."""
+
+
+def _who(caller: Caller) -> dict[str, str]:
+    who = {"tenant": caller.tenant, "user": caller.user}
+    return {**who, "channel": caller.channel} if caller.channel else who
 
 
 class Core:
@@ -206,17 +236,20 @@ class Core:
                 ["id"],
             )
         # Almost every command comes from someone already known: look first, create only when missing
-        # (insert-ignore, so two first commands at once from the same person both find the one row).
-        find_member = select(Member).where(Member.tenant_id == caller.tenant, Member.user_id == caller.user)
-        member = (await session.exec(find_member)).first()
-        if member is None:
+        # (insert-ignore, so two first commands at once from the same person both find the one row). One
+        # round trip brings the person, the channel's open event and their profile's languages in it
+        # (what their language falls back to): three statements before, on every command.
+        hello, who = (HELLO_IN_CHANNEL if caller.channel else HELLO), _who(caller)
+        found = (await session.exec(hello, params=who)).first()
+        if found is None:
             await insert_ignore(
                 session,
                 Member,
                 {"tenant_id": caller.tenant, "user_id": caller.user, "created_at": now},
                 ["tenant_id", "user_id"],
             )
-            member = (await session.exec(find_member)).one()
+            found = (await session.exec(hello, params=who)).one()
+        member, event, profile = found if caller.channel else (found, None, None)
         if caller.name and member.display_name != caller.name[:120]:
             member.display_name = caller.name[:120]
         hint = normalise_locale(caller.locale)
@@ -225,19 +258,11 @@ class Core:
         zone = known_zone(caller.tz)
         if zone and member.tz_hint != zone:
             member.tz_hint = zone
-        event = None
-        if caller.channel:
-            event = (
-                await session.exec(
-                    select(Event).where(
-                        Event.tenant_id == caller.tenant,
-                        Event.channel_id == caller.channel,
-                        Event.status == "open",
-                    )
-                )
-            ).first()
         ctx = Ctx(self, session, caller.tenant, member, caller.channel, event, "en", now)
-        ctx.locale = await ctx.language_for(member, event)
+        if event is not None:
+            ctx.locale = ctx.locale_of(member, event, profile)
+        else:  # outside an event, their language falls back to their last event's profile
+            ctx.locale = await ctx.language_for(member)
         return ctx
 
     async def _first_delivery(self, ctx: Ctx, request_id: str) -> bool:
