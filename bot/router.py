@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, or_
 from sqlmodel import col, insert, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +28,17 @@ TimerHandler = Callable[["Ctx", Timer], Awaitable[None]]
 # Timers of one kind due at one moment, each with its own context (all on one session): Router.timers.
 TimersHandler = Callable[[list[tuple["Ctx", Timer]]], Awaitable[None]]
 SignalHandler = Callable[..., Awaitable[None]]
+
+
+# Asked on most commands, so built once (building a select costs more CPU than running it).
+IS_FACILITATOR = select(Facilitator.id).where(
+    Facilitator.event_id == bindparam("event"), Facilitator.member_id == bindparam("member")
+)
+PARTICIPANT = select(Participant).where(
+    Participant.event_id == bindparam("event"),
+    Participant.member_id == bindparam("member"),
+    Participant.status != "left",
+)
 
 
 @dataclass
@@ -377,11 +388,7 @@ class Ctx:
         if event is None or member is None:
             return False
         row = (
-            await self.session.exec(
-                select(Facilitator.id).where(
-                    Facilitator.event_id == event.id, Facilitator.member_id == member.id
-                )
-            )
+            await self.session.exec(IS_FACILITATOR, params={"event": event.id, "member": member.id})
         ).first()
         return row is not None
 
@@ -391,15 +398,7 @@ class Ctx:
         event, member = event or self.event, member or self.member
         if event is None or member is None:
             return None
-        return (
-            await self.session.exec(
-                select(Participant).where(
-                    Participant.event_id == event.id,
-                    Participant.member_id == member.id,
-                    Participant.status != "left",
-                )
-            )
-        ).first()
+        return (await self.session.exec(PARTICIPANT, params={"event": event.id, "member": member.id})).first()
 
     async def require_facilitator(self, event: Event | None = None, *, what: str = "") -> None:
         if not await self.is_facilitator(event):

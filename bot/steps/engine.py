@@ -45,24 +45,26 @@ class Moved(UserError):
 
 
 # -- reading ------------------------------------------------------------------------------------------------
+# Read on every turn's hand-off, Done and Next: built once (building a select costs more CPU than running it).
+_STEPS = select(Step).where(Step.run_id == bindparam("run")).order_by(col(Step.position))
+_CURRENT = select(Step).where(Step.run_id == bindparam("run"), Step.position == bindparam("position"))
+_PENDING = (
+    select(Step).where(Step.run_id == bindparam("run"), Step.status == "pending").order_by(col(Step.position))
+)
+
+
 async def steps_of(ctx: Ctx, run: StepRun) -> list[Step]:
-    rows = await ctx.session.exec(select(Step).where(Step.run_id == run.id).order_by(col(Step.position)))
-    return list(rows.all())
+    return list((await ctx.session.exec(_STEPS, params={"run": run.id})).all())
 
 
 async def current_step(ctx: Ctx, run: StepRun) -> Step | None:
     if run.current < 0:
         return None
-    return (
-        await ctx.session.exec(select(Step).where(Step.run_id == run.id, Step.position == run.current))
-    ).first()
+    return (await ctx.session.exec(_CURRENT, params={"run": run.id, "position": run.current})).first()
 
 
 async def pending_steps(ctx: Ctx, run: StepRun) -> list[Step]:
-    rows = await ctx.session.exec(
-        select(Step).where(Step.run_id == run.id, Step.status == "pending").order_by(col(Step.position))
-    )
-    return list(rows.all())
+    return list((await ctx.session.exec(_PENDING, params={"run": run.id})).all())
 
 
 def time_left(run: StepRun, now: datetime) -> int | None:

@@ -107,14 +107,25 @@ def upgrade_sync(url: str) -> None:
 
 
 async def insert_ignore(session: AsyncSession, model: type, values: dict, conflict: list[str]) -> int:
-    """INSERT … ON CONFLICT DO NOTHING on either database; returns how many rows went in (0 or 1)."""
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    result = await session.exec(statement)
+    """INSERT … ON CONFLICT DO NOTHING on either database; returns how many rows went in (0 or 1).
+
+    The statement is built once for each table and conflict and given `values` as its parameters: every
+    command sends one (its delivery id), and building an insert costs more CPU than running it."""
+    dialect = session.bind.dialect.name
+    key = (dialect, model, tuple(conflict))
+    statement = _INSERT_IGNORE.get(key)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = insert(model.__table__).on_conflict_do_nothing(index_elements=conflict)
+        _INSERT_IGNORE[key] = statement
+    result = await session.execute(statement, values)
     return result.rowcount or 0
+
+
+_INSERT_IGNORE: dict[tuple[str, type, tuple[str, ...]], Any] = {}
 
 
 def row_defaults(model: type) -> dict[str, Any]:

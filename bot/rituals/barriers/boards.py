@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 
 from bot.errors import UserError
@@ -11,13 +11,20 @@ from bot.rituals.barriers.models import BarrierBoard, BarrierCard, BarrierVote
 from bot.router import Ctx
 from bot.store.models import Event, Member
 
+# Read by every share and "Me too": built once (building a select costs more CPU than running it).
+_LIVE_BOARD = (
+    select(BarrierBoard)
+    .where(BarrierBoard.event_id == bindparam("event"), BarrierBoard.status != "closed")
+    .with_for_update()
+)
+_BOARD = select(BarrierBoard).where(BarrierBoard.id == bindparam("board")).with_for_update()
+
 
 async def live_board(ctx: Ctx, event: Event | None = None) -> BarrierBoard | None:
     event = event or ctx.event
     if event is None:
         return None
-    statement = select(BarrierBoard).where(BarrierBoard.event_id == event.id, BarrierBoard.status != "closed")
-    return (await ctx.session.exec(statement.with_for_update())).first()
+    return (await ctx.session.exec(_LIVE_BOARD, params={"event": event.id})).first()
 
 
 async def require_board(ctx: Ctx) -> BarrierBoard:
@@ -30,9 +37,7 @@ async def require_board(ctx: Ctx) -> BarrierBoard:
 async def board_by_id(ctx: Ctx, raw: str | None) -> BarrierBoard:
     board = None
     if raw and raw.isdigit():
-        board = (
-            await ctx.session.exec(select(BarrierBoard).where(BarrierBoard.id == int(raw)).with_for_update())
-        ).first()
+        board = (await ctx.session.exec(_BOARD, params={"board": int(raw)})).first()
     if board is None or board.tenant_id != ctx.tenant or board.status == "closed":
         raise UserError("core.error.stale_button")
     return board

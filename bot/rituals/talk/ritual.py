@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, insert, select
 
@@ -122,12 +123,14 @@ async def _stop_run(ctx: Ctx, run: StepRun) -> None:
                 return
 
 
+_OPEN_TALK = (
+    select(Talk).where(Talk.event_id == bindparam("event"), col(Talk.status).in_(OPEN)).order_by(col(Talk.id))
+)
+"""Asked on every join (a late joiner's group) and talk command: built once."""
+
+
 async def open_talk(ctx: Ctx, event: Event) -> Talk | None:
-    return (
-        await ctx.session.exec(
-            select(Talk).where(Talk.event_id == event.id, col(Talk.status).in_(OPEN)).order_by(col(Talk.id))
-        )
-    ).first()
+    return (await ctx.session.exec(_OPEN_TALK, params={"event": event.id})).first()
 
 
 async def _clear_stale(ctx: Ctx, event: Event) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -45,17 +46,17 @@ async def live_round(ctx: Ctx, channel: str | None) -> StepRun | None:
     ).first()
 
 
+_LIVE_ROUND = select(StepRun).where(
+    StepRun.tenant_id == bindparam("tenant"),
+    StepRun.ritual == "turns",
+    StepRun.event_id == bindparam("event"),
+    col(StepRun.status).in_(LIVE),
+)
+"""Asked on every join (a late joiner's turn) and most turn commands: built once."""
+
+
 async def live_round_of_event(ctx: Ctx, event: Event) -> StepRun | None:
-    return (
-        await ctx.session.exec(
-            select(StepRun).where(
-                StepRun.tenant_id == ctx.tenant,
-                StepRun.ritual == "turns",
-                StepRun.event_id == event.id,
-                col(StepRun.status).in_(LIVE),
-            )
-        )
-    ).first()
+    return (await ctx.session.exec(_LIVE_ROUND, params={"tenant": ctx.tenant, "event": event.id})).first()
 
 
 async def present_participants(ctx: Ctx, event: Event) -> list[Member]:
