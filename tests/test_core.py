@@ -180,3 +180,32 @@ async def test_a_duration_out_of_range_is_answered_in_the_readers_words(app) -> 
     japanese = await app.core.handle(CommandInvoked(alice(locale="ja"), "turns --minutes 10s"))
     assert english[0].message.text == "--minutes must be between 30 s and 30 min."
     assert japanese[0].message.text == "`--minutes` は30秒から30分の間で指定してください。"
+
+
+async def test_a_known_participant_is_found_with_the_event_and_their_language_in_one_statement(
+    chat: Chat,
+) -> None:
+    """Before any ritual runs, a command from someone known, in their event's channel, costs one read: who
+    they are, the channel's open event, and the languages of their profile there (what a Japanese-only
+    participant's replies are written in). It was three, on every command of every room."""
+    from sqlalchemy import event as sa_event
+
+    await chat.say("alice", '/tsunagari event start "One read" --lang en,ja')
+    await chat.say("kenji", "/tsunagari join --org Musubi --languages ja")
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        sent.append(" ".join(statement.split()).upper())
+
+    engine = chat.app.store.engine.sync_engine
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        lines = await chat.say("kenji", "/tsunagari join --org Musubi --languages ja")
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+    assert (
+        lines[0] == "[09:00] kenji only | すでに「One read」に参加しています。"
+    )  # in his profile's language
+    before_delivery = sent[: next(i for i, s in enumerate(sent) if "INSERT INTO PROCESSED_REQUEST" in s)]
+    assert len(before_delivery) == 1, before_delivery
+    assert "FROM MEMBER LEFT OUTER JOIN EVENT" in before_delivery[0]
