@@ -162,6 +162,9 @@ class Ctx:
     # The timer this context runs, while it is still pending (a batched timer is claimed when its handler
     # has finished): cancelling by key never cancels it under its own handler.
     firing: int | None = None
+    # A run's steps (all of them, in order) as the step engine has just read them, while it tells the
+    # run's presenter what changed: the presenter's own read of them (bot/steps/engine.py) needs no query.
+    known_steps: dict[int, list[Any]] = field(default_factory=dict)
 
     # -- words --------------------------------------------------------------------------------------------
     def t(self, key: str, **params: Any) -> str:
@@ -405,7 +408,9 @@ class Ctx:
             raise UserError("core.error.facilitator_only", command=what)
 
     async def require_participant(self, event: Event | None = None) -> None:
-        if not (await self.is_facilitator(event) or await self.participant(event)):
+        # Participants first: they send most of an evening's commands (a share, a "Me too"), and for them
+        # the facilitator read is then not needed.
+        if not (await self.participant(event) or await self.is_facilitator(event)):
             raise UserError("core.error.join_first")
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -54,7 +55,25 @@ _PENDING = (
 
 
 async def steps_of(ctx: Ctx, run: StepRun) -> list[Step]:
+    known = ctx.known_steps.get(run.id)
+    if known is not None:  # read by the transition that is telling the presenter about it
+        return list(known)
     return list((await ctx.session.exec(_STEPS, params={"run": run.id})).all())
+
+
+@contextmanager
+def _telling(ctx: Ctx, run: StepRun, steps: list[Step]) -> Iterator[None]:
+    """While the presenter hears of a transition, `steps_of(run)` is the steps the transition read (the
+    session keeps those objects current; no step is added or removed meanwhile)."""
+    before = ctx.known_steps.get(run.id)
+    ctx.known_steps[run.id] = steps
+    try:
+        yield
+    finally:
+        if before is None:
+            ctx.known_steps.pop(run.id, None)
+        else:
+            ctx.known_steps[run.id] = before
 
 
 async def current_step(ctx: Ctx, run: StepRun) -> Step | None:
@@ -113,6 +132,7 @@ async def add_step(
     name: str | None = None,
 ) -> Step:
     """Append a step at the end (a late joiner's turn goes here too)."""
+    ctx.known_steps.pop(run.id, None)
     last = (
         await ctx.session.exec(
             select(Step.position).where(Step.run_id == run.id).order_by(col(Step.position).desc())
@@ -139,6 +159,7 @@ async def add_turns(ctx: Ctx, run: StepRun, member_ids: Sequence[int], *, second
     most a few dozen, so the statement's parameters stay far below either database's limit."""
     if not member_ids:
         return
+    ctx.known_steps.pop(run.id, None)
     last = (
         await ctx.session.exec(
             select(Step.position).where(Step.run_id == run.id).order_by(col(Step.position).desc())
@@ -634,13 +655,14 @@ async def _next(
 ) -> None:
     """Start the first pending step of `steps` (all of the run's, in order), or finish the run."""
     upcoming = [s for s in steps if s.status == "pending"]
-    if not upcoming:
-        await _finish(ctx, run, presenter, "finished", previous)
-        return
-    step = upcoming[0]
-    _start(ctx, run, step)
-    await _arm(ctx, run)
-    await presenter.began(ctx, run, step, previous)
+    with _telling(ctx, run, steps):
+        if not upcoming:
+            await _finish(ctx, run, presenter, "finished", previous)
+            return
+        step = upcoming[0]
+        _start(ctx, run, step)
+        await _arm(ctx, run)
+        await presenter.began(ctx, run, step, previous)
 
 
 def _start(ctx: Ctx, run: StepRun, step: Step) -> None:
