@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy import bindparam
 from sqlmodel import col, delete, select
 
 from bot import ledger
@@ -47,6 +48,12 @@ def _assumed_languages(ctx: Ctx) -> str | None:
     return own if own in languages else None
 
 
+_THEIRS = select(Participant).where(
+    Participant.event_id == bindparam("event"), Participant.member_id == bindparam("member")
+)
+"""A person's participation in an event, present or left: built once, for the evening's many joins."""
+
+
 @router.command(
     "join",
     options=[
@@ -61,11 +68,7 @@ def _assumed_languages(ctx: Ctx) -> str | None:
 )
 async def join(ctx: Ctx, args: Parsed) -> None:
     participant = (
-        await ctx.session.exec(
-            select(Participant).where(
-                Participant.event_id == ctx.event.id, Participant.member_id == ctx.member.id
-            )
-        )
+        await ctx.session.exec(_THEIRS, params={"event": ctx.event.id, "member": ctx.member.id})
     ).first()
     arriving = participant is None or participant.status == "left"
     if participant is None:
@@ -81,7 +84,8 @@ async def join(ctx: Ctx, args: Parsed) -> None:
         participant.status, participant.left_at = "present", None
     changed = _apply_profile(participant, {PROFILE_OPTIONS.get(k, k): v for k, v in args.values.items()})
     await ctx.session.flush()
-    ctx.locale = await ctx.language_for(ctx.member)  # `--languages ja` may be what decides it
+    # `--languages ja` may be what decides it: the profile in hand, not read back
+    ctx.locale = ctx.locale_of(ctx.member, ctx.event, participant.languages)
     if arriving:
         await ctx.emit("participant_joined", event=ctx.event, participant=participant)
         key = "people.joined"
