@@ -327,6 +327,7 @@ class Load:
         self.talk_seconds = 0
         self.stalls: StallSampler | None = None
         self.stolen: float | None = None  # CPU seconds the hypervisor stole while the workshops played
+        self.cpu = 0.0  # CPU seconds the bot's process (with the harness in it) used meanwhile
 
     async def pause(self, low: float, high: float | None = None) -> None:
         """A person taking their time: `low` seconds, or a random moment between `low` and `high`."""
@@ -670,6 +671,7 @@ async def run(
             workshops += [heavy_room(load, name, command, at=90 * pace) for name, _n, command in HEAVY]
         run_began = clock.now()
         stolen_before = stolen_seconds()
+        cpu_before = time.process_time()
         started = time.perf_counter()
         monitor = None
         if stalls is not None or not isinstance(load.time, SimulatedTime):
@@ -687,6 +689,7 @@ async def run(
             if monitor is not None:
                 monitor.cancel()
         wall = time.perf_counter() - started
+        load.cpu = time.process_time() - cpu_before
         if stolen_before is not None and (stolen_after := stolen_seconds()) is not None:
             load.stolen = stolen_after - stolen_before  # the workshops alone: not the floor's replay
         missing = 0
@@ -779,6 +782,11 @@ def report(
     print(f"  {loadavg()} at the end of the run")
     if load.stolen is not None:
         print(f"  CPU stolen by the hypervisor while the workshops played: {load.stolen:.1f} s (all cores)")
+    if every:
+        print(
+            f"  CPU of this process meanwhile: {load.cpu:.1f} s, {1000 * load.cpu / len(every):.1f} ms a command "
+            "(the harness, the console World and the timers included; the workers' and the database's not)"
+        )
     sql = stats.statements
     floor_all = [ms for values in stats.floor_ms.values() for ms in values]
     head = f"{'command':<28} | {'count':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7} | {'SQL each':>8}"
