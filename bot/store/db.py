@@ -121,7 +121,7 @@ async def insert_ignore(session: AsyncSession, model: type, values: dict, confli
             from sqlalchemy.dialects.sqlite import insert
         statement = insert(model.__table__).on_conflict_do_nothing(index_elements=conflict)
         _INSERT_IGNORE[key] = statement
-    result = await session.execute(statement, values)
+    result = await session.exec(statement, params=values)
     return result.rowcount or 0
 
 
