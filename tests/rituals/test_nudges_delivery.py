@@ -10,6 +10,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 
@@ -22,7 +23,7 @@ from bot.pacing import rate_limited_detail
 from bot.rituals.nudges import nudge_counts
 from bot.rituals.nudges.models import Nudge
 from bot.rituals.nudges.sender import sender_for
-from bot.store.models import Event, Member, Participant, Timer
+from bot.store.models import Connection, Event, Member, Participant, Timer
 from tests.support import Chat
 
 pytestmark = pytest.mark.db
@@ -276,6 +277,86 @@ async def test_facilitators_see_counts_never_names(chat: Chat) -> None:
         stages = await ledger.stage_counts(session, tenant=TENANT, event_id=event_id)
     assert counts.count("thanks", "sent") == 6 and counts.actions == {"thanked": 1}
     assert stages == {"link": 3, "connection": 0, "engagement": 0, "relationship": 0}
+
+
+async def test_an_events_end_reads_its_own_links_not_those_of_an_event_running_beside_it(chat: Chat) -> None:
+    """Two events at once in one workspace. Ending #main names its people's links, among them one renewed
+    while it ran, and reads none of the forty links made in #side in the same hours: a workspace running
+    many events at once made every end load them all."""
+    await chat.say("zed", '/tsunagari event start "Side"', channel="#side")
+    now = chat.app.clock.now()
+    async with chat.app.store.session() as session:
+        side = (await session.exec(select(Event).where(Event.channel_id == "#side"))).one()
+        people = [
+            Member(tenant_id=TENANT, user_id=f"q{i:03}", display_name=f"q{i:03}", created_at=now)
+            for i in range(80)
+        ]
+        session.add_all(people)
+        await session.flush()
+        session.add_all(
+            Participant(tenant_id=TENANT, event_id=side.id, member_id=m.id, joined_at=now) for m in people
+        )
+        side_links = await ledger.record_links(
+            session,
+            tenant=TENANT,
+            pairs=[(a.id, b.id) for a, b in zip(people[::2], people[1::2], strict=True)],
+            origin="pairs",
+            now=now,
+            event_id=side.id,
+        )
+        await session.commit()
+    side_ids = {link.id for link in side_links.values()}
+    assert len(side_ids) == 40
+
+    await chat.say("alice", '/tsunagari event start "Big Night"')
+    async with chat.app.store.session() as session:
+        main = (await session.exec(select(Event).where(Event.channel_id == "#main"))).one()
+        mine = [
+            Member(tenant_id=TENANT, user_id=f"p{i:03}", display_name=f"p{i:03}", created_at=now)
+            for i in range(4)
+        ]
+        session.add_all(mine)
+        await session.flush()
+        session.add_all(
+            Participant(tenant_id=TENANT, event_id=main.id, member_id=m.id, joined_at=now) for m in mine
+        )
+        await ledger.record_link(
+            session, tenant=TENANT, a=mine[0].id, b=mine[1].id, origin="pairs", now=now, event_id=main.id
+        )
+        # p002 and p003 met months ago; they met again tonight (the link renewed in #main's window).
+        a, b = sorted((mine[2].id, mine[3].id))
+        session.add(
+            Connection(
+                tenant_id=TENANT,
+                member_a_id=a,
+                member_b_id=b,
+                origin="manual",
+                created_at=now - timedelta(days=90),
+                last_met_at=now,
+                stage_changed_at=now - timedelta(days=90),
+            )
+        )
+        await session.commit()
+        main_id = main.id
+
+    read: list[int] = []
+
+    def loaded(target: Connection, _context: object) -> None:
+        read.append(target.id)
+
+    sa_event.listen(Connection, "load", loaded)
+    try:
+        await chat.say("alice", "/tsunagari event end")
+    finally:
+        sa_event.remove(Connection, "load", loaded)
+    assert read, "the end read no links at all"
+    assert not set(read) & side_ids, "ending #main read links made in #side"
+    async with chat.app.store.session() as session:
+        thanked = (
+            await session.exec(select(Nudge.member_id).where(Nudge.event_id == main_id, Nudge.step == "thanks"))
+        ).all()
+        assert sorted(thanked) == sorted(m.id for m in mine)  # the renewed link counts: p002 and p003 too
+        assert not (await session.exec(select(Nudge).where(Nudge.event_id == side.id))).all()
 
 
 class Departed:

@@ -23,22 +23,25 @@ def _made_at(event: Event):  # noqa: ANN202 - a SQL condition
 async def connections_at(
     session: AsyncSession, event: Event, members: set[int] | None = None
 ) -> list[Connection]:
-    """The links made at `event` (only those touching `members`, when given)."""
-    query = select(Connection).where(Connection.tenant_id == event.tenant_id, _made_at(event))
+    """The links made at `event` (only those touching `members`, when given).
+
+    Only people who joined the event are nudged about it, or named to each other in its name: a link
+    recorded with someone who never joined (an old `connections add`, a one-on-one started in the event's
+    channel) never becomes a DM quoting the event. A link renewed during the event counts too, when both
+    were in it. The database keeps to the event's people: a workspace running many events at once renews
+    thousands of links in one window, and loading them all to keep fifty cost every event's end a stall
+    that grew with the number of events beside it."""
+    took_part = select(Participant.member_id).where(Participant.event_id == event.id)
+    query = select(Connection).where(
+        Connection.tenant_id == event.tenant_id,
+        _made_at(event),
+        col(Connection.member_a_id).in_(took_part),
+        col(Connection.member_b_id).in_(took_part),
+    )
     if members is not None:
         ids = sorted(members)
         query = query.where(or_(col(Connection.member_a_id).in_(ids), col(Connection.member_b_id).in_(ids)))
-    rows = list((await session.exec(query.order_by(col(Connection.created_at), col(Connection.id)))).all())
-    if not rows:
-        return rows
-    # Only people who joined the event are nudged about it, or named to each other in its name: a link
-    # recorded with someone who never joined (an old `connections add`, a one-on-one started in the
-    # event's channel) never becomes a DM quoting the event. A link renewed during the event counts too,
-    # when both were in it (another channel may run at once).
-    took_part = set(
-        (await session.exec(select(Participant.member_id).where(Participant.event_id == event.id))).all()
-    )
-    return [row for row in rows if row.member_a_id in took_part and row.member_b_id in took_part]
+    return list((await session.exec(query.order_by(col(Connection.created_at), col(Connection.id)))).all())
 
 
 def by_member(connections: list[Connection]) -> dict[int, list[tuple[Connection, int]]]:
