@@ -353,7 +353,9 @@ async def test_an_events_end_reads_its_own_links_not_those_of_an_event_running_b
     assert not set(read) & side_ids, "ending #main read links made in #side"
     async with chat.app.store.session() as session:
         thanked = (
-            await session.exec(select(Nudge.member_id).where(Nudge.event_id == main_id, Nudge.step == "thanks"))
+            await session.exec(
+                select(Nudge.member_id).where(Nudge.event_id == main_id, Nudge.step == "thanks")
+            )
         ).all()
         assert sorted(thanked) == sorted(m.id for m in mine)  # the renewed link counts: p002 and p003 too
         assert not (await session.exec(select(Nudge).where(Nudge.event_id == side.id))).all()
