@@ -2,7 +2,7 @@
 
     python -m bench.load [--events 100] [--participants 50] [--database URL | --sqlite] [--pace 1.0]
                          [--stagger 60] [--talk 60] [--history N] [--repeat K] [--no-floor] [--profile]
-                         [--stalls] [--quick]
+                         [--stalls] [--census] [--quick]
 
 One process, one asyncio loop, the real clock and the real alarm (APScheduler), as `tsunagari run` has.
 Every event plays a whole workshop as its people would: `event start`, joins with varied profiles, a round
@@ -53,7 +53,8 @@ there, `postgresql://postgres@127.0.0.1:5432/test` unless told) with a unique na
 `--stalls` watches the loop from a thread (bench/stalls.py): whenever the lag monitor has not ticked for
 40 ms it samples the loop thread's stack every 5 ms until it ticks, and after each run prints the stacks
 seen, by the ms of stall each accounts for, and the gen-2 (and younger) garbage collections' time inside
-stalls. With `--quick` the monitor and the sampler run too, on the real clock beside the simulated one. `--quick` plays 2 events of 6 on a simulated clock (with
+stalls. `--census` also counts, after each full collection, what the collector tracks by type (a pause of
+its own each time, so not for the headline figures). With `--quick` the monitor and the sampler run too, on the real clock beside the simulated one. `--quick` plays 2 events of 6 on a simulated clock (with
 `--history`, 2 earlier events): a check that the bench runs, in seconds, not a measurement.
 """
 
@@ -934,7 +935,7 @@ async def one_run(args: argparse.Namespace, url: str, label: str, profiler: cPro
     print(f"run on {label}: starting at {loadavg()}", flush=True)
     if profiler:
         profiler.enable()
-    sampler = StallSampler() if args.stalls else None
+    sampler = StallSampler(census=args.census) if args.stalls or args.census else None
     load, wall, missing = await run(
         url,
         args.events,
@@ -1088,6 +1089,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--stalls",
         action="store_true",
         help="sample the loop's stack whenever it stalls > 40 ms, and print what it was doing",
+    )
+    parser.add_argument(
+        "--census",
+        action="store_true",
+        help="with the stall sampler, count what the collector tracks after each full collection, by type "
+        "(its pauses delay commands: not for the headline figures)",
     )
     return parser.parse_args(argv)
 

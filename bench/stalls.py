@@ -91,8 +91,15 @@ def summarise(frame: FrameType | None, task: asyncio.Task | None = None) -> tupl
 
 
 class StallSampler:
-    def __init__(self, threshold: float = 0.040, interval: float = 0.005) -> None:
+    def __init__(self, threshold: float = 0.040, interval: float = 0.005, *, census: bool = False) -> None:
         self.threshold, self.interval = threshold, interval
+        # With `census`, after each full collection the probe counts what the collector tracks, by type
+        # (the next tick, on the loop; that pause is not counted as a stall, but it delays other tasks).
+        self.census = census
+        self._census_due = False
+        self._censusing = False
+        self.heaps: list[tuple[float, int, Counter[str]]] = []  # (at, objects tracked, count by type)
+        self.census_spans: list[tuple[float, float]] = []  # (start, end) of each census, perf_counter
         self.last_tick = time.perf_counter()
         self.ticks = 0
         self.stacks: Counter[str] = Counter()  # stack -> ms of stall
@@ -115,6 +122,24 @@ class StallSampler:
         """Called by the probe task each time it wakes."""
         self.last_tick = time.perf_counter()
         self.ticks += 1
+        if self._census_due:
+            self._census_due = False
+            began = self.last_tick
+            self._take_census()
+            ended = time.perf_counter()
+            self.census_spans.append((began, ended))  # before the tick: the watchdog reads them in order
+            self.last_tick = ended
+            self.ticks += 1
+
+    def _take_census(self) -> None:
+        self._censusing = True
+        try:
+            tracked = gc.get_objects()  # not the frozen start-up heap: a full collection never walks it
+            kinds = Counter(f"{getattr(type(o), '__module__', '?')}.{type(o).__qualname__}" for o in tracked)
+            self.heaps.append((time.perf_counter(), len(tracked), kinds))
+            del tracked
+        finally:
+            self._censusing = False
 
     def start(self) -> None:
         """From the loop's thread: that is the thread sampled."""
@@ -149,6 +174,8 @@ class StallSampler:
         else:
             self.gc_spans[info["generation"]].append((self._gc_started, now))
             self.collecting = None
+            if self.census and info["generation"] == 2:
+                self._census_due = True
 
     # In the watchdog thread ----------------------------------------------------------------------
     def _watch(self) -> None:
@@ -158,9 +185,18 @@ class StallSampler:
         while not self._stop.wait(self.interval):
             now = time.perf_counter()
             ticks, last = self.ticks, self.last_tick
+            if self._censusing:  # the census's own pause (see __init__): not a stall
+                if stall_start is not None and ticks != seen:
+                    self.stalls.append((stall_start, last))
+                    self.stall_cpu_ms += (self._cpu() - cpu_at_tick) * 1000
+                stall_start, seen = None, ticks
+                continue
             if ticks != seen:
                 if stall_start is not None:
-                    self.stalls.append((stall_start, last))
+                    # A stall the watchdog did not see end before a census ended where the census began.
+                    end = min((a for a, _ in self.census_spans[-2:] if stall_start <= a < last), default=last)
+                    if end > stall_start:
+                        self.stalls.append((stall_start, end))
                     self.stall_cpu_ms += (self._cpu() - cpu_at_tick) * 1000
                 seen, stall_start = ticks, None
                 cpu = cpu_at_tick = self._cpu()
@@ -261,6 +297,13 @@ class StallSampler:
         print("  by the innermost own frame:", file=out)
         for key, ms in self.leaves.most_common(top):
             print(f"  {ms:>8.0f} ms  {key}", file=out)
+        if self.heaps:
+            sizes = ", ".join(f"{n:,}" for _, n, _ in self.heaps)
+            print(f"  objects the collector tracked after each full collection: {sizes}", file=out)
+            _, most, kinds = max(self.heaps, key=lambda heap: heap[1])
+            print(f"  the largest ({most:,}) by type:", file=out)
+            for kind, count in kinds.most_common(top):
+                print(f"  {count:>10,}  {kind}", file=out)
 
 
 def _overlap(span: tuple[float, float], stalls: list[tuple[float, float]]) -> float:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import time
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,39 @@ async def test_two_small_events_at_once_run_every_ritual(
     sampler.print_report()
     out = capsys.readouterr().out
     assert "times the loop did not tick for > 40 ms" in out and "gc gen 2:" in out
+
+
+async def test_the_census_counts_what_a_full_collection_walks_and_is_no_stall_of_its_own(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sampler = StallSampler(census=True)
+    sampler.start()
+    try:
+        kept = [_Mark() for _ in range(300_000)]  # enough that counting them takes longer than a stall
+        gc.collect()  # a full collection: the next tick counts the heap
+        assert sampler.heaps == []
+        before = time.perf_counter()
+        sampler.tick()
+        after = time.perf_counter()
+        sampler.tick()  # one census a collection, not one a tick
+        for _ in range(20):  # the probe goes on ticking while the watchdog looks
+            await asyncio.sleep(0.005)
+            sampler.tick()
+    finally:
+        sampler.stop()
+    assert len(sampler.heaps) == 1
+    _, tracked, kinds = sampler.heaps[0]
+    assert kinds[f"{__name__}._Mark"] == len(kept) and tracked >= len(kept)
+    ((began, ended),) = sampler.census_spans
+    assert before <= began < ended <= after
+    assert ended - began > sampler.threshold, "the census took long enough to look like a stall"
+    assert not any(min(end, ended) > max(start, began) for start, end in sampler.stalls), (
+        "the census's own pause is not counted as a stall"
+    )
+    sampler.print_report()
+    out = capsys.readouterr().out
+    assert f"{__name__}._Mark" in out and "objects the collector tracked after each full collection" in out
+
+
+class _Mark:
+    """An object the collector tracks (it has a __dict__)."""
