@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, or_
-from sqlmodel import col, insert, select, update
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.actions import Action, DirectMessage, Form, Message, OpenForm, Post, Reply, Update
 from bot.commands import MENTION_TOKEN, Arg, CommandSpec, Opt, Parsed, Role
 from bot.errors import UserError
 from bot.reader import event_languages, language_of, reader_language
-from bot.store.db import row_defaults
+from bot.store.db import insert_rows
 from bot.store.models import Event, Facilitator, Member, Participant, Timer, TimerRef
 
 if TYPE_CHECKING:
@@ -270,10 +270,9 @@ class Ctx:
     ) -> list[int]:
         """`schedule` for several keyed timers (kind, due at, payload, key) in one statement; their ids.
 
-        The ORM (and an executemany) would insert them one at a time on SQLite, to learn each id; a step's
-        warning and end are scheduled together on every hand-off. One multi-row INSERT … RETURNING, its
-        ids matched by key (unique in a tenant), since neither database promises RETURNING's order. The
-        rows are not loaded as models."""
+        The ORM would insert them one at a time on SQLite, to learn each id; a step's warning and end are
+        scheduled together on every hand-off. One executemany (`insert_rows`: on SQLite its ids are read
+        back by key, unique in a tenant). The rows are not loaded as models."""
         before = len(self.new_timers)
         await schedule_together([(self, timers)])
         return [timer.id for timer in self.new_timers[before:]]
@@ -454,17 +453,10 @@ async def cancel_timers_together(items: Sequence[tuple[Ctx, str]]) -> None:
 async def schedule_together(
     items: Sequence[tuple[Ctx, Sequence[tuple[str, datetime, Mapping[str, Any], str]]]],
 ) -> None:
-    """`ctx.schedule_many(timers)` for each (ctx, timers), all on one session, in one multi-row INSERT."""
+    """`ctx.schedule_many(timers)` for each (ctx, timers), all on one session, in one executemany."""
     items = [(ctx, timers) for ctx, timers in items if timers]
     if not items:
         return
-    session = items[0][0].session
-    if not session.bind.dialect.insert_returning:  # SQLite before 3.35: a row at a time
-        for ctx, timers in items:
-            for kind, due_at, payload, key in timers:
-                await ctx.schedule(kind, due_at, payload, key=key)
-        return
-    defaults = row_defaults(Timer)
     rows, owners = [], []
     for ctx, timers in items:
         for kind, due_at, payload, key in timers:
@@ -472,7 +464,6 @@ async def schedule_together(
                 raise ValueError("timers scheduled together need keys of their own")
             rows.append(
                 {
-                    **defaults,
                     "tenant_id": ctx.tenant,
                     "kind": kind,
                     "key": key,
@@ -484,11 +475,8 @@ async def schedule_together(
             owners.append(ctx)
     if len({(row["tenant_id"], row["key"]) for row in rows}) != len(rows):
         raise ValueError("timers scheduled together need keys of their own")
-    table = Timer.__table__
-    connection = await session.connection()
-    result = await connection.execute(
-        insert(table).values(rows).returning(table.c.id, table.c.tenant_id, table.c.key)
-    )
-    by_key = {(tenant, key): timer_id for timer_id, tenant, key in result.all()}
-    for ctx, row in zip(owners, rows, strict=True):
-        ctx.new_timers.append(TimerRef(by_key[(row["tenant_id"], row["key"])], row["due_at"]))
+    # One executemany of a statement built once (a multi-row VALUES statement was compiled anew for each
+    # number of rows); the ids come back in the order given.
+    ids = await insert_rows(items[0][0].session, Timer, rows, key=("tenant_id", "key"))
+    for ctx, row, timer_id in zip(owners, rows, ids, strict=True):
+        ctx.new_timers.append(TimerRef(timer_id, row["due_at"]))

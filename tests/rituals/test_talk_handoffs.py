@@ -31,11 +31,18 @@ SIXTEEN = (*EIGHT, "jun", "kai", "lena", "mio", "nao", "omar", "pia", "quinn")  
 # together (Router.timers_together), set-based. A warning: the due rows found and read, the runs, their
 # steps and their people read, the rows claimed. A hand-off: those, plus the runs' `seq` moved, their
 # timers cancelled, the ended and begun steps written (one executemany each), the runs written, the next
-# timers inserted. (One group at a time it was 3 and 9 statements a group, and before that 14 and a
+# timers inserted (one executemany; on SQLite their ids are read back by key, one statement more: a
+# multi-row INSERT … RETURNING was one statement, but building it cost 14 ms of CPU for 50 rows, against
+# 4–6 ms for the two). (One group at a time it was 3 and 9 statements a group, and before that 14 and a
 # commit of its own.)
 WARNING_MOMENT, HANDOFF_MOMENT = 9, 15
 # The same hand-off for whole-channel rounds of turns in as many channels (bot/rituals/turns).
 TURNS_MOMENT = 15
+
+
+def read_back(chat: Chat) -> int:
+    """The statement SQLite adds to a moment that inserts timers: their ids, read back by key."""
+    return 1 if chat.app.store.is_sqlite else 0
 
 
 class Counter:
@@ -88,7 +95,7 @@ async def test_a_moment_costs_the_same_statements_for_eight_groups_as_for_four(
 ) -> None:
     warnings, handoffs = await moment_costs(chat, people)
     assert (warnings.commits, handoffs.commits) == (1, 1)
-    assert (warnings.statements, handoffs.statements) == (WARNING_MOMENT, HANDOFF_MOMENT)
+    assert (warnings.statements, handoffs.statements) == (WARNING_MOMENT, HANDOFF_MOMENT + read_back(chat))
 
 
 async def test_a_done_pressed_while_the_moment_runs_moves_its_group_once_and_the_others_by_the_clock(
@@ -237,7 +244,7 @@ async def test_whole_channel_rounds_ending_at_one_moment_cost_the_same_for_twice
 ) -> None:
     # Each channel's post is built from its steps and people as read for all the channels at once.
     moment = await rounds_in_channels(chat, channels)
-    assert (moment.commits, moment.statements) == (1, TURNS_MOMENT)
+    assert (moment.commits, moment.statements) == (1, TURNS_MOMENT + read_back(chat))
 
 
 async def test_more_groups_than_one_set_takes_hand_over_in_several_sets_in_the_one_transaction(
