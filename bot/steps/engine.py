@@ -16,11 +16,12 @@ from typing import Protocol
 
 from sqlalchemy import bindparam, tuple_
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import col, insert, select, update
+from sqlmodel import col, select, update
 
 from bot.errors import UserError
 from bot.router import Ctx, Router, cancel_timers_together, schedule_together
 from bot.steps.models import LIVE, Step, StepRun
+from bot.store.db import insert_many
 from bot.store.models import Timer
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ async def add_turns(ctx: Ctx, run: StepRun, member_ids: Sequence[int], *, second
         ).model_dump(exclude={"id"})
         for offset, member_id in enumerate(member_ids)
     ]
-    await ctx.session.exec(insert(Step).values(rows))
+    await insert_many(ctx.session, Step, rows)
 
 
 async def start_many(
@@ -186,7 +187,7 @@ async def start_many(
     """`create`d runs, each with `add_turns(turns[i], seconds)` and `begin`, for many new runs at once, in a
     few statements for all of them rather than ten each (a talk's 25 groups start in one command): the
     runs inserted already begun (their first turn active, its end and warning armed), their steps in one
-    multi-row INSERT, their timers in another, and the presenter told with `began_together` when it can.
+    executemany, their timers in another, and the presenter told with `began_together` when it can.
     `runs` are new StepRun objects not yet added to the session; no one else can see a run before this
     transaction commits, so none needs the compare-and-set a live run's transition takes."""
     pairs = [(run, list(members)) for run, members in zip(runs, turns, strict=True) if members]
@@ -216,7 +217,7 @@ async def start_many(
         # The steps are written as rows, not as session objects (which SQLite would insert one at a time):
         # these copies tell the presenter what was written; `steps_of` reads them back when needed.
         began.append((ctx, run, steps[0], None, steps))
-    await ctx.session.exec(insert(Step).values(rows))
+    await insert_many(ctx.session, Step, rows)
     await schedule_together([(ctx, _timers_for(ctx, run)) for run, _ in pairs])
     if hasattr(presenter, "began_together"):
         await presenter.began_together(began)

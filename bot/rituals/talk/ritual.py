@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, insert, select
+from sqlmodel import col, select
 
 from bot.actions import Message
 from bot.commands import Parsed, Role
@@ -28,6 +28,7 @@ from bot.router import Ctx, Router
 from bot.steps import engine
 from bot.steps.models import LIVE, Step, StepRun
 from bot.steps.words import length
+from bot.store.db import insert_many
 from bot.store.models import Event, Member, Participant
 
 from .host import HOST, close, controls, floor_lines, live_runs, lock, named, people, talk_of, tell
@@ -181,13 +182,13 @@ async def begin_groups(ctx: Ctx, event: Event, talk_id: int, groups: list[tuple[
         seconds=talk.seconds,
         presenter=HOST,
     )
-    await ctx.session.exec(
-        insert(TalkGroup).values(
-            [
-                {"tenant_id": ctx.tenant, "talk_id": talk.id, "run_id": run.id, "number": number}
-                for run, (number, _, _) in zip(runs, numbered, strict=True)
-            ]
-        )
+    await insert_many(
+        ctx.session,
+        TalkGroup,
+        [
+            {"tenant_id": ctx.tenant, "talk_id": talk.id, "run_id": run.id, "number": number}
+            for run, (number, _, _) in zip(runs, numbered, strict=True)
+        ],
     )
 
 
