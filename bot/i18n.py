@@ -15,6 +15,7 @@ key)` is a `Multi`, one sentence per language, that reads as each language's lin
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import string
@@ -39,8 +40,11 @@ def normalise_locale(locale: str | None) -> str | None:
     return lang if lang in LANGUAGES else None
 
 
+@functools.lru_cache(maxsize=512)
 def languages_in(value: str | None) -> tuple[str, ...]:
-    """ "ja,en" -> ("ja", "en"): the languages we speak in a comma-separated list, each once, in order."""
+    """ "ja,en" -> ("ja", "en"): the languages we speak in a comma-separated list, each once, in order.
+
+    Remembered: every sentence a command says asks it again of the same few values ("en", "ja", "ja,en")."""
     if not value:
         return ()
     found = (normalise_locale(part.strip()) for part in value.replace("、", ",").split(","))
