@@ -28,7 +28,7 @@ def test_the_start_up_heap_is_frozen_and_no_garbage_with_it() -> None:
     del garbage
     kept = _Node()
     thresholds = gc.get_threshold()
-    gc.set_threshold(700, 10, 10)  # CPython's own: an earlier test may have started a real process's bot
+    gc.set_threshold(700, 10, 10)  # CPython's own, whatever the session set: the change is then visible
     try:
         freeze_start_up()
         assert gone() is None, "garbage is collected before the freeze, never frozen with the rest"
