@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.console.adapter import ConsoleAdapter
 from bot import ledger
@@ -31,6 +32,17 @@ pytestmark = pytest.mark.db
 TENANT = "console"
 
 
+async def joined(session: AsyncSession, event_id: int, names: list[str], now: datetime) -> list[Member]:
+    """Members of these names, each a participant of the event."""
+    members = [Member(tenant_id=TENANT, user_id=name, display_name=name, created_at=now) for name in names]
+    session.add_all(members)
+    await session.flush()
+    session.add_all(
+        Participant(tenant_id=TENANT, event_id=event_id, member_id=m.id, joined_at=now) for m in members
+    )
+    return members
+
+
 async def crowd(chat: Chat, people: int, *, tz: str = "UTC") -> int:
     """An event in #main where `people` members met in pairs, ended at 09:00 UTC; returns its id.
 
@@ -40,16 +52,8 @@ async def crowd(chat: Chat, people: int, *, tz: str = "UTC") -> int:
     now = chat.app.clock.now()
     async with chat.app.store.session() as session:
         event = (await session.exec(select(Event).where(Event.status == "open"))).one()
-        members = [
-            Member(tenant_id=TENANT, user_id=f"p{i:03}", display_name=f"p{i:03}", created_at=now)
-            for i in range(people)
-        ]
-        session.add_all(members)
-        await session.flush()
         # They joined (a pair round pairs only participants, and only participants are nudged).
-        session.add_all(
-            Participant(tenant_id=TENANT, event_id=event.id, member_id=m.id, joined_at=now) for m in members
-        )
+        members = await joined(session, event.id, [f"p{i:03}" for i in range(people)], now)
         for a, b in zip(members[::2], members[1::2], strict=True):
             await ledger.record_link(
                 session, tenant=TENANT, a=a.id, b=b.id, origin="pairs", now=now, event_id=event.id
@@ -287,15 +291,7 @@ async def test_an_events_end_reads_its_own_links_not_those_of_an_event_running_b
     now = chat.app.clock.now()
     async with chat.app.store.session() as session:
         side = (await session.exec(select(Event).where(Event.channel_id == "#side"))).one()
-        people = [
-            Member(tenant_id=TENANT, user_id=f"q{i:03}", display_name=f"q{i:03}", created_at=now)
-            for i in range(80)
-        ]
-        session.add_all(people)
-        await session.flush()
-        session.add_all(
-            Participant(tenant_id=TENANT, event_id=side.id, member_id=m.id, joined_at=now) for m in people
-        )
+        people = await joined(session, side.id, [f"q{i:03}" for i in range(80)], now)
         side_links = await ledger.record_links(
             session,
             tenant=TENANT,
@@ -311,15 +307,7 @@ async def test_an_events_end_reads_its_own_links_not_those_of_an_event_running_b
     await chat.say("alice", '/tsunagari event start "Big Night"')
     async with chat.app.store.session() as session:
         main = (await session.exec(select(Event).where(Event.channel_id == "#main"))).one()
-        mine = [
-            Member(tenant_id=TENANT, user_id=f"p{i:03}", display_name=f"p{i:03}", created_at=now)
-            for i in range(4)
-        ]
-        session.add_all(mine)
-        await session.flush()
-        session.add_all(
-            Participant(tenant_id=TENANT, event_id=main.id, member_id=m.id, joined_at=now) for m in mine
-        )
+        mine = await joined(session, main.id, [f"p{i:03}" for i in range(4)], now)
         await ledger.record_link(
             session, tenant=TENANT, a=mine[0].id, b=mine[1].id, origin="pairs", now=now, event_id=main.id
         )
