@@ -28,7 +28,7 @@ from typing import Protocol
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlmodel import col, func, select, update
+from sqlmodel import col, delete, func, or_, select, update
 
 from bot.clock import Clock, VirtualClock
 from bot.store import requests
@@ -46,6 +46,12 @@ RunBatched = Callable[[Sequence[int]], Awaitable[tuple[list[int], list[int]]]]
 # is claimed only once a slot is free, so the rows a crash can lose (claimed, never finished) are at most
 # this many (TSUNAGARI_TIMERS_IN_FLIGHT).
 IN_FLIGHT = 8
+
+FINISHED_KEPT = timedelta(days=30)
+"""A timer that has finished (done, failed, cancelled, skipped) is deleted this long after it fell due and
+after it fired: nothing reads it again, and kept for ever the table grew with every hand-off a community
+ever had (an event of 50 leaves hundreds), and with it each insert, index and backup."""
+FINISHED = ("done", "failed", "cancelled", "skipped")
 
 
 class Alarm(Protocol):
@@ -184,6 +190,21 @@ class Timers:
             )
         return [row[0] for row in abandoned]
 
+    async def forget_finished(self, before: datetime) -> int:
+        """Delete finished rows that fell due, and fired, before `before`; how many went."""
+        async with self.store.session() as session:
+            result = await session.exec(
+                delete(Timer).where(
+                    col(Timer.status).in_(FINISHED),
+                    Timer.due_at < before,
+                    or_(col(Timer.fired_at).is_(None), col(Timer.fired_at) < before),
+                )
+            )
+            await session.commit()
+        if result.rowcount:
+            log.info("deleted %d finished timers", result.rowcount)
+        return result.rowcount or 0
+
     async def pending(self) -> list[Timer]:
         async with self.store.session() as session:
             return list((await session.exec(select(Timer).where(Timer.status == "pending"))).all())
@@ -264,9 +285,10 @@ class SchedulerAlarm:
         self.scheduler.add_job(
             self._sweep, "interval", seconds=self.sweep_seconds, id="sweep", replace_existing=True
         )
-        # Housekeeping that one process should do: the leader forgets delivery ids no retry can still use.
+        # Housekeeping that one process should do: the leader forgets delivery ids no retry can still use,
+        # and timers that finished a month ago.
         self.scheduler.add_job(
-            self._forget_requests, "interval", hours=1, id="forget-requests", replace_existing=True
+            self._housekeeping, "interval", hours=1, id="housekeeping", replace_existing=True
         )
         if self._poller is None or self._poller.done():
             self._poller = asyncio.get_running_loop().create_task(self._poll_forever(), name="timer-poll")
@@ -350,8 +372,10 @@ class SchedulerAlarm:
             log.info("fired %d timers that fell due while no process was ringing", fired)
         await self.poll()
 
-    async def _forget_requests(self) -> None:
-        await requests.forget_before(self.timers.store, self.timers.clock.now() - requests.REMEMBER)
+    async def _housekeeping(self) -> None:
+        now = self.timers.clock.now()
+        await requests.forget_before(self.timers.store, now - requests.REMEMBER)
+        await self.timers.forget_finished(now - FINISHED_KEPT)
 
     async def _sweep(self) -> int:
         """Timers.sweep, but `in_flight` at a time (oldest first), and none claimed once stopped."""

@@ -128,10 +128,62 @@ async def test_delivery_ids_are_forgotten_after_a_day_by_the_leader(database_url
         alarm = SchedulerAlarm(Timers(store, VirtualClock(T0)))
         alarm.start()
         try:
-            assert alarm.scheduler.get_job("forget-requests") is not None  # the leader does it hourly
+            assert alarm.scheduler.get_job("housekeeping") is not None  # the leader does it hourly
         finally:
             await alarm.stop()
             alarm.shutdown()
+    finally:
+        await store.close()
+
+
+async def test_timers_that_finished_a_month_ago_are_deleted_by_the_leader_and_no_other(
+    database_url: str,
+) -> None:
+    """Every hand-off leaves finished rows; kept for ever the table grew with a community's whole history.
+    The leader's hourly housekeeping deletes what finished more than a month ago, and nothing that may
+    still fire: not a pending row however overdue, not one a process is running, not one that fell due
+    long ago but fired only lately."""
+    from bot.scheduler import FINISHED_KEPT, SchedulerAlarm, Timers
+    from bot.store.db import Store
+    from bot.store.models import Tenant
+
+    store = Store(database_url)
+    await store.upgrade()
+    old, lately = T0 - FINISHED_KEPT - timedelta(days=1), T0 - timedelta(days=2)
+    rows = {
+        "done long ago": ("done", old, old),
+        "cancelled long ago": ("cancelled", old, None),
+        "failed long ago": ("failed", old, old),
+        "skipped long ago": ("skipped", old, None),
+        "done lately": ("done", lately, lately),
+        "due long ago, fired lately": ("done", old, lately),
+        "pending and overdue": ("pending", old, None),
+        "running since long ago": ("running", old, old),
+    }
+    try:
+        async with store.session() as session:
+            session.add(Tenant(id="slack:T1", platform="slack", created_at=old))
+            await session.flush()
+            session.add_all(
+                Timer(
+                    tenant_id="slack:T1",
+                    kind="test",
+                    key=name,
+                    status=status,
+                    due_at=due,
+                    created_at=old,
+                    fired_at=fired,
+                )
+                for name, (status, due, fired) in rows.items()
+            )
+            await session.commit()
+        alarm = SchedulerAlarm(Timers(store, VirtualClock(T0)))
+        await alarm._housekeeping()  # what the leader runs every hour
+        async with store.session() as session:
+            left = sorted((await session.exec(select(Timer.key))).all())
+        assert left == sorted(
+            ["done lately", "due long ago, fired lately", "pending and overdue", "running since long ago"]
+        )
     finally:
         await store.close()
 
