@@ -101,6 +101,7 @@ from bot.bootstrap import App, build
 from bot.clock import SystemClock, VirtualClock
 from bot.config import Settings
 from bot.events import InboundEvent
+from bot.scheduler import FINISHED_KEPT
 from bot.steps.models import Step, StepRun
 from bot.store.models import Member, Timer
 from tests.support import create_pg_database, drop_pg_database
@@ -491,7 +492,8 @@ async def fill_history(url: str, past: int, events: int, participants: int) -> f
     a day. Past event k is held in the channel of event k % `events` by its host and first 30 people, so
     the run's people meet their own history (pairs reads who met whom). Each past event starts, is joined,
     pairs and ends; the nudges its end plans would have been sent long before the run: they are marked
-    done, so the run's alarm does not send years of them. Returns the seconds the fill took."""
+    done, so the run's alarm does not send years of them, and those of them and the other timers that
+    finished over a month ago are deleted, as the leader would have. Returns the seconds the fill took."""
     started = time.perf_counter()
     begin = datetime.now(UTC) - timedelta(days=past + 1)
     clock = VirtualClock(begin)
@@ -519,8 +521,10 @@ async def fill_history(url: str, past: int, events: int, participants: int) -> f
             await connection.execute(
                 update(Timer)
                 .where(col(Timer.status) == "pending")
-                .values(status="done", fired_at=clock.now())
+                .values(status="done", fired_at=Timer.due_at)
             )
+        # What the leader's housekeeping would have deleted by now: timers that finished a month ago.
+        await app.timers.forget_finished(datetime.now(UTC) - FINISHED_KEPT)
     finally:
         await app.close()
     return time.perf_counter() - started
