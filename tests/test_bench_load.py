@@ -57,18 +57,19 @@ async def test_two_small_events_at_once_run_every_ritual(
 async def test_the_census_counts_what_a_full_collection_walks_and_is_no_stall_of_its_own(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    sampler = StallSampler(census=True)
+    # A short threshold, so the census's pause is many times what would count as a stall on any machine.
+    sampler = StallSampler(threshold=0.010, interval=0.002, census=True)
     sampler.start()
     try:
-        kept = [_Mark() for _ in range(300_000)]  # enough that counting them takes longer than a stall
+        kept = [_Mark() for _ in range(300_000)]
         gc.collect()  # a full collection: the next tick counts the heap
         assert sampler.heaps == []
         before = time.perf_counter()
         sampler.tick()
         after = time.perf_counter()
         sampler.tick()  # one census a collection, not one a tick
-        for _ in range(20):  # the probe goes on ticking while the watchdog looks
-            await asyncio.sleep(0.005)
+        for _ in range(50):  # the probe goes on ticking while the watchdog looks
+            await asyncio.sleep(0.002)
             sampler.tick()
     finally:
         sampler.stop()
@@ -77,7 +78,7 @@ async def test_the_census_counts_what_a_full_collection_walks_and_is_no_stall_of
     assert kinds[f"{__name__}._Mark"] == len(kept) and tracked >= len(kept)
     ((began, ended),) = sampler.census_spans
     assert before <= began < ended <= after
-    assert ended - began > sampler.threshold, "the census took long enough to look like a stall"
+    assert ended - began > sampler.threshold, "the census lasted long enough to look like a stall"
     assert not any(min(end, ended) > max(start, began) for start, end in sampler.stalls), (
         "the census's own pause is not counted as a stall"
     )
