@@ -178,7 +178,7 @@ async def insert_rows(
     complete = [{**defaults, **row} for row in rows]
     connection = await session.connection()
     if key and connection.dialect.name == "sqlite":
-        await connection.execute(insert(table), complete)
+        await insert_many(session, model, complete)
         columns = [table.c[name] for name in key]
         wanted = [tuple(row[name] for name in key) for row in complete]
         ids: dict[tuple, int] = {}
