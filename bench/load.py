@@ -62,12 +62,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copyreg
 import cProfile
 import gc
 import heapq
 import io
 import itertools
 import os
+import pickle
 import pstats
 import random
 import resource
@@ -78,6 +80,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
+from array import array
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
@@ -93,7 +96,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from adapters.console.adapter import TENANT, ConsoleAdapter
-from adapters.console.world import Shown, World
+from adapters.console.world import Shown, World, untrack
 from bench.machine import loadavg, stolen_seconds
 from bench.stalls import StallSampler
 from bot.actions import Action, Reply
@@ -158,6 +161,30 @@ _capture: ContextVar[list[Statement] | None] = ContextVar("capture", default=Non
 SAMPLE = 200  # executions of each command whose SQL is replayed for the floor
 
 
+class _Packer(pickle.Pickler):
+    dispatch_table = {**copyreg.dispatch_table, memoryview: lambda view: (bytes, (view.tobytes(),))}
+
+
+def pack(statements: list[Statement]) -> bytes:
+    """A command's captured SQL as one bytes object: kept as tuples and lists for the whole run, 25,000
+    statements and their parameters were objects every full collection walked, in the bot's process (a
+    BLOB's memoryview goes in as bytes, which the drivers take alike)."""
+    out = io.BytesIO()
+    _Packer(out, pickle.HIGHEST_PROTOCOL).dump(statements)
+    return out.getvalue()
+
+
+def unpack(sample: list[Statement] | bytes) -> list[Statement]:
+    """A reservoir entry's statements: packed once its command ended, a list while it runs."""
+    return pickle.loads(sample) if isinstance(sample, bytes) else sample
+
+
+def _untracked_array() -> array[float]:
+    arrivals = array("d")
+    untrack(arrivals)  # it holds floats: no cycle runs through it
+    return arrivals
+
+
 class EventWorld(World):
     """The console World the console adapter keeps (its store of what was shown, its button index, its
     form look-up), with one change and one addition.
@@ -180,7 +207,9 @@ class EventWorld(World):
         self.home: dict[str, str] = {}  # person -> their event's channel
         self.reached: dict[str, set[str]] = defaultdict(set)  # channel -> milestones shown there
         self.paired: dict[str, asyncio.Event] = defaultdict(asyncio.Event)  # a round of pairs was posted
-        self.private: dict[frozenset[str], list[datetime]] = defaultdict(list)  # DM arrivals by audience
+        # DM arrivals by audience, as timestamps in arrays out of the collector's lists: datetimes in lists
+        # would be 7,500 more containers every full collection walks, in the bot's process (see Shown)
+        self.private: dict[frozenset[str], array[float]] = defaultdict(_untracked_array)
         self.milestones = dict(MILESTONES)
 
     @property
@@ -194,7 +223,7 @@ class EventWorld(World):
             if MILESTONES["pairs sent"] in text:
                 self.paired[shown.channel].set()
         elif shown.channel.startswith("dm:"):
-            self.private[shown.audience].append(self.clock.now())
+            self.private[shown.audience].append(self.clock.now().timestamp())
         return super().add(shown)
 
     def can_see(self, user: str, shown: Shown) -> bool:
@@ -218,7 +247,7 @@ class Stats:
     lookups_ms: float = 0.0  # the bench's own console look-ups (find_button/find_form), on the loop
     # For the SQL floor: the statements of a random sample of each command's executions (reservoir).
     seen: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    samples: dict[str, list[list[Statement]]] = field(default_factory=lambda: defaultdict(list))
+    samples: dict[str, list[list[Statement] | bytes]] = field(default_factory=lambda: defaultdict(list))
     floor_ms: dict[str, list[float]] = field(default_factory=dict)
     floor_failed: int = 0  # replayed statements the database refused (a duplicate key, mostly)
     floor_statements: int = 0
@@ -347,32 +376,36 @@ class Load:
         if meant is not None and meant < started:
             started = meant  # submitted here: the person waited from then on, behind whatever held the loop
         self.stats.asked_at.append(started)
-        statements = self._sample(what)
+        statements, slot = self._sample(what)
         _capture.set(statements)
         actions = await self.app.core.handle(event)
         await self.adapter.send(TENANT, actions, origin=event)
         self.stats.replies_ms[what].append((time.perf_counter() - started) * 1000)
         _capture.set(None)
+        kept = self.stats.samples[what]
+        if statements is not None and kept[slot] is statements:  # not replaced by a later execution
+            kept[slot] = pack(statements)  # out of the collector's way
         for action in actions:
             if isinstance(action, Reply):
                 if self.internal in action.message.text:
                     self.stats.errors.append(what)
         return actions
 
-    def _sample(self, what: str) -> list[Statement] | None:
-        """A list to capture this execution's SQL in, if the reservoir of `what` takes it (kept uniform
-        over the run: the n-th execution replaces a random one of SAMPLE with probability SAMPLE/n)."""
+    def _sample(self, what: str) -> tuple[list[Statement] | None, int]:
+        """A list to capture this execution's SQL in and its slot, if the reservoir of `what` takes it
+        (kept uniform over the run: the n-th execution replaces a random one of SAMPLE with probability
+        SAMPLE/n)."""
         self.stats.seen[what] += 1
         n, kept = self.stats.seen[what], self.stats.samples[what]
         statements: list[Statement] = []
         if len(kept) < SAMPLE:
             kept.append(statements)
-            return statements
+            return statements, len(kept) - 1
         slot = random.randrange(n)
         if slot < SAMPLE:
             kept[slot] = statements
-            return statements
-        return None
+            return statements, slot
+        return None, -1
 
     async def say(self, what: str, user: str, channel: str, text: str) -> list[Action]:
         return await self.act(what, self.adapter.command(user, channel, text))
@@ -552,7 +585,8 @@ async def replay(load: Load) -> None:
     stats = load.stats
     for what, executions in stats.samples.items():
         times = []
-        for statements in executions:
+        for sample in executions:
+            statements = unpack(sample)
             if not statements:
                 continue
             async with engine.connect() as connection:
@@ -730,13 +764,14 @@ async def talk_handoffs(app: App, world: EventWorld, since: datetime) -> list[tu
     for timer in ends:
         if timer.status != "done" or timer.fired_at is None:
             continue
-        arrivals = world.private.get(frozenset(group[timer.payload["run"]]), [])
-        announced = min((at for at in arrivals if at >= timer.due_at), default=None)
+        arrivals = world.private.get(frozenset(group[timer.payload["run"]]), ())
+        due = timer.due_at.timestamp()
+        announced = min((at for at in arrivals if at >= due), default=None)
         if announced is not None:
             late.append(
                 (
                     (timer.fired_at - timer.due_at).total_seconds() * 1000,
-                    (announced - timer.due_at).total_seconds() * 1000,
+                    (announced - due) * 1000,
                 )
             )
     return late

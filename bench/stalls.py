@@ -10,7 +10,8 @@ stall also takes the `threshold` that passed before anyone looked, so each stall
 
 Garbage collection is timed through `gc.callbacks`: every collection's length by generation, and how much
 of it fell inside a stall; a sample taken while a collection runs is filed under "gc gen N" beside the
-stack that allocated into it.
+stack that allocated into it; and how many objects each freed (a pause that frees many is the freeing, and
+the cycles the code left behind, more than the walk).
 
 The watchdog needs the GIL to sample: it gets it within the interpreter's switch interval (5 ms) while the
 loop runs Python, but not while a C call holds the GIL, so a sample can land late (never early); the
@@ -110,6 +111,7 @@ class StallSampler:
         self.collecting: int | None = None  # the generation being collected now, if any
         self._gc_started = 0.0
         self.gc_spans: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        self.gc_freed: dict[int, list[int]] = defaultdict(list)  # objects each collection freed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._main: int | None = None
@@ -173,6 +175,7 @@ class StallSampler:
             self.collecting, self._gc_started = info["generation"], now
         else:
             self.gc_spans[info["generation"]].append((self._gc_started, now))
+            self.gc_freed[info["generation"]].append(info["collected"])
             self.collecting = None
             if self.census and info["generation"] == 2:
                 self._census_due = True
@@ -275,9 +278,11 @@ class StallSampler:
             spans = self.gc_spans[generation]
             inside = sum(_overlap(span, self.stalls) for span in spans) * 1000
             longest = max((e - s for s, e in spans), default=0.0) * 1000
+            freed = self.gc_freed[generation]
             print(
                 f"  gc gen {generation}: {len(spans)} collections, {sum(e - s for s, e in spans) * 1000:.0f} ms "
-                f"in all (longest {longest:.1f} ms), {inside:.0f} ms of it inside stalls",
+                f"in all (longest {longest:.1f} ms), {inside:.0f} ms of it inside stalls; objects freed "
+                f"{sum(freed):,} in all, most at once {max(freed, default=0):,}",
                 file=out,
             )
         sampled = sum(self.stacks.values())

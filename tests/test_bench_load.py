@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load import MILESTONES, fill_history, run
+from bench.load import MILESTONES, fill_history, run, unpack
 from bench.stalls import StallSampler
 
 
@@ -44,7 +44,10 @@ async def test_two_small_events_at_once_run_every_ritual(
     assert len(stats.talk_late_ms) == 12, "each person's talk turn ended and their group heard what next"
     # The floor replayed each command's own statements (the same count the command sent).
     assert set(stats.floor_ms) == set(stats.replies_ms)
-    assert stats.floor_statements == sum(len(s) for kept in stats.samples.values() for s in kept) > 0
+    assert stats.floor_statements == sum(len(unpack(s)) for kept in stats.samples.values() for s in kept) > 0
+    assert all(isinstance(s, bytes) for kept in stats.samples.values() for s in kept), (
+        "every command ended: its SQL is packed, out of the garbage collector's way"
+    )
     # The sampler watched the whole run and stopped with it; its report says what it saw (how much is the
     # machine's business: nothing here depends on how long anything took).
     assert sampler.ticks > 0 and sampler._thread is None
