@@ -135,3 +135,39 @@ async def test_planned_rounds_stay_free_of_repeats_when_someone_steps_away_betwe
     assert [sum(len(g) for g in groups) for groups in rounds] == [9, 8, 9]
     pairs = [pair for groups in rounds for g in groups for pair in combinations(g, 2)]
     assert len(pairs) == len(set(pairs)), "a pair met twice"
+
+
+async def test_a_room_larger_than_a_page_is_read_page_by_page_and_everyone_present_is_paired(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big room's roster comes a page of people a statement, so the loop serves other rooms between
+    pages. With pages of four, the nine people (one of them away) take three reads, and nobody present is
+    lost at a page's edge: the eight present are seated, once each."""
+    from sqlalchemy import event as sa_event
+
+    from bot.rituals.pairing import rounds as stored
+
+    monkeypatch.setattr(stored, "ROSTER_PAGE", 4)
+    await workshop(chat)
+    await chat.say("erin", "/tsunagari away")  # a gap in the middle of a page
+    pages: list[str] = []
+
+    def count(_conn, _cursor, statement, _parameters, _context, _many) -> None:  # noqa: ANN001
+        if "FROM participant JOIN member" in statement and "LIMIT" in statement:
+            pages.append(statement)
+
+    engine = chat.app.store.engine.sync_engine
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        lines = await chat.say("alice", "/tsunagari pairs")
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    (seated,) = await sent_rounds(chat)
+    assert sorted(name for group in seated for name in group) == sorted(set(PEOPLE) - {"erin"})
+    assert len(pages) == 3, pages  # 4 + 4 + 0: a full last page needs one more read to know it is last
+    intros = [
+        line
+        for line in lines
+        if "you're meeting this round" in line or "このラウンドでお話しください" in line
+    ]
+    assert len(intros) == 4, "each of the four pairs is introduced in its own DM"
