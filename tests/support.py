@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters.console.runner import ScriptRunner
 from adapters.console.script import Step
 from bot.bootstrap import App
 from bot.config import Settings
+from bot.store.db import Store
 
 
 class Chat:
@@ -69,6 +73,24 @@ class Chat:
     @property
     def transcript(self) -> list[str]:
         return self.lines_since(0)
+
+
+@contextmanager
+def statements_sent(store: Store) -> Iterator[list[tuple[str, Any]]]:
+    """Every SQL statement sent to the driver inside the block, as sent, with its parameters."""
+    from sqlalchemy import event
+
+    sent: list[tuple[str, Any]] = []
+
+    def seen(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001
+        sent.append((statement, parameters))
+
+    engine = store.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
 
 
 async def create_pg_database(server: str, prefix: str = "tsunagari_test_") -> tuple[str, str]:

@@ -20,7 +20,7 @@ from bot.events import ButtonPressed, Caller, CommandInvoked, FormSubmitted
 from bot.markup import unmark
 from bot.router import Router
 from bot.store.models import Event, Participant, Tenant
-from tests.support import Chat
+from tests.support import Chat, statements_sent
 
 pytestmark = pytest.mark.db
 
@@ -188,21 +188,11 @@ async def test_a_known_participant_is_found_with_the_event_and_their_language_in
     """Before any ritual runs, a command from someone known, in their event's channel, costs one read: who
     they are, the channel's open event, and the languages of their profile there (what a Japanese-only
     participant's replies are written in). It was three, on every command of every room."""
-    from sqlalchemy import event as sa_event
-
     await chat.say("alice", '/tsunagari event start "One read" --lang en,ja')
     await chat.say("kenji", "/tsunagari join --org Musubi --languages ja")
-    sent: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        sent.append(" ".join(statement.split()).upper())
-
-    engine = chat.app.store.engine.sync_engine
-    sa_event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(chat.app.store) as statements:
         lines = await chat.say("kenji", "/tsunagari join --org Musubi --languages ja")
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", seen)
+    sent = [" ".join(sql.split()).upper() for sql, _ in statements]
     assert (
         lines[0] == "[09:00] kenji only | すでに「One read」に参加しています。"
     )  # in his profile's language

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from bot import ledger
 from bot.store.db import Store
 from bot.store.models import Connection, Member, Tenant
+from tests.support import statements_sent
 
 pytestmark = pytest.mark.db
 
@@ -209,28 +210,17 @@ async def test_a_big_rooms_history_and_links_are_read_with_parameters_that_do_no
     """The room's history and its pairs' rows come back whole; on PostgreSQL each read sends its ids as
     arrays, so the statement has the same few parameters for 8 people or 2,000 (an IN list's binds were
     rendered one by one on the event loop at every execution: ~40 ms for a room of 2,000)."""
-    from sqlalchemy import event as sa_event
-
     p = await people(store)
     pairs = [(p[0], p[1]), (p[2], p[3]), (p[4], p[5]), (p[6], p[7])]
     async with store.session() as session:
         await ledger.record_links(session, tenant=TENANT, pairs=pairs, origin="pairs", now=NOW)
         await session.commit()
-    sent: list[object] = []
-
-    def seen(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001
-        if "FROM connection" in statement:
-            sent.append(parameters)
-
-    engine = store.engine.sync_engine
-    sa_event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(store) as statements:
         async with store.session() as session:
             met = await ledger.history(session, tenant=TENANT, member_ids=p)
             again = await ledger.record_links(session, tenant=TENANT, pairs=pairs, origin="pairs", now=NOW)
             await session.commit()
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", seen)
+    sent = [parameters for sql, parameters in statements if "FROM connection" in sql]
     assert set(met) == set(pairs) and all(times == 1 for times, _ in met.values())
     assert {pair: row.times_met for pair, row in again.items()} == dict.fromkeys(pairs, 2)
     if store.engine.dialect.name == "postgresql":

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.rituals.pairing.models import PairingRound, PairingSeat
 from bot.store.models import Connection, Member
-from tests.support import Chat
+from tests.support import Chat, statements_sent
 
 pytestmark = pytest.mark.db
 
@@ -143,25 +143,14 @@ async def test_a_room_larger_than_a_page_is_read_page_by_page_and_everyone_prese
     """A big room's roster comes a page of people a statement, so the loop serves other rooms between
     pages. With pages of four, the nine people (one of them away) take three reads, and nobody present is
     lost at a page's edge: the eight present are seated, once each."""
-    from sqlalchemy import event as sa_event
-
     from bot.rituals.pairing import rounds as stored
 
     monkeypatch.setattr(stored, "ROSTER_PAGE", 4)
     await workshop(chat)
     await chat.say("erin", "/tsunagari away")  # a gap in the middle of a page
-    pages: list[str] = []
-
-    def count(_conn, _cursor, statement, _parameters, _context, _many) -> None:  # noqa: ANN001
-        if "FROM participant JOIN member" in statement and "LIMIT" in statement:
-            pages.append(statement)
-
-    engine = chat.app.store.engine.sync_engine
-    sa_event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(chat.app.store) as sent:
         lines = await chat.say("alice", "/tsunagari pairs")
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", count)
+    pages = [sql for sql, _ in sent if "FROM participant JOIN member" in sql and "LIMIT" in sql]
     (seated,) = await sent_rounds(chat)
     assert sorted(name for group in seated for name in group) == sorted(set(PEOPLE) - {"erin"})
     assert len(pages) == 3, pages  # 4 + 4 + 0: a full last page needs one more read to know it is last
