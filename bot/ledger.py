@@ -130,10 +130,10 @@ async def _pairs(
     """These ordered pairs' rows, where they exist: one SELECT (per thousand pairs). `reload` refreshes
     rows the session already holds (after an UPDATE made in SQL)."""
     found: dict[tuple[int, int], Connection] = {}
-    # PostgreSQL probes the pair index once per pair of `(a, b) IN (SELECT unnest(…), unnest(…))`; SQLite
-    # reads an IN of pairs through the tenant index alone (every connection of the workspace, growing with its history), but
-    # an OR of `a = ? AND b = ?` terms through the pair index, one probe each. Its parser nests each OR a
-    # level deeper (at most 1000 levels), so those statements take fewer pairs.
+    # PostgreSQL probes the pair index once per pair of `(a, b) IN (SELECT unnest(…), unnest(…))`. SQLite
+    # reads an IN of pairs through the tenant index alone (every connection of the workspace, growing with
+    # its history), but an OR of `a = ? AND b = ?` terms through the pair index, one probe each. Its parser
+    # nests each OR a level deeper (at most 1000 levels), so those statements take fewer pairs.
     # (text, not expressions: an OR built of SQLAlchemy expressions costs ~0.7 ms of CPU a pair.)
     sqlite = session.bind.dialect.name == "sqlite"
     chunk = _SQLITE_OR_CHUNK if sqlite else _CHUNK
