@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load import MILESTONES, fill_history, run, unpack
+from bench.load import MILESTONES, RealTime, _meant, fill_history, run, unpack
 from bench.stalls import StallSampler
 
 
@@ -55,6 +55,31 @@ async def test_two_small_events_at_once_run_every_ritual(
     sampler.print_report()
     out = capsys.readouterr().out
     assert "times the loop did not tick for > 40 ms" in out and "gc gen 2:" in out
+
+
+async def test_people_waiting_for_their_moment_are_one_task_and_each_act_is_clocked_from_its_own() -> None:
+    # On the real clock: four people whose moments are 0.2, 0, 0.1 and 0.1 s away.
+    delays = [0.2, 0.0, 0.1, 0.1]
+    started: list[tuple[int, float | None]] = []
+
+    async def act(n: int) -> None:
+        started.append((n, _meant.get()))  # what the command's clock would start from
+        await asyncio.sleep(0)
+
+    staggered = asyncio.create_task(RealTime().stagger(delays, act))
+    await asyncio.sleep(0.05)
+    # Person 1 has acted; three wait, and the harness holds one task for them (and this test's own),
+    # where one sleeping task each would be ~15 objects apiece in the bot's heap.
+    assert [n for n, _ in started] == [1]
+    assert len(asyncio.all_tasks()) == 2
+    await staggered
+    assert [n for n, _ in started] == [1, 2, 3, 0], "in the order of their moments, ties as given"
+    moments = dict(started)
+    assert all(m is not None for m in moments.values())
+    for n in range(4):
+        # Each act's clock starts at its own moment, however late its task began.
+        assert moments[n] - moments[1] == pytest.approx(delays[n], abs=1e-9)
+    assert _meant.get() is None, "the caller's next command is not clocked from anyone's moment"
 
 
 async def test_the_census_counts_what_a_full_collection_walks_and_is_no_stall_of_its_own(
