@@ -262,11 +262,19 @@ class RealTime:
     """People wait on the real clock; the alarm fires the timers as `tsunagari run` does.
 
     Every wait notes when it should end: the person's next command is submitted at that moment, and its
-    clock starts there, not when the task happens to resume behind a busy loop."""
+    clock starts there, not when the task happens to resume behind a busy loop. `now` and `wait` are the
+    clock and the sleep (a test passes its own)."""
+
+    def __init__(
+        self,
+        now: Callable[[], float] = time.perf_counter,
+        wait: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.now, self.wait = now, wait
 
     async def sleep(self, seconds: float) -> None:
-        _meant.set(time.perf_counter() + seconds)
-        await asyncio.sleep(seconds)
+        _meant.set(self.now() + seconds)
+        await self.wait(seconds)
 
     async def gather(self, coroutines: list[Coroutine[Any, Any, object]]) -> None:
         await asyncio.gather(*coroutines)
@@ -281,14 +289,14 @@ class RealTime:
         as a sleeping task each would hold ~15 objects (the task, its coroutines, a context) that the bot's
         garbage collector walks, and in the 100-event load thousands wait at once. Starting late behind a
         busy loop still counts: the act's clock starts at its moment, not at its task's start."""
-        begin, before = time.perf_counter(), _meant.get()
+        begin, before = self.now(), _meant.get()
         acting = []
         try:
             for n in sorted(range(len(delays)), key=delays.__getitem__):
                 due = begin + delays[n]
-                wait = due - time.perf_counter()
+                wait = due - self.now()
                 if wait > 0:
-                    await asyncio.sleep(wait)
+                    await self.wait(wait)
                 _meant.set(due)
                 acting.append(asyncio.create_task(act(n)))  # the task copies the context: its moment
         finally:

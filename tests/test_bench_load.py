@@ -58,27 +58,31 @@ async def test_two_small_events_at_once_run_every_ritual(
 
 
 async def test_people_waiting_for_their_moment_are_one_task_and_each_act_is_clocked_from_its_own() -> None:
-    # On the real clock: four people whose moments are 0.2, 0, 0.1 and 0.1 s away.
+    # Four people whose moments are 0.2, 0, 0.1 and 0.1 s away, on a clock the test moves: each wait
+    # lets the acts already started run, notes how many tasks exist, then moves the clock on.
+    clock = [100.0]
+    waits: list[tuple[float, int]] = []
+
+    async def wait(seconds: float) -> None:
+        await asyncio.sleep(0)
+        waits.append((seconds, len(asyncio.all_tasks())))
+        clock[0] += seconds
+
     delays = [0.2, 0.0, 0.1, 0.1]
     started: list[tuple[int, float | None]] = []
 
     async def act(n: int) -> None:
         started.append((n, _meant.get()))  # what the command's clock would start from
-        await asyncio.sleep(0)
 
-    staggered = asyncio.create_task(RealTime().stagger(delays, act))
-    await asyncio.sleep(0.05)
-    # Person 1 has acted; three wait, and the harness holds one task for them (and this test's own),
-    # where one sleeping task each would be ~15 objects apiece in the bot's heap.
-    assert [n for n, _ in started] == [1]
-    assert len(asyncio.all_tasks()) == 2
-    await staggered
+    await RealTime(now=lambda: clock[0], wait=wait).stagger(delays, act)
     assert [n for n, _ in started] == [1, 2, 3, 0], "in the order of their moments, ties as given"
+    # Two waits (to 0.1 and to 0.2). While people waited, only this test's task existed (the stagger runs
+    # in it): no sleeping task a person (each ~15 objects in the bot's heap).
+    assert waits == [(pytest.approx(0.1), 1), (pytest.approx(0.1), 1)]
     moments = dict(started)
-    assert all(m is not None for m in moments.values())
-    for n in range(4):
-        # Each act's clock starts at its own moment, however late its task began.
-        assert moments[n] - moments[1] == pytest.approx(delays[n], abs=1e-9)
+    assert moments == {n: pytest.approx(100.0 + delay) for n, delay in enumerate(delays)}, (
+        "each act is clocked from its own moment, however late its task began"
+    )
     assert _meant.get() is None, "the caller's next command is not clocked from anyone's moment"
 
 
