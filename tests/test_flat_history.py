@@ -221,3 +221,99 @@ async def test_pairs_among_people_who_all_met_before_reads_and_matches_once(chat
     assert len(seats[-1]) == len(seats[0]), "the round is seated once, not matched again and re-seated"
     # Beyond that, only the links differ: new ones are inserted the first time, met ones counted again.
     assert len(last) <= len(first) + 2, (len(first), len(last))
+
+
+def _nodes(plan: dict):  # noqa: ANN202 - the nodes of an EXPLAIN (FORMAT JSON) plan, depth first
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_event_end_reads_its_links_once_however_many_other_rooms_made_links_meanwhile(chat) -> None:  # noqa: ANN001
+    """A workspace running 60 events at once makes thousands of links in one evening, after the last
+    ANALYZE saw none of them. `event end` reads this room's links among them: each table once, not the
+    room's participants again for every link the other rooms made (120-260 ms an end at 100 events)."""
+    engine = chat.app.store.engine
+    names = ["bob", "carol", "dave", "erin", "frank", "gina"]
+    rooms = 60
+
+    async def sql(statement: str, *parameters: object):  # noqa: ANN202
+        async with engine.begin() as connection:
+            result = await connection.exec_driver_sql(statement, parameters)
+            return result.all() if result.returns_rows else []
+
+    async def room(title: str, channel: str) -> None:
+        await chat.say("alice", f'/tsunagari event start "{title}" --lang en', channel=channel)
+        for name in names:
+            await chat.say(name, "/tsunagari join --org Acme --languages en", channel=channel)
+        assert any("Round 1" in line for line in await chat.say("alice", "/tsunagari pairs", channel=channel))
+
+    for week in range(1, 11):
+        await room(f"{week} weeks ago", f"#before{week}")
+        await chat.say("alice", "/tsunagari event end", channel=f"#before{week}")
+    # Statistics as autovacuum can leave them on a busy evening: taken last week, not yet renewed.
+    for table in ("connection", "participant", "member"):
+        await sql(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+    await sql("ANALYZE")
+    await chat.wait(days=7)
+    await room("Busy night", "#main")
+    for n in range(rooms):
+        await chat.say("alice", f'/tsunagari event start "Room {n}" --lang en', channel=f"#room{n}")
+    ((tenant, now),) = await sql("SELECT tenant_id, max(created_at) FROM event GROUP BY tenant_id")
+    # The other rooms' 50 people each, joined tonight.
+    await sql(
+        "INSERT INTO member (tenant_id, user_id, display_name, nudges_enabled, created_at) "
+        "SELECT $1, 'other' || n, 'other' || n, true, $2 FROM generate_series(1, $3) AS n",
+        tenant,
+        now,
+        rooms * 50,
+    )
+    await sql(
+        "INSERT INTO participant (tenant_id, event_id, member_id, status, joined_at) "
+        "SELECT $1, event.id, member.id, 'present', $2 FROM member JOIN event ON event.tenant_id = $1 "
+        "AND event.name = 'Room ' || (substr(member.user_id, 6)::int % $3) WHERE member.user_id LIKE 'other%'",
+        tenant,
+        now,
+        rooms,
+    )
+    # Each other room pairs its people: 25 links a room, all in this evening's window.
+    await sql(
+        "INSERT INTO connection (tenant_id, member_a_id, member_b_id, stage, origin, times_met, event_id, "
+        "created_at, last_met_at, stage_changed_at) "
+        "SELECT $1, min(member_id), max(member_id), 'link', 'pairs', 1, event_id, $2, $2, $2 FROM "
+        "(SELECT event_id, member_id, (row_number() OVER (PARTITION BY event_id ORDER BY member_id) - 1) / 2 AS pair "
+        "FROM participant WHERE member_id IN (SELECT id FROM member WHERE user_id LIKE 'other%')) AS seated "
+        "GROUP BY event_id, pair HAVING count(*) = 2",
+        tenant,
+        now,
+    )
+    ((links,),) = await sql("SELECT count(*) FROM connection")
+    assert links > rooms * 20, links
+    sent: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if (
+            statement.lstrip().startswith("SELECT")
+            and " FROM connection " in " ".join(statement.split()) + " "
+        ):
+            sent.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        lines = await chat.say("alice", "/tsunagari event end")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert any("Busy night" in line for line in lines), lines
+    assert sent, "event end read the room's links"
+    async with engine.connect() as connection:
+        for statement, parameters in sent:
+            ((plan,),) = (
+                await connection.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+            ).all()
+            loops = {
+                f"{node['Node Type']} {node.get('Relation Name', '')}": node["Actual Loops"]
+                for node in _nodes(plan[0]["Plan"])
+            }
+            # Each table is read once, or once for each pair of the room's people: never once a link.
+            assert max(loops.values()) <= (len(names) + 1) ** 2, (" ".join(statement.split())[:300], loops)
