@@ -231,7 +231,7 @@ def _nodes(plan: dict):  # noqa: ANN202 - the nodes of an EXPLAIN (FORMAT JSON) 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_event_end_reads_its_links_once_however_many_other_rooms_made_links_meanwhile(chat) -> None:  # noqa: ANN001
-    """60 events at once in one workspace: autovacuum last analysed the tables while people were still
+    """61 events at once in one workspace (this room and 60 others): autovacuum last analysed the tables while people were still
     arriving (two a room, no links yet), and the rooms have since made 1,500 links. `event end` reads
     this room's links among them through each table once, not the room's participants again for every
     link the other rooms made (what it did in bench/load.py: 120-260 ms an end, 100 events running)."""

@@ -33,43 +33,28 @@ async def connections_at(
     were in it. The database keeps to the event's people: a workspace running many events at once renews
     thousands of links in one window, and loading them all to keep fifty cost every event's end a stall
     that grew with the number of events beside it."""
+    a, b = col(Connection.member_a_id), col(Connection.member_b_id)
+    took_part = select(Participant.member_id).where(Participant.event_id == event.id)
     if session.bind.dialect.name == "postgresql":
         # The event's people first, then their links as `= ANY(array)` filters. As `IN (SELECT …)` the
         # planner joined the two, and with statistics taken before the evening's links existed (the usual
         # case: links are made all evening, ANALYZE runs when it runs) it estimated one link in the window
         # and rescanned the event's participants once per link: 120-260 ms an `event end` with 100 events
         # running, 6,000 links in their window. Arrays leave it no join to misjudge: one read of the window.
-        ids = list(
-            (await session.exec(select(Participant.member_id).where(Participant.event_id == event.id))).all()
-        )
+        ids = list((await session.exec(took_part)).all())
         if not ids:
             return []
         people = bindparam("people", ids, type_=ARRAY(Integer))
-        query = select(Connection).where(
-            Connection.tenant_id == event.tenant_id,
-            _made_at(event),
-            col(Connection.member_a_id) == any_(people),
-            col(Connection.member_b_id) == any_(people),
-        )
+        among = [a == any_(people), b == any_(people)]
         if members is not None:
             mine = bindparam("mine", sorted(members), type_=ARRAY(Integer))
-            query = query.where(
-                or_(col(Connection.member_a_id) == any_(mine), col(Connection.member_b_id) == any_(mine))
-            )
+            among.append(or_(a == any_(mine), b == any_(mine)))
     else:
         # SQLite reads the subquery once into a temporary index and probes it per link.
-        took_part = select(Participant.member_id).where(Participant.event_id == event.id)
-        query = select(Connection).where(
-            Connection.tenant_id == event.tenant_id,
-            _made_at(event),
-            col(Connection.member_a_id).in_(took_part),
-            col(Connection.member_b_id).in_(took_part),
-        )
+        among = [a.in_(took_part), b.in_(took_part)]
         if members is not None:
-            ids = sorted(members)
-            query = query.where(
-                or_(col(Connection.member_a_id).in_(ids), col(Connection.member_b_id).in_(ids))
-            )
+            among.append(or_(a.in_(sorted(members)), b.in_(sorted(members))))
+    query = select(Connection).where(Connection.tenant_id == event.tenant_id, _made_at(event), *among)
     return list((await session.exec(query.order_by(col(Connection.created_at), col(Connection.id)))).all())
 
 
