@@ -21,6 +21,9 @@ MAX_STARTS = 6
 START_BUDGET = 2_000_000
 """Starts × people² stays under this: six starts up to ~570 people, two at 1,000, one from ~1,400."""
 
+CONFIRMING_STARTS = 2
+"""Starts that must reach the same best tiers (language, repeats, bridges) before pairs stop searching."""
+
 MAX_KICKS = 40
 KICK_BUDGET = 200_000
 """Kicks for breakout groups while kicks × people² stays under this: 40 up to ~70 people, none past ~450."""
@@ -221,6 +224,12 @@ def heuristic_groups(objective: Objective, sizes: list[int]) -> list[list[int]]:
     starts = max(1, min(MAX_STARTS, START_BUDGET // len(objective) ** 2))
     rng = np.random.default_rng(objective.seed)
     best: tuple[int, list[list[int]]] | None = None
+    # Pairs (and the one trio of an odd count) stop once two starts agree on every tier above the jitter:
+    # most later starts only re-break ties. Measured against networkx's optimum on 90 workshops of 40-80:
+    # 9 bridges short of 9,276 (every start: 6), no language gap or repeat more, 2.8x faster (test_matcher's
+    # `..._all_but_a_few_bridges`). Breakout groups keep every start: their swap search settles less often.
+    settle = sizes.count(3) <= 1 and all(s in (2, 3) for s in sizes)
+    reached: list[tuple[int, int, int]] = []
     for start in range(starts):
         if start:
             # Keep the most constrained people early; shuffle within the rest.
@@ -229,6 +238,9 @@ def heuristic_groups(objective: Objective, sizes: list[int]) -> list[list[int]]:
         total = group_total(weights, groups) if starts > 1 else 0
         if best is None or total > best[0]:
             best = (total, groups)
+        reached.append(objective.scales.above_jitter(total))
+        if settle and reached.count(max(reached)) >= CONFIRMING_STARTS:
+            break
     assert best is not None
     groups = best[1]
     n = len(objective)

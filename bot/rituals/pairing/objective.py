@@ -93,6 +93,17 @@ class Scales:
         language = pairs * (MAX_PENALTY * penalty + per_pair_below_penalty) + 1
         return cls(bridge=bridge, penalty=penalty, language=language)
 
+    def above_jitter(self, total: int) -> tuple[int, int, int]:
+        """A grouping's total weight unfolded into its tiers above the jitter: the units of language, of
+        freshness from repeats and of bridges it holds. Exact, since each tier's sum over every pair
+        stays below one unit of the tier above."""
+        penalty_and_below = total % self.language
+        return (
+            total // self.language,
+            penalty_and_below // self.penalty,
+            penalty_and_below % self.penalty // self.bridge,
+        )
+
     def fold(self, tiers: Tiers) -> int:
         """One pair's weight: never negative, so every maximum matching is also maximum-cardinality."""
         return (
