@@ -6,12 +6,12 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Integer, bindparam, text, tuple_, update
+from sqlalchemy import Integer, bindparam, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, delete, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.db import insert_ignore
+from bot.store.db import SQLITE_OR_CHUNK, insert_ignore, sqlite_keys_match
 from bot.store.history import ConnectionStageChange
 from bot.store.models import Connection
 
@@ -109,7 +109,6 @@ async def record_links(
 # A statement binds 2 parameters a pair to look up and 11 a row to insert: chunks of this many pairs stay
 # far below SQLite's 32766 and PostgreSQL's 32767 parameters however many pairs there are.
 _CHUNK = 1000
-_SQLITE_OR_CHUNK = 200
 
 _PAIRS_PG = select(Connection).where(
     Connection.tenant_id == bindparam("tenant"),
@@ -131,19 +130,17 @@ async def _pairs(
     rows the session already holds (after an UPDATE made in SQL)."""
     found: dict[tuple[int, int], Connection] = {}
     # PostgreSQL probes the pair index once per pair of `(a, b) IN (SELECT unnest(…), unnest(…))`. SQLite
-    # reads an IN of pairs through the tenant index alone (every connection of the workspace, growing with
-    # its history), but an OR of `a = ? AND b = ?` terms through the pair index, one probe each. Its parser
-    # nests each OR a level deeper (at most 1000 levels), so those statements take fewer pairs.
-    # (text, not expressions: an OR built of SQLAlchemy expressions costs ~0.7 ms of CPU a pair.)
-    sqlite = session.bind.dialect.name == "sqlite"
-    chunk = _SQLITE_OR_CHUNK if sqlite else _CHUNK
+    # probes it once per term of an OR that names the tenant in every term (sqlite_keys_match); with the
+    # tenant outside the OR it read every connection of the workspace through a tenant index instead.
+    dialect = session.bind.dialect
+    sqlite = dialect.name == "sqlite"
+    chunk = SQLITE_OR_CHUNK if sqlite else _CHUNK
     for start in range(0, len(pairs), chunk):
         part = pairs[start : start + chunk]
         if sqlite:
-            terms = " OR ".join(f"(member_a_id = :a{n} AND member_b_id = :b{n})" for n in range(len(part)))
-            values = {f"{side}{n}": pair[i] for n, pair in enumerate(part) for i, side in enumerate("ab")}
-            wanted = text(f"({terms})").bindparams(**values)
-            statement, params = select(Connection).where(Connection.tenant_id == tenant, wanted), {}
+            keys = [(tenant, a, b) for a, b in part]
+            wanted = sqlite_keys_match(dialect, ("tenant_id", "member_a_id", "member_b_id"), keys)
+            statement, params = select(Connection).where(wanted), {}
         else:
             statement = _PAIRS_PG
             params = {"tenant": tenant, "a": [a for a, _ in part], "b": [b for _, b in part]}

@@ -355,9 +355,11 @@ class Ctx:
             return []
         rows = (
             await self.session.exec(
+                # The tenant inside each side of the OR: outside it, SQLite searched the name index on the
+                # tenant alone, every member the workspace ever had (tests/test_flat_history.py).
                 select(Member).where(
-                    Member.tenant_id == self.tenant,
-                    col(Member.user_id).in_(user_ids | names) | col(Member.display_name).in_(names),
+                    ((Member.tenant_id == self.tenant) & col(Member.user_id).in_(user_ids | names))
+                    | ((Member.tenant_id == self.tenant) & col(Member.display_name).in_(names))
                 )
             )
         ).all()

@@ -122,8 +122,9 @@ def _reads_everything(dialect: str, plan: str) -> list[str]:
         return [
             step
             for step in steps
-            if (step.startswith("SCAN ") and "CONSTANT ROW" not in step and " USING COVERING" not in step)
-            or step.endswith("_tenant_id (tenant_id=?)")
+            # A scan of a covering index reads every entry of it, as a scan of the table reads every row;
+            # any index searched on the tenant alone reads every row of the workspace.
+            if (step.startswith("SCAN ") and "CONSTANT ROW" not in step) or step.endswith("(tenant_id=?)")
         ]
     found = []
     for n, step in enumerate(steps):
@@ -176,7 +177,7 @@ async def test_a_workshops_commands_read_no_table_whole_nor_a_whole_workspace(ch
         if found:
             words = " ".join(statement.split())
             offenders[words[words.find(" FROM ") + 1 :][:200]] = found
-    assert offenders == {}
+    assert offenders == {}, "\n".join(f"{k[:160]} :: {v}" for k, v in offenders.items())
 
 
 async def test_pairs_among_people_who_all_met_before_reads_and_matches_once(chat) -> None:  # noqa: ANN001
@@ -321,3 +322,27 @@ async def test_event_end_reads_its_links_once_however_many_other_rooms_made_link
                 " ".join(statement.split())[:300],
                 loops,
             )
+
+
+async def test_many_rows_inserted_at_once_come_back_with_their_own_ids_in_order(app) -> None:  # noqa: ANN001
+    """An event's end inserts a timer a person and step at once (`insert_rows`); on SQLite their ids are
+    read back by key, through the unique index, in statements of at most SQLITE_OR_CHUNK keys. 450 rows
+    (three statements, the last part-full), keyed on a column whose name SQL reserves ("key"), some keys
+    sharing a prefix: each id is the row of its own key, in the order given."""
+    from bot.store.db import SQLITE_OR_CHUNK, insert_rows
+
+    count = 2 * SQLITE_OR_CHUNK + 50
+    rows = [
+        {"tenant_id": "t1", "kind": "nudge", "key": f"nudge:{n % 7}:{n}", "due_at": NOW, "created_at": NOW}
+        for n in reversed(range(count))
+    ]
+    async with app.store.session() as session:
+        session.add(Tenant(id="t1", platform="console", created_at=NOW))
+        session.add(Timer(tenant_id="t1", kind="nudge", key="nudge:already", due_at=NOW, created_at=NOW))
+        await session.flush()
+        ids = await insert_rows(session, Timer, rows, key=("tenant_id", "key"))
+        await session.commit()
+    async with app.store.session() as session:
+        stored = {t.id: t.key for t in (await session.exec(select(Timer))).all()}
+    assert len(set(ids)) == count
+    assert [stored[i] for i in ids] == [row["key"] for row in rows]

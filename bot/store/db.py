@@ -12,8 +12,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from pydantic_core import PydanticUndefined
-from sqlalchemy import event, insert, select, tuple_
-from sqlalchemy.engine import Connection
+from sqlalchemy import TextClause, event, insert, select, text
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -153,8 +153,27 @@ async def insert_many(session: AsyncSession, model: type, rows: list[dict[str, A
     await connection.execute(insert(model.__table__), rows)
 
 
-# Keys in one read-back of `insert_rows`: far below SQLite's limit on bound parameters (32,766).
-READ_BACK_CHUNK = 2000
+SQLITE_OR_CHUNK = 200
+"""Keys in one `sqlite_keys_match`: SQLite's parser nests each OR a level deeper, at most 1,000 levels."""
+
+
+def sqlite_keys_match(dialect: Dialect, names: Sequence[str], keys: Sequence[Sequence[Any]]) -> TextClause:
+    """`(a = ? AND b = ?) OR (a = ? AND b = ?) …`: rows whose columns `names` hold one of `keys`.
+
+    SQLite plans an IN of row values (`(a, b) IN (VALUES …)`) as a scan of a whole index, and an IN of
+    pairs beside another filter (`tenant_id = ? AND …`) through that filter's index alone: both read every
+    row of the workspace, a cost that grows with its history (bench/load.py --history). An OR whose every
+    term names all the columns of a unique index probes that index once a key. Built as text: an OR of
+    SQLAlchemy expressions costs ~0.7 ms of CPU a key to compile. At most SQLITE_OR_CHUNK keys."""
+    if not keys or len(keys) > SQLITE_OR_CHUNK:
+        raise ValueError(f"1 to {SQLITE_OR_CHUNK} keys, not {len(keys)}")
+    quoted = [dialect.identifier_preparer.quote(name) for name in names]
+    terms = " OR ".join(
+        "(" + " AND ".join(f"{column} = :k{n}_{c}" for c, column in enumerate(quoted)) + ")"
+        for n in range(len(keys))
+    )
+    values = {f"k{n}_{c}": value for n, key in enumerate(keys) for c, value in enumerate(key)}
+    return text(f"({terms})").bindparams(**values)
 
 
 async def insert_rows(
@@ -182,11 +201,10 @@ async def insert_rows(
         columns = [table.c[name] for name in key]
         wanted = [tuple(row[name] for name in key) for row in complete]
         ids: dict[tuple, int] = {}
-        for start in range(0, len(wanted), READ_BACK_CHUNK):
+        for start in range(0, len(wanted), SQLITE_OR_CHUNK):
+            part = wanted[start : start + SQLITE_OR_CHUNK]
             found = await connection.execute(
-                select(table.c.id, *columns).where(
-                    tuple_(*columns).in_(wanted[start : start + READ_BACK_CHUNK])
-                )
+                select(table.c.id, *columns).where(sqlite_keys_match(connection.dialect, key, part))
             )
             ids.update({tuple(values): row_id for row_id, *values in found.all()})
         return [ids[values] for values in wanted]
