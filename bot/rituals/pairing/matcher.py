@@ -192,7 +192,8 @@ def plan_rounds(
         return ()
     base = build_objective(participants, bridge=bridge, history=history, size=size, seed=seed)
     sizes = group_sizes(len(base), size)
-    first = _arrange(_round_objective(base, history, []), sizes)
+    opening = _round_objective(base, history, [])  # built once: the first round and its description
+    first = _arrange(opening, sizes)
     plans = []
     if size == 2 and len(base) >= 4 and rounds > 1:
         plans.append(_circle_plan(base, first, rounds))
@@ -209,7 +210,10 @@ def plan_rounds(
         plans.append(plan)
     # Rounds free of any repeat come first (a repeat is avoidable until then), then the fewest repeats.
     best = min(plans, key=lambda plan: _choice_key(base, plan))
-    return tuple(describe(_round_objective(base, history, best[:r]), groups) for r, groups in enumerate(best))
+    return tuple(
+        describe(_round_objective(base, history, best[:r]) if r else opening, groups)
+        for r, groups in enumerate(best)
+    )
 
 
 def _trio_plan(
