@@ -274,7 +274,12 @@ class Catalog:
         if not isinstance(template, str):
             raise TypeError(f"prompt {key} is not a sentence")
         try:
-            return _WORDS.format(template, **params)
+            # string.Formatter is pure Python (~4 µs a sentence here, ~0.7 µs for str.format): only a
+            # template that may hold a plural form (`{count:one|other}`) needs it. A round of 2,000 people
+            # writes ~16,000 sentences on the loop.
+            if "|" in template:
+                return _WORDS.format(template, **params)
+            return template.format(**params)
         except (KeyError, IndexError, ValueError, TypeError):
             log.error("prompt %s could not be filled with %s", key, sorted(params))
             return template
