@@ -13,6 +13,7 @@ from bot.bootstrap import build
 from bot.clock import VirtualClock
 from bot.config import Settings
 from bot.router import Ctx
+from bot.store.db import SQLITE_OR_CHUNK, insert_rows
 from bot.store.models import Tenant, Timer
 
 pytestmark = pytest.mark.db
@@ -329,8 +330,6 @@ async def test_many_rows_inserted_at_once_come_back_with_their_own_ids_in_order(
     read back by key, through the unique index, in statements of at most SQLITE_OR_CHUNK keys. 450 rows
     (three statements, the last part-full), keyed on a column whose name SQL reserves ("key"), some keys
     sharing a prefix: each id is the row of its own key, in the order given."""
-    from bot.store.db import SQLITE_OR_CHUNK, insert_rows
-
     count = 2 * SQLITE_OR_CHUNK + 50
     rows = [
         {"tenant_id": "t1", "kind": "nudge", "key": f"nudge:{n % 7}:{n}", "due_at": NOW, "created_at": NOW}
