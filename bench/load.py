@@ -107,6 +107,7 @@ from bot.events import InboundEvent
 from bot.scheduler import FINISHED_KEPT
 from bot.steps.models import Step, StepRun
 from bot.store.models import Member, Timer
+from bot.store.statistics import Statistics
 from tests.support import create_pg_database, drop_pg_database
 
 P99_TARGET_MS = 200
@@ -571,7 +572,8 @@ async def fill_history(url: str, past: int, events: int, participants: int) -> f
     the run's people meet their own history (pairs reads who met whom). Each past event starts, is joined,
     pairs and ends; the nudges its end plans would have been sent long before the run: they are marked
     done, so the run's alarm does not send years of them, and those of them and the other timers that
-    finished over a month ago are deleted, as the leader would have. Returns the seconds the fill took."""
+    finished over a month ago are deleted, as the leader would have, and the tables analysed, as autovacuum
+    would have. Returns the seconds the fill took."""
     started = time.perf_counter()
     begin = datetime.now(UTC) - timedelta(days=past + 1)
     clock = VirtualClock(begin)
@@ -603,6 +605,9 @@ async def fill_history(url: str, past: int, events: int, participants: int) -> f
             )
         # What the leader's housekeeping would have deleted by now: timers that finished a month ago.
         await app.timers.forget_finished(datetime.now(UTC) - FINISHED_KEPT)
+        # And the planner's statistics, as autovacuum (or, where it is off, the leader) would have gathered
+        # them over those days: a table never analysed is planned as if it held a few rows.
+        await Statistics(app.store).refresh(force=True)
     finally:
         await app.close()
     return time.perf_counter() - started

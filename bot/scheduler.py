@@ -34,6 +34,7 @@ from bot.clock import Clock, VirtualClock
 from bot.store import requests
 from bot.store.db import Store
 from bot.store.models import Timer, TimerRef
+from bot.store.statistics import Statistics
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,10 @@ FINISHED_KEPT = timedelta(days=30)
 after it fired: nothing reads it again, and kept for ever the table grew with every hand-off a community
 ever had (an event of 50 leaves hundreds), and with it each insert, index and backup."""
 FINISHED = ("done", "failed", "cancelled", "skipped")
+
+STATISTICS_SECONDS = 300.0
+"""How often the leader checks whether tables need analysing (bot/store/statistics.py); autovacuum itself
+looks every minute, but a table needs 50 rows and a tenth of itself changed before it is analysed."""
 
 
 class Alarm(Protocol):
@@ -261,6 +266,7 @@ class SchedulerAlarm:
         in_flight: int = IN_FLIGHT,
     ) -> None:
         self.timers = timers
+        self.statistics = Statistics(timers.store)
         self.sweep_seconds = sweep_seconds
         self.poll_seconds = poll_seconds
         self.stuck_seconds = stuck_seconds
@@ -289,6 +295,11 @@ class SchedulerAlarm:
         # and timers that finished a month ago.
         self.scheduler.add_job(
             self._housekeeping, "interval", hours=1, id="housekeeping", replace_existing=True
+        )
+        # The planner's statistics, where the server gathers none (autovacuum off): every few minutes, as
+        # autovacuum's own rounds would.
+        self.scheduler.add_job(
+            self._statistics, "interval", seconds=STATISTICS_SECONDS, id="statistics", replace_existing=True
         )
         if self._poller is None or self._poller.done():
             self._poller = asyncio.get_running_loop().create_task(self._poll_forever(), name="timer-poll")
@@ -371,6 +382,12 @@ class SchedulerAlarm:
         if fired:
             log.info("fired %d timers that fell due while no process was ringing", fired)
         await self.poll()
+
+    async def _statistics(self) -> None:
+        try:
+            await self.statistics.refresh()
+        except Exception:  # a missing privilege, a lost connection: the next round tries again
+            log.warning("could not refresh the planner's statistics", exc_info=True)
 
     async def _housekeeping(self) -> None:
         now = self.timers.clock.now()
