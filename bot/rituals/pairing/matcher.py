@@ -192,7 +192,9 @@ def plan_rounds(
         return ()
     base = build_objective(participants, bridge=bridge, history=history, size=size, seed=seed)
     sizes = group_sizes(len(base), size)
-    opening = _round_objective(base, history, [])  # built once: the first round and its description
+    # The first round's objective, built once for its matching and its description: the base itself where
+    # no pair appears twice in `history` (what the ledger reads: a row a pair), as aggregating changes nothing.
+    opening = base if _one_meeting_a_pair(history) else _round_objective(base, history, [])
     first = _arrange(opening, sizes)
     plans = []
     if size == 2 and len(base) >= 4 and rounds > 1:
@@ -261,6 +263,11 @@ def _clean_rounds(base: Objective, plan: list) -> int:
             return r
         seen |= pairs
     return len(plan)
+
+
+def _one_meeting_a_pair(history: tuple[PastMeeting, ...]) -> bool:
+    pairs = {(m.a, m.b) if m.a < m.b else (m.b, m.a) for m in history}
+    return len(pairs) == len(history)
 
 
 def _round_objective(base: Objective, history: tuple[PastMeeting, ...], earlier: list) -> Objective:

@@ -65,6 +65,14 @@ def repeat_penalty(times: int, ago: int) -> int:
     return min(MAX_PENALTY, 1 + often + recent)
 
 
+_OFTEN_CAP = 11
+"""repeat_penalty grows with `times` up to 11 meetings and with recency up to RECENT_WINDOW: beyond either
+it is flat, so the table below holds every value it takes."""
+_PENALTY = [
+    [repeat_penalty(times, ago) for ago in range(RECENT_WINDOW + 1)] for times in range(_OFTEN_CAP + 1)
+]
+
+
 @dataclass(frozen=True)
 class Tiers:
     """The four parts of one pair's weight, before they are folded into an integer."""
@@ -158,13 +166,18 @@ class Objective:
         self._build_arrays()
 
     def _penalties(self, history: Iterable[PastMeeting]) -> dict[tuple[int, int], int]:
+        # A room whose regulars have all met reads hundreds of meetings: a table look-up each, not the sum.
         penalties: dict[tuple[int, int], int] = {}
+        index, known = self.index.get, penalties.get
         for meeting in history:
-            i, j = self.index.get(meeting.a), self.index.get(meeting.b)
+            i, j = index(meeting.a), index(meeting.b)
             if i is None or j is None or i == j:
                 continue
-            pair = (min(i, j), max(i, j))
-            penalties[pair] = max(penalties.get(pair, 0), repeat_penalty(meeting.times, meeting.ago))
+            pair = (i, j) if i < j else (j, i)
+            times, ago = meeting.times, meeting.ago
+            penalty = _PENALTY[min(max(times, 1), _OFTEN_CAP)][min(max(ago, 0), RECENT_WINDOW)]
+            if penalty > known(pair, 0):
+                penalties[pair] = penalty
         return penalties
 
     def _build_arrays(self) -> None:

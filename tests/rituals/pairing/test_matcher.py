@@ -22,6 +22,7 @@ from bot.rituals.pairing.matcher import (
     match,
     plan_rounds,
 )
+from bot.rituals.pairing.objective import repeat_penalty
 from bot.rituals.pairing.trios import counting_bound, no_repeat_rounds
 
 
@@ -517,3 +518,35 @@ def test_workshop_pairs_reach_the_optimum_on_language_and_repeats_and_all_but_a_
         short, total = short + optimum[2] - ours[2], total + optimum[2]
     assert total > 3_000
     assert short <= 5, f"{short} bridges short of the optimum's {total}"
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(-2, 40), st.integers(-5, 400)),
+        max_size=60,
+    )
+)
+def test_a_pairs_penalty_is_the_largest_repeat_penalty_among_its_meetings(meetings) -> None:  # noqa: ANN001
+    """The objective looks penalties up in a table (a room of regulars reads hundreds of meetings): the same
+    numbers as repeat_penalty for any count and age, in or beyond the range where they change, and a pair
+    named twice (either way round) keeps its heaviest."""
+    people = [Participant(key=f"p{n}") for n in range(8)]
+    history = [PastMeeting(f"p{a}", f"p{b}", times=times, ago=ago) for a, b, times, ago in meetings]
+    expected: dict[tuple[int, int], int] = {}
+    for a, b, times, ago in meetings:
+        if a != b:
+            pair = (min(a, b), max(a, b))
+            expected[pair] = max(expected.get(pair, 0), repeat_penalty(times, ago))
+    assert build_objective(people, history=history).penalties == expected
+
+
+def test_the_first_round_of_a_plan_weighs_history_as_a_single_match_does() -> None:
+    """plan_rounds reuses its base objective for the first round when each pair met once in `history` (the
+    ledger's rows): that round and its description are the ones `match` gives; with a pair named twice the
+    meetings are added up first (two meetings cost more than one), and the round still avoids them."""
+    people = [Participant(key=f"p{n:02d}", org=f"o{n % 3}") for n in range(14)]
+    once = [PastMeeting(f"p{a:02d}", f"p{a + 1:02d}", times=2, ago=3) for a in range(0, 14, 2)]
+    assert plan_rounds(people, rounds=1, history=once, seed=5)[0] == match(people, history=once, seed=5)
+    twice = once + [PastMeeting(f"p{a + 1:02d}", f"p{a:02d}", times=1, ago=9) for a in range(0, 14, 2)]
+    (planned,) = plan_rounds(people, rounds=1, history=twice, seed=5)
+    assert planned.repeats == 0
