@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Integer, bindparam, tuple_, update
+from sqlalchemy import Integer, bindparam, literal_column, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, delete, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -191,11 +191,14 @@ async def history(
     if connection.dialect.name == "postgresql":
         rows = await connection.execute(_HISTORY_PG, {"tenant": tenant, "ids": list(member_ids)})
     else:
+        # SQLite: the pair index walked on (tenant, a) for each member, b checked against the list: with b in
+        # the index's search too it probed every (a, b) of the room, 2,500 probes for 50 people (1.0 ms
+        # where this takes 0.5 at 1,000 earlier events; `+ 0` keeps b out of the search).
         rows = await connection.execute(
             select(*_HISTORY_COLUMNS).where(
                 Connection.tenant_id == tenant,
                 col(Connection.member_a_id).in_(member_ids),
-                col(Connection.member_b_id).in_(member_ids),
+                (col(Connection.member_b_id) + literal_column("0")).in_(member_ids),
             )
         )
     return {(a, b): (times, last) for a, b, times, last in rows.all()}
