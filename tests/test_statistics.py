@@ -15,12 +15,8 @@ from bot.clock import VirtualClock
 from bot.scheduler import SchedulerAlarm, Timers
 from bot.store.db import Store
 from bot.store.statistics import Statistics
-from tests.conftest import POSTGRES
 
 pytestmark = pytest.mark.db
-needs_postgres = pytest.mark.skipif(
-    not POSTGRES, reason="PostgreSQL's own statistics: set TSUNAGARI_TEST_POSTGRES to run it"
-)
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 TENANT = "slack:T1"
@@ -94,7 +90,6 @@ async def _history_plan(store: Store, member_ids: list[int]) -> str:
     return "\n".join(row[0] for row in rows)
 
 
-@needs_postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_tables_are_analysed_by_autovacuums_rule_and_the_history_read_then_uses_the_people(
     database_url: str,
@@ -128,7 +123,6 @@ async def test_tables_are_analysed_by_autovacuums_rule_and_the_history_read_then
         await store.close()
 
 
-@needs_postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_the_leader_analyses_only_where_the_server_does_not_and_says_so_once(
     database_url: str, caplog: pytest.LogCaptureFixture
