@@ -53,26 +53,24 @@ class Statistics:
         self.store = store
         self._warned = False
 
-    async def server_gathers(self) -> bool:
-        """Whether the database keeps its own statistics: SQLite needs none here, PostgreSQL with autovacuum on."""
-        if self.store.is_sqlite:
-            return True
+    async def _autovacuum_on(self) -> bool:
         async with self.store.engine.connect() as connection:
             return (await connection.execute(text("SELECT current_setting('autovacuum')"))).scalar() == "on"
 
     async def refresh(self, *, force: bool = False) -> list[str]:
-        """Analyse the tables that changed enough since their last analysis, where the server does not
-        (`force`: whatever the server does). Returns their names, in order."""
-        if not force and await self.server_gathers():
-            return []
+        """On PostgreSQL, analyse the tables that changed enough since their last analysis, where the server
+        does not (`force`: whatever the server does). Returns their names, in order; SQLite is left alone."""
         if self.store.is_sqlite:
             return []
-        if not self._warned:
-            self._warned = True
-            log.warning(
-                "PostgreSQL's autovacuum is off on this server: the leader analyses Tsunagari's tables itself, "
-                "but nothing vacuums them; turn autovacuum on, or run VACUUM regularly"
-            )
+        if not force:
+            if await self._autovacuum_on():
+                return []
+            if not self._warned:
+                self._warned = True
+                log.warning(
+                    "PostgreSQL's autovacuum is off on this server: the leader analyses Tsunagari's tables "
+                    "itself, but nothing vacuums them; turn autovacuum on, or run VACUUM regularly"
+                )
         tables = sorted(SQLModel.metadata.tables)
         async with self.store.engine.connect() as connection:
             changed = list(
